@@ -1,0 +1,59 @@
+import {Command, Errors} from '@oclif/core'
+import {readFileSync} from 'node:fs'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import type {CommandContext} from '../lib/context.js'
+
+import {apiEndpoint, resolveCredentials} from '../lib/credentials.js'
+import {VpnCliError} from '../lib/errors.js'
+import {EXIT_CODES_HELP} from '../lib/exit-codes.js'
+import {createTransport} from '../lib/http.js'
+import {createPlatformApi} from '../lib/platform-api.js'
+import {formatDuration} from '../lib/duration.js'
+import {Terminal} from '../lib/terminal.js'
+
+const {version} = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {version: string}
+
+export const USER_AGENT = `heroku-spaces-vpn/${version} node-${process.version}`
+
+/** The command description followed by the exit codes, which every command documents. */
+export function describe(text: string): string {
+  return `${text}\n\n${EXIT_CODES_HELP}`
+}
+
+/** The thin shell every spaces:vpn command shares: it builds the context and turns errors into exit codes. */
+export abstract class VpnCommand extends Command {
+  protected buildContext(): CommandContext {
+    const terminal = Terminal.fromProcess()
+    const {env} = process
+    const endpoint = apiEndpoint(env)
+    if (endpoint.warning) terminal.warn(endpoint.warning)
+    const debug = env.HEROKU_DEBUG ? (line: string) => terminal.info(`[debug] ${line}`) : undefined
+    let token: Promise<string> | undefined
+    const transport = createTransport({
+      baseUrl: endpoint.baseUrl,
+      debug,
+      token: () => {
+        token ??= resolveCredentials(env, this.config).then((credentials) => credentials.token)
+        return token
+      },
+      userAgent: USER_AGENT,
+    })
+    const api = createPlatformApi({
+      onRetry: (error, delayMs) =>
+        terminal.warn(`${error instanceof Error ? error.message.split('\n')[0] : String(error)} Trying again in ${formatDuration(delayMs)}.`),
+      sleep: (ms) => sleep(ms),
+      tokenFromEnv: Boolean(env.HEROKU_API_KEY),
+      transport,
+    })
+    return {api, now: Date.now, sleep: (ms) => sleep(ms), terminal}
+  }
+
+  protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+    if (error instanceof VpnCliError) {
+      throw new Errors.CLIError(error.message, {exit: error.exitCode, suggestions: [...error.suggestions]})
+    }
+
+    return super.catch(error)
+  }
+}

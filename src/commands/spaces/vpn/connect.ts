@@ -1,0 +1,38 @@
+import {Flags} from '@oclif/core'
+
+import {connect} from '../../../lib/actions/connect.js'
+import {RFC1918_BLOCKS} from '../../../lib/network.js'
+import {describe, VpnCommand} from '../../../cli/base-command.js'
+import {connectionName, jsonFlag, nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
+
+export default class Connect extends VpnCommand {
+  static override args = {name: nameArg}
+
+  static override description = describe(`create a VPN connection between a Private Space and your network
+
+Every constraint of the Private Space VPN article is checked before anything is sent: the gateway IP must be a
+public IPv4 address; each routable CIDR must lie inside one RFC 1918 block (${RFC1918_BLOCKS.join(', ')}), must not
+overlap the space's own network or 172.17.0.0/16, nor another CIDR of the list; the space must exist, not be
+Fir-generation, and have no VPN connection yet. Setting up the gateway takes a few minutes: follow with
+spaces:vpn:wait.`)
+
+  static override examples = [
+    `<%= config.bin %> <%= command.id %> office --ip 52.91.173.226 --cidrs 172.16.0.0/16,192.168.10.0/24 --space acme-space
+Created VPN connection office in space acme-space (status: pending).
+Setting up the gateway takes a few minutes. Wait for it with \`heroku spaces:vpn:wait office --space acme-space\`.`,
+  ]
+
+  static override flags = {
+    cidrs: Flags.string({char: 'c', description: 'routable CIDRs of your network, separated by commas', required: true}),
+    ip: Flags.string({char: 'i', description: 'static public IPv4 address of your VPN gateway', required: true}),
+    json: jsonFlag,
+    name: nameFlag,
+    space: spaceFlag,
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Connect)
+    const name = connectionName(args.name, flags.name)
+    await connect({cidrs: flags.cidrs, ip: flags.ip, json: flags.json, name, space: flags.space}, this.buildContext())
+  }
+}

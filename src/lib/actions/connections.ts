@@ -1,0 +1,15 @@
+import type {CommandContext} from '../context.js'
+
+import {formatConnectionList} from '../render.js'
+
+export interface ConnectionsOptions {
+  readonly space: string
+  readonly json: boolean
+}
+
+export async function listConnections(options: ConnectionsOptions, context: CommandContext): Promise<void> {
+  const connections = await context.api.listVpnConnections(options.space)
+  const {terminal} = context
+  if (options.json) terminal.json(connections)
+  else terminal.out(formatConnectionList(options.space, connections, terminal.styleOut))
+}

@@ -1,0 +1,29 @@
+import type {VpnConnection} from '../api-types.js'
+import type {CommandContext, ConnectionTarget} from '../context.js'
+import type {Terminal} from '../terminal.js'
+
+import {connectionCommand} from '../command-lines.js'
+import {formatConnectionInfo} from '../render.js'
+
+export interface InfoOptions extends ConnectionTarget {
+  readonly json: boolean
+}
+
+/** Prints a connection as `info` shows it: the Platform API's object with --json, else the article's tables. */
+export function printConnection(terminal: Terminal, target: ConnectionTarget, connection: VpnConnection, json: boolean): void {
+  if (json) {
+    terminal.json(connection)
+    return
+  }
+
+  const hints = {
+    config: connectionCommand('config', target.name, target.space),
+    wait: connectionCommand('wait', target.name, target.space),
+  }
+  terminal.out(formatConnectionInfo(target.space, connection, hints, terminal.styleOut))
+}
+
+export async function showInfo(options: InfoOptions, context: CommandContext): Promise<void> {
+  const connection = await context.api.getVpnConnection(options.space, options.name)
+  printConnection(context.terminal, options, connection, options.json)
+}

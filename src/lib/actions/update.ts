@@ -1,0 +1,33 @@
+import type {VpnConnection} from '../api-types.js'
+import type {CommandContext, ConnectionTarget} from '../context.js'
+
+import {inputErrors, NOTHING_SENT} from '../errors.js'
+import {checkCidrsAgainstSpace, checkRoutableCidrs} from '../network.js'
+import {findSpace, spaceBlocks} from '../space.js'
+
+export interface UpdateOptions extends ConnectionTarget {
+  readonly cidrs: string
+  readonly json: boolean
+}
+
+const NOTHING_CHANGED = 'Nothing was changed.'
+
+/** Replaces the connection's routable CIDRs, checked by the same rules as `connect`. */
+export async function updateConnection(options: UpdateOptions, context: CommandContext): Promise<VpnConnection> {
+  const cidrCheck = checkRoutableCidrs(options.cidrs)
+  if (cidrCheck.problems.length > 0) throw inputErrors(cidrCheck.problems, NOTHING_SENT)
+  const space = await findSpace(context.api, options.space, NOTHING_CHANGED)
+  const spaceCheck = checkCidrsAgainstSpace(cidrCheck.cidrs, spaceBlocks(options.space, space))
+  if (spaceCheck.problems.length > 0) throw inputErrors(spaceCheck.problems, NOTHING_CHANGED)
+  for (const warning of spaceCheck.warnings) context.terminal.warn(warning)
+
+  const updated = await context.api.updateVpnConnection(options.space, options.name, {routable_cidrs: cidrCheck.cidrs})
+  if (options.json) {
+    context.terminal.json(updated)
+  } else {
+    const cidrs = (updated.routable_cidrs ?? cidrCheck.cidrs).join(', ')
+    context.terminal.out(`Updated VPN connection ${options.name} in space ${options.space}: its routable CIDRs are now ${cidrs}.`)
+  }
+
+  return updated
+}

@@ -1,0 +1,20 @@
+import type {PrivateSpacesVPN, Space, Tunnel} from '@heroku-cli/schema'
+
+export type VpnConnection = Readonly<PrivateSpacesVPN>
+export type VpnTunnel = Readonly<Tunnel>
+export type VpnStatus = NonNullable<PrivateSpacesVPN['status']>
+
+/** The API has reported a space's generation both as a plain name and as an object. */
+export type SpaceGeneration = string | {readonly id?: string; readonly name?: string}
+
+export type SpaceInfo = Readonly<Space & {generation?: SpaceGeneration}>
+
+export interface CreateVpnConnectionBody {
+  readonly name: string
+  readonly public_ip: string
+  readonly routable_cidrs: readonly string[]
+}
+
+export interface UpdateVpnConnectionBody {
+  readonly routable_cidrs: readonly string[]
+}

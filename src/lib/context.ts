@@ -1,0 +1,15 @@
+import type {PlatformApi} from './platform-api.js'
+import type {Terminal} from './terminal.js'
+
+/** Everything a command's work touches outside itself, handed in so tests can replace it. */
+export interface CommandContext {
+  readonly api: PlatformApi
+  readonly terminal: Terminal
+  readonly now: () => number
+  readonly sleep: (ms: number) => Promise<void>
+}
+
+export interface ConnectionTarget {
+  readonly space: string
+  readonly name: string
+}

@@ -1,0 +1,23 @@
+/** A duration for people: `0.5s`, `45s`, `2m 05s`, `1h 02m`. */
+export function formatDuration(ms: number): string {
+  if (ms > 0 && ms < 10_000 && ms % 1000 !== 0) return `${(ms / 1000).toFixed(1)}s`
+  const seconds = Math.max(0, Math.round(ms / 1000))
+  if (seconds < 60) return `${seconds}s`
+  const minutes = Math.floor(seconds / 60)
+  if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, '0')}s`
+  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`
+}
+
+/** A week: longer waits are surely a typo, and timers cannot count much further anyway. */
+export const MAX_SECONDS = 7 * 24 * 60 * 60
+
+/** Parses a flag that takes seconds: a positive number, decimals allowed. */
+export function parseSeconds(flag: string, text: string): number | string {
+  const trimmed = text.trim()
+  const seconds = /^\d+(\.\d+)?$|^\.\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN
+  if (!(seconds > 0) || seconds > MAX_SECONDS) {
+    return `${flag} "${text}" is not a positive number of seconds: give a number greater than 0 and at most ${MAX_SECONDS} (a week), e.g. 10 or 0.5`
+  }
+
+  return seconds
+}

@@ -1,0 +1,20 @@
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  timeout: 124,
+} as const
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+export const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [ExitCodeValue, string]> = [
+  [ExitCode.ok, 'done'],
+  [ExitCode.failed, 'the operation failed (API error, failed connection, network)'],
+  [ExitCode.usage, 'the input was wrong; nothing was changed'],
+  [ExitCode.timeout, 'a wait ran out of time'],
+]
+
+export const EXIT_CODES_HELP = [
+  'Exit codes:',
+  ...EXIT_CODE_MEANINGS.map(([code, meaning]) => `  ${String(code).padEnd(3)} ${meaning}`),
+].join('\n')

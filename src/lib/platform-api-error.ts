@@ -1,0 +1,78 @@
+import type {HttpResponse} from './http.js'
+
+import {OperationError} from './errors.js'
+
+/** What a failed request was about, so the message can name it. */
+export interface RequestSubject {
+  readonly space: string
+  readonly connection?: string
+  /** True when the token came from HEROKU_API_KEY, so a 401 can say which credential to fix. */
+  readonly tokenFromEnv: boolean
+}
+
+/** The Platform API answered with an error status. */
+export class PlatformApiError extends OperationError {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly apiId: string | undefined,
+    readonly retryAfterMs: number | undefined,
+    suggestions: readonly string[] = [],
+  ) {
+    super(message, suggestions)
+  }
+}
+
+interface ApiErrorBody {
+  readonly id?: string
+  readonly message?: string
+}
+
+export function platformApiError(response: HttpResponse, subject: RequestSubject): PlatformApiError {
+  const body = (typeof response.body === 'object' && response.body !== null ? response.body : {}) as ApiErrorBody
+  const apiMessage = body.message ?? (typeof response.body === 'string' && response.body.trim() !== '' ? response.body.trim() : `HTTP ${response.status}`)
+  const retryAfterMs = parseRetryAfter(response.headers['retry-after'])
+  const requestId = response.headers['request-id']
+  const make = (message: string, suggestions: readonly string[] = []) =>
+    new PlatformApiError(message, response.status, body.id, retryAfterMs, suggestions)
+
+  switch (response.status) {
+    case 401: {
+      return make(`Heroku did not accept the credentials (${apiMessage}).`, [
+        subject.tokenFromEnv
+          ? 'HEROKU_API_KEY is set but not valid: create a new key with `heroku authorizations:create`, or unset it and run `heroku login`.'
+          : 'Run `heroku login`, or set HEROKU_API_KEY to an API key from `heroku authorizations:create`.',
+      ])
+    }
+
+    case 404: {
+      if (subject.connection !== undefined) {
+        return make(`VPN connection "${subject.connection}" was not found in space "${subject.space}" (${apiMessage}).`, [
+          `List the space's VPN connections with \`heroku spaces:vpn:connections --space ${subject.space}\`.`,
+        ])
+      }
+
+      return make(`Space "${subject.space}" was not found (${apiMessage}).`, ['List the spaces you can use with `heroku spaces`.'])
+    }
+
+    case 429: {
+      const wait = retryAfterMs === undefined ? 'a little while' : `${Math.ceil(retryAfterMs / 1000)} s`
+      return make(`The Heroku API is limiting the rate of requests (${apiMessage}).`, [`Try again in ${wait}.`])
+    }
+
+    default: {
+      const reference = requestId === undefined ? '' : ` [request id ${String(requestId)}]`
+      const prefix = response.status >= 500 ? `The Heroku API failed with HTTP ${response.status}: ` : ''
+      return make(`${prefix}${apiMessage}${reference}`)
+    }
+  }
+}
+
+/** Retry-After as milliseconds, from either delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value
+  if (text === undefined || text.trim() === '') return undefined
+  if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1000
+  const date = Date.parse(text)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}

@@ -1,0 +1,75 @@
+import type {CreateVpnConnectionBody, SpaceInfo, UpdateVpnConnectionBody, VpnConnection} from './api-types.js'
+import type {HttpRequest, Transport} from './http.js'
+
+import {platformApiError, type RequestSubject} from './platform-api-error.js'
+import {withRetries} from './retry.js'
+
+export interface CallOptions {
+  /** How many times to try; only requests that are safe to repeat take more than 1. */
+  readonly attempts?: number
+  readonly timeoutMs?: number
+}
+
+/** The Platform API endpoints this plugin uses: one function per endpoint. */
+export interface PlatformApi {
+  getSpace(space: string, options?: CallOptions): Promise<SpaceInfo>
+  listVpnConnections(space: string, options?: CallOptions): Promise<readonly VpnConnection[]>
+  getVpnConnection(space: string, name: string, options?: CallOptions): Promise<VpnConnection>
+  /** Never repeated on its own: a lost answer may hide a connection that was created. */
+  createVpnConnection(space: string, body: CreateVpnConnectionBody, options?: Omit<CallOptions, 'attempts'>): Promise<VpnConnection>
+  updateVpnConnection(space: string, name: string, body: UpdateVpnConnectionBody, options?: CallOptions): Promise<VpnConnection>
+  /** Never repeated on its own: a second DELETE after a lost answer would report "not found". */
+  deleteVpnConnection(space: string, name: string, options?: Omit<CallOptions, 'attempts'>): Promise<VpnConnection>
+}
+
+export interface PlatformApiOptions {
+  readonly transport: Transport
+  readonly tokenFromEnv: boolean
+  readonly sleep: (ms: number) => Promise<void>
+  readonly onRetry?: (error: unknown, delayMs: number) => void
+}
+
+export const DEFAULT_ATTEMPTS = 3
+
+/** One path segment: a name such as `a/b` or `..` must never become another segment. */
+export function pathSegment(value: string): string {
+  return encodeURIComponent(value).replaceAll('.', '%2E')
+}
+
+export function createPlatformApi(options: PlatformApiOptions): PlatformApi {
+  const call = <T>(request: HttpRequest, subject: Omit<RequestSubject, 'tokenFromEnv'>, attempts: number) =>
+    withRetries(
+      async () => {
+        const response = await options.transport(request)
+        if (response.status >= 200 && response.status < 300) return response.body as T
+        throw platformApiError(response, {...subject, tokenFromEnv: options.tokenFromEnv})
+      },
+      {attempts, onRetry: options.onRetry, sleep: options.sleep},
+    )
+
+  const connectionsPath = (space: string) => `/spaces/${pathSegment(space)}/vpn-connections`
+  const connectionPath = (space: string, name: string) => `${connectionsPath(space)}/${pathSegment(name)}`
+
+  return {
+    createVpnConnection: (space, body, callOptions = {}) =>
+      call({body, method: 'POST', path: connectionsPath(space), timeoutMs: callOptions.timeoutMs}, {space}, 1),
+    deleteVpnConnection: (space, name, callOptions = {}) =>
+      call({method: 'DELETE', path: connectionPath(space, name), timeoutMs: callOptions.timeoutMs}, {connection: name, space}, 1),
+    getSpace: (space, callOptions = {}) =>
+      call({method: 'GET', path: `/spaces/${pathSegment(space)}`, timeoutMs: callOptions.timeoutMs}, {space}, callOptions.attempts ?? DEFAULT_ATTEMPTS),
+    getVpnConnection: (space, name, callOptions = {}) =>
+      call(
+        {method: 'GET', path: connectionPath(space, name), timeoutMs: callOptions.timeoutMs},
+        {connection: name, space},
+        callOptions.attempts ?? DEFAULT_ATTEMPTS,
+      ),
+    listVpnConnections: (space, callOptions = {}) =>
+      call({method: 'GET', path: connectionsPath(space), timeoutMs: callOptions.timeoutMs}, {space}, callOptions.attempts ?? DEFAULT_ATTEMPTS),
+    updateVpnConnection: (space, name, body, callOptions = {}) =>
+      call(
+        {body, method: 'PATCH', path: connectionPath(space, name), timeoutMs: callOptions.timeoutMs},
+        {connection: name, space},
+        callOptions.attempts ?? DEFAULT_ATTEMPTS,
+      ),
+  }
+}

@@ -1,0 +1,89 @@
+import {styleText} from 'node:util'
+
+import type {Env} from './credentials.js'
+
+export interface OutputStream {
+  write(chunk: string): unknown
+  readonly isTTY?: boolean
+}
+
+export interface InputStream extends NodeJS.ReadableStream {
+  readonly isTTY?: boolean
+}
+
+export type Style = 'bold' | 'dim' | 'green' | 'red' | 'yellow'
+
+/** Whether a stream gets ANSI colour: only a terminal, and never under NO_COLOR or TERM=dumb; FORCE_COLOR=0 turns it off too. */
+export function colorEnabled(stream: OutputStream, env: Env): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
+  if (env.FORCE_COLOR === '0') return false
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return true
+  return stream.isTTY === true && env.TERM !== 'dumb'
+}
+
+/**
+ * The command's view of its streams, in the manner of gh's iostreams: results to stdout, everything else to
+ * stderr, colour and prompts only where a person is looking.
+ */
+export class Terminal {
+  readonly stdoutColor: boolean
+  readonly stderrColor: boolean
+
+  constructor(
+    readonly stdout: OutputStream,
+    readonly stderr: OutputStream,
+    readonly stdin: InputStream,
+    readonly env: Env,
+  ) {
+    this.stdoutColor = colorEnabled(stdout, env)
+    this.stderrColor = colorEnabled(stderr, env)
+  }
+
+  static fromProcess(): Terminal {
+    return new Terminal(process.stdout, process.stderr, process.stdin, process.env)
+  }
+
+  /** A person can answer a prompt and watch a spinner. */
+  get interactive(): boolean {
+    return this.stdin.isTTY === true && this.stderr.isTTY === true
+  }
+
+  /** Progress is animated only on a terminal; CI logs get one line per change. */
+  get animated(): boolean {
+    return this.stderr.isTTY === true && this.env.TERM !== 'dumb' && !this.env.CI
+  }
+
+  /** Writes the result: text to stdout, with a final newline. */
+  out(text: string): void {
+    this.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+  }
+
+  json(value: unknown): void {
+    this.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+  }
+
+  /** Progress and hints, on stderr. */
+  info(text: string): void {
+    this.stderr.write(`${text}\n`)
+  }
+
+  warn(text: string): void {
+    this.stderr.write(`${this.styleErr('yellow', 'Warning:')} ${text}\n`)
+  }
+
+  /** Styles text bound for stdout; a function value, so it can be handed to the renderers. */
+  readonly styleOut = (style: Style, text: string): string => (this.stdoutColor ? styleText(style, text) : text)
+
+  readonly styleErr = (style: Style, text: string): string => (this.stderrColor ? styleText(style, text) : text)
+
+  /** Asks on stderr and reads one line from stdin. */
+  async prompt(question: string): Promise<string> {
+    const {createInterface} = await import('node:readline/promises')
+    const readline = createInterface({input: this.stdin, output: this.stderr as NodeJS.WritableStream, terminal: false})
+    try {
+      return await readline.question(question)
+    } finally {
+      readline.close()
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import type {VpnConnection} from './api-types.js'
+import type {Terminal} from './terminal.js'
+import type {WaitEvent} from './wait.js'
+
+import {formatDuration} from './duration.js'
+import {describeState} from './wait.js'
+
+export interface WaitProgress {
+  readonly onEvent: (event: WaitEvent) => void
+  finish(connection: VpnConnection, elapsedMs: number): void
+  abandon(): void
+}
+
+function describeRetry(event: Extract<WaitEvent, {kind: 'retry'}>): string {
+  const reason = event.error instanceof Error ? event.error.message.split('\n')[0] : String(event.error)
+  return `Polling failed (${reason}); trying again in ${formatDuration(event.delayMs)}.`
+}
+
+/** Off a terminal: one line per change of state, for CI logs. */
+export function lineProgress(terminal: Terminal, title: string): WaitProgress {
+  terminal.info(`${title}...`)
+  return {
+    abandon() {},
+    finish(connection, elapsedMs) {
+      terminal.info(`Ready after ${formatDuration(elapsedMs)}: ${describeState(connection)}.`)
+    },
+    onEvent(event) {
+      if (event.kind === 'retry') terminal.warn(describeRetry(event))
+      else if (event.changed) terminal.info(`${describeState(event.connection)} (${formatDuration(event.elapsedMs)})`)
+    },
+  }
+}
+
+/** At a terminal: a spinner showing the current state and the time waited so far. */
+export async function spinnerProgress(terminal: Terminal, title: string, now: () => number): Promise<WaitProgress> {
+  const {ux} = await import('@oclif/core/ux')
+  const started = now()
+  let state = 'starting'
+  const render = () => {
+    ux.action.status = `${state} (${formatDuration(now() - started)})`
+  }
+
+  ux.action.start(title)
+  render()
+  const ticker = setInterval(render, 1000)
+  ticker.unref()
+  return {
+    abandon() {
+      clearInterval(ticker)
+      ux.action.stop(terminal.styleErr('red', 'stopped'))
+    },
+    finish(connection, elapsedMs) {
+      clearInterval(ticker)
+      ux.action.stop(terminal.styleErr('green', `${describeState(connection)} after ${formatDuration(elapsedMs)}`))
+    },
+    onEvent(event) {
+      if (event.kind === 'retry') {
+        void ux.action.pause(() => terminal.warn(describeRetry(event)))
+        ux.action.start(title)
+      } else {
+        state = describeState(event.connection)
+      }
+
+      render()
+    },
+  }
+}

@@ -1,0 +1,115 @@
+import type {VpnConnection} from './api-types.js'
+
+import {formatDuration} from './duration.js'
+import {OperationError, WaitTimeoutError} from './errors.js'
+import {DEFAULT_REQUEST_TIMEOUT_MS} from './http.js'
+import {isTransient, retryDelayMs} from './retry.js'
+
+export const DEFAULT_WAIT_INTERVAL_SECONDS = 10
+export const DEFAULT_WAIT_TIMEOUT_SECONDS = 20 * 60
+
+export interface WaitOptions {
+  readonly intervalMs: number
+  readonly timeoutMs: number
+  /** Also wait until every tunnel reports UP, for pipelines that have just configured their side. */
+  readonly tunnelsUp: boolean
+}
+
+export type WaitEvent =
+  | {readonly kind: 'poll'; readonly connection: VpnConnection; readonly changed: boolean; readonly elapsedMs: number}
+  | {readonly kind: 'retry'; readonly error: unknown; readonly delayMs: number; readonly elapsedMs: number}
+
+export interface WaitDependencies {
+  /** One GET of the connection, answered within `timeoutMs` or failed. */
+  readonly poll: (timeoutMs: number) => Promise<VpnConnection>
+  readonly now: () => number
+  readonly sleep: (ms: number) => Promise<void>
+  readonly onEvent: (event: WaitEvent) => void
+}
+
+export interface WaitSubject {
+  readonly space: string
+  readonly name: string
+  /** The command that destroys the connection, suggested when it failed. */
+  readonly destroyCommand: string
+}
+
+export function isReady(connection: VpnConnection, tunnelsUp: boolean): boolean {
+  if (connection.status !== 'active') return false
+  if (!tunnelsUp) return true
+  const tunnels = connection.tunnels ?? []
+  return tunnels.length > 0 && tunnels.every((tunnel) => tunnel.status === 'UP')
+}
+
+/** What a person would call a change worth a line in a CI log. */
+export function describeState(connection: VpnConnection): string {
+  const tunnels = (connection.tunnels ?? []).map((tunnel) => tunnel.status ?? '?')
+  return tunnels.length === 0 ? `${connection.status}` : `${connection.status}, tunnels ${tunnels.join('/')}`
+}
+
+/**
+ * Polls the connection until it is ready. Transient trouble (5xx, 429, dropped or timed-out requests) is retried
+ * with backoff inside the deadline; a failed or vanished connection ends the wait at once; the deadline ends it
+ * on time, with no request after the last poll.
+ */
+export async function waitForConnection(subject: WaitSubject, options: WaitOptions, deps: WaitDependencies): Promise<VpnConnection> {
+  const started = deps.now()
+  const deadline = started + options.timeoutMs
+  const backoff = {initialMs: Math.min(1000, options.intervalMs), maxMs: options.intervalMs}
+  let lastState: string | undefined
+  let lastProblem: unknown
+  let retries = 0
+
+  const timedOut = () => {
+    const seen = lastState === undefined ? 'no answer was received' : `last status: ${lastState}`
+    const problem = lastProblem instanceof Error ? `; the last request failed: ${lastProblem.message}` : ''
+    return new WaitTimeoutError(
+      `Timed out after ${formatDuration(options.timeoutMs)} waiting for VPN connection ${subject.name} in space ${subject.space} (${seen}${problem}).`,
+      ['Run the same command again to keep waiting, or give a longer --timeout.'],
+    )
+  }
+
+  const sleepUntilDeadlineOr = async (delayMs: number) => {
+    if (deps.now() + delayMs >= deadline) {
+      await deps.sleep(Math.max(0, deadline - deps.now()))
+      throw timedOut()
+    }
+
+    await deps.sleep(delayMs)
+  }
+
+  for (;;) {
+    const remaining = deadline - deps.now()
+    if (remaining <= 0) throw timedOut()
+    let connection: VpnConnection
+    try {
+      connection = await deps.poll(Math.min(DEFAULT_REQUEST_TIMEOUT_MS, remaining))
+    } catch (error) {
+      if (!isTransient(error)) throw error
+      lastProblem = error
+      const delayMs = retryDelayMs(error, retries++, backoff)
+      deps.onEvent({delayMs, elapsedMs: deps.now() - started, error, kind: 'retry'})
+      await sleepUntilDeadlineOr(delayMs)
+      continue
+    }
+
+    retries = 0
+    lastProblem = undefined
+    const state = describeState(connection)
+    deps.onEvent({changed: state !== lastState, connection, elapsedMs: deps.now() - started, kind: 'poll'})
+    lastState = state
+    if (connection.status === 'failed') {
+      throw new OperationError(
+        `VPN connection ${subject.name} in space ${subject.space} failed: ${connection.status_message || 'the API gave no reason'}.`,
+        [`Destroy it with \`${subject.destroyCommand}\` and connect again once the cause is fixed.`],
+      )
+    }
+
+    if (connection.status === 'deprovisioning') {
+      throw new OperationError(`VPN connection ${subject.name} in space ${subject.space} is being destroyed; it will not become ready.`)
+    }
+
+    if (isReady(connection, options.tunnelsUp)) return connection
+    await sleepUntilDeadlineOr(options.intervalMs)
+  }
+}
