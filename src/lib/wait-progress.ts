@@ -56,7 +56,6 @@ export async function spinnerProgress(terminal: Terminal, title: string, now: ()
     onEvent(event) {
       if (event.kind === 'retry') {
         void ux.action.pause(() => terminal.warn(describeRetry(event)))
-        ux.action.start(title)
       } else {
         state = describeState(event.connection)
       }
