@@ -2,7 +2,10 @@ import {defineConfig} from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
+    projects: [
+      {test: {include: ['test/unit/**/*.test.ts'], name: 'unit', setupFiles: ['test/unit/setup-nock.ts']}},
+      {test: {include: ['test/sandbox/**/*.test.ts'], name: 'sandbox'}},
+      {test: {hookTimeout: 120_000, include: ['test/e2e/**/*.test.ts'], name: 'e2e', testTimeout: 120_000}},
+    ],
   },
 })

@@ -47,7 +47,8 @@ export interface TransportOptions {
 export function createTransport(options: TransportOptions): Transport {
   const base = new URL(options.baseUrl)
   return async (request) => {
-    const url = new URL(base.pathname.replace(/\/$/, '') + request.path, base)
+    // Joined as text: resolving through URL would turn an encoded `..` segment (%2E%2E) back into a parent step.
+    const path = base.pathname.replace(/\/$/, '') + request.path
     const payload = request.body === undefined ? undefined : JSON.stringify(request.body)
     const headers: Record<string, string> = {
       Accept: 'application/vnd.heroku+json; version=3',
@@ -59,7 +60,7 @@ export function createTransport(options: TransportOptions): Transport {
       headers['Content-Length'] = String(Buffer.byteLength(payload))
     }
 
-    const {request: send} = url.protocol === 'http:' ? await import('node:http') : await import('node:https')
+    const {request: send} = base.protocol === 'http:' ? await import('node:http') : await import('node:https')
     const timeoutMs = request.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
     const started = Date.now()
     return new Promise<HttpResponse>((resolve, reject) => {
@@ -67,11 +68,11 @@ export function createTransport(options: TransportOptions): Transport {
       const fail = (code: string, detail: string) => {
         if (settled) return
         settled = true
-        options.debug?.(`${request.method} ${url.pathname} failed after ${Date.now() - started} ms: ${code}`)
-        reject(new NetworkError(code, url.origin, detail))
+        options.debug?.(`${request.method} ${path} failed after ${Date.now() - started} ms: ${code}`)
+        reject(new NetworkError(code, base.origin, detail))
       }
 
-      const req = send(url, {headers, method: request.method}, (res) => {
+      const req = send({headers, hostname: base.hostname, method: request.method, path, port: base.port, protocol: base.protocol}, (res) => {
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))
         res.on('close', () => {
@@ -80,7 +81,7 @@ export function createTransport(options: TransportOptions): Transport {
         res.on('end', () => {
           settled = true
           const requestId = res.headers['request-id'] ?? '-'
-          options.debug?.(`${request.method} ${url.pathname} -> ${res.statusCode} in ${Date.now() - started} ms (request id ${requestId})`)
+          options.debug?.(`${request.method} ${path} -> ${res.statusCode} in ${Date.now() - started} ms (request id ${requestId})`)
           resolve({body: parseJson(Buffer.concat(chunks).toString('utf8')), headers: res.headers, status: res.statusCode ?? 0})
         })
       })

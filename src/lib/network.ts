@@ -45,7 +45,7 @@ export const NON_PUBLIC_IPV4_RANGES: readonly SpecialPurposeRange[] = [
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)'
 const IPV4_PATTERN = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`)
-const CIDR_PATTERN = /^([^/]+)\/(\d{1,2})$/
+const CIDR_PATTERN = /^([^/]+)\/(\d+)$/
 
 export function isIpv4(text: string): boolean {
   return IPV4_PATTERN.test(text)

@@ -1,0 +1,83 @@
+import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {createTransport, NetworkError} from '../../src/lib/http.js'
+import {pathSegment} from '../../src/lib/platform-api.js'
+
+let server: Server | undefined
+
+async function serve(handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<string> {
+  server = createServer(handler)
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+afterEach(async () => {
+  server?.closeAllConnections()
+  await new Promise((resolve) => server?.close(resolve))
+  server = undefined
+})
+
+function transportFor(baseUrl: string) {
+  return createTransport({baseUrl, token: async () => 'secret-token', userAgent: 'test'})
+}
+
+describe('the HTTP transport, over real loopback HTTP', () => {
+  it('sends encoded dot segments as they are, never as a parent step', async () => {
+    const seen: string[] = []
+    const url = await serve((request, response) => {
+      seen.push(request.url ?? '')
+      response.end('{}')
+    })
+    await transportFor(url)({method: 'GET', path: `/spaces/${pathSegment('a/b')}/vpn-connections/${pathSegment('..')}`})
+    expect(seen).toEqual(['/spaces/a%2Fb/vpn-connections/%2E%2E'])
+  })
+
+  it('parses JSON answers and keeps other text as it is', async () => {
+    const url = await serve((request, response) => {
+      response.setHeader('Request-Id', 'abc')
+      response.end(request.url === '/json' ? '{"a":1}' : 'plain words')
+    })
+    const transport = transportFor(url)
+    await expect(transport({method: 'GET', path: '/json'})).resolves.toMatchObject({body: {a: 1}, status: 200})
+    await expect(transport({method: 'GET', path: '/text'})).resolves.toMatchObject({body: 'plain words'})
+  })
+
+  it('gives up on a silent server after the request timeout', async () => {
+    const url = await serve(() => {})
+    const error = await transportFor(url)({method: 'GET', path: '/slow', timeoutMs: 200}).catch((error_: unknown) => error_)
+    expect(error).toBeInstanceOf(NetworkError)
+    expect((error as NetworkError).code).toBe('ETIMEDOUT')
+    expect((error as NetworkError).message).toContain('no answer within 200 ms')
+  })
+
+  it('reports an answer cut off half way as a dropped connection', async () => {
+    const url = await serve((_request, response) => {
+      response.writeHead(200, {'Content-Length': '100'})
+      response.write('{"half":')
+      setTimeout(() => response.socket?.destroy(), 20)
+    })
+    const error = await transportFor(url)({method: 'GET', path: '/'}).catch((error_: unknown) => error_)
+    expect(error).toBeInstanceOf(NetworkError)
+    expect((error as NetworkError).code).toBe('ECONNRESET')
+  })
+
+  it('reports a refused connection', async () => {
+    const url = await serve(() => {})
+    server!.close()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    const error = await transportFor(url)({method: 'GET', path: '/'}).catch((error_: unknown) => error_)
+    expect((error as NetworkError).code).toBe('ECONNREFUSED')
+  })
+
+  it('never writes the token or bodies to the debug log', async () => {
+    const lines: string[] = []
+    const url = await serve((_request, response) => response.end('{"pre_shared_key":"very-secret"}'))
+    const transport = createTransport({baseUrl: url, debug: (line) => lines.push(line), token: async () => 'secret-token', userAgent: 'test'})
+    await transport({body: {name: 'office'}, method: 'POST', path: '/spaces/acme/vpn-connections'})
+    expect(lines).toEqual([expect.stringMatching(/^POST \/spaces\/acme\/vpn-connections -> 200 in \d+ ms/)])
+    expect(lines.join()).not.toMatch(/secret|office/)
+  })
+})
