@@ -21,6 +21,11 @@ export function colorEnabled(stream: OutputStream, env: Env): boolean {
   return stream.isTTY === true && env.TERM !== 'dumb'
 }
 
+/** The decision is made per stream above, so styleText must not second-guess it against process.stdout. */
+function paint(style: Style, text: string): string {
+  return styleText(style, text, {validateStream: false})
+}
+
 /**
  * The command's view of its streams, in the manner of gh's iostreams: results to stdout, everything else to
  * stderr, colour and prompts only where a person is looking.
@@ -72,18 +77,20 @@ export class Terminal {
   }
 
   /** Styles text bound for stdout; a function value, so it can be handed to the renderers. */
-  readonly styleOut = (style: Style, text: string): string => (this.stdoutColor ? styleText(style, text) : text)
+  readonly styleOut = (style: Style, text: string): string => (this.stdoutColor ? paint(style, text) : text)
 
-  readonly styleErr = (style: Style, text: string): string => (this.stderrColor ? styleText(style, text) : text)
+  readonly styleErr = (style: Style, text: string): string => (this.stderrColor ? paint(style, text) : text)
 
-  /** Asks on stderr and reads one line from stdin. */
+  /** Asks on stderr and reads one line from stdin; end of input (Ctrl-D) answers with an empty line. */
   async prompt(question: string): Promise<string> {
-    const {createInterface} = await import('node:readline/promises')
+    const {createInterface} = await import('node:readline')
     const readline = createInterface({input: this.stdin, output: this.stderr as NodeJS.WritableStream, terminal: false})
-    try {
-      return await readline.question(question)
-    } finally {
-      readline.close()
-    }
+    return new Promise((resolve) => {
+      readline.once('close', () => resolve(''))
+      readline.question(question, (answer) => {
+        resolve(answer)
+        readline.close()
+      })
+    })
   }
 }

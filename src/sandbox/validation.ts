@@ -1,0 +1,40 @@
+import type {NewConnection} from './state.js'
+
+import {isIpv4} from '../lib/network.js'
+import {invalidParams} from './answers.js'
+
+function fieldsOf(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalidParams('The request body must be a JSON object.')
+  }
+
+  return body as Record<string, unknown>
+}
+
+function routableCidrProblem(value: unknown): string | undefined {
+  const valid = Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string' && item.trim() !== '')
+  return valid ? undefined : 'routable_cidrs must be a non-empty array of strings.'
+}
+
+function rejectIfAny(problems: ReadonlyArray<string | undefined>): void {
+  const found = problems.filter((problem) => problem !== undefined)
+  if (found.length > 0) throw invalidParams(found.join(' '))
+}
+
+/** The basic checks on a create body; the real API's finer rules are not known, so only shapes are checked. */
+export function newConnectionFrom(body: unknown): NewConnection {
+  const fields = fieldsOf(body)
+  const {name, public_ip: publicIp, routable_cidrs: routableCidrs} = fields
+  rejectIfAny([
+    typeof name === 'string' && name.trim() !== '' ? undefined : 'name must be a non-empty string.',
+    typeof publicIp === 'string' && isIpv4(publicIp) ? undefined : 'public_ip must be an IPv4 address.',
+    routableCidrProblem(routableCidrs),
+  ])
+  return {name: name as string, publicIp: publicIp as string, routableCidrs: routableCidrs as string[]}
+}
+
+export function routableCidrsFrom(body: unknown): readonly string[] {
+  const {routable_cidrs: routableCidrs} = fieldsOf(body)
+  rejectIfAny([routableCidrProblem(routableCidrs)])
+  return routableCidrs as string[]
+}
