@@ -9,7 +9,7 @@ import {VpnCliError} from '../lib/errors.js'
 import {EXIT_CODES_HELP} from '../lib/exit-codes.js'
 import {createTransport} from '../lib/http.js'
 import {createPlatformApi} from '../lib/platform-api.js'
-import {formatDuration} from '../lib/duration.js'
+import {retryNotice} from '../lib/retry.js'
 import {Terminal} from '../lib/terminal.js'
 
 const {version} = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {version: string}
@@ -40,8 +40,7 @@ export abstract class VpnCommand extends Command {
       userAgent: USER_AGENT,
     })
     const api = createPlatformApi({
-      onRetry: (error, delayMs) =>
-        terminal.warn(`${error instanceof Error ? error.message.split('\n')[0] : String(error)} Trying again in ${formatDuration(delayMs)}.`),
+      onRetry: (error, delayMs) => terminal.warn(retryNotice(error, delayMs)),
       sleep: (ms) => sleep(ms),
       tokenFromEnv: Boolean(env.HEROKU_API_KEY),
       transport,

@@ -1,3 +1,4 @@
+import {formatDuration} from './duration.js'
 import {NetworkError} from './http.js'
 import {PlatformApiError} from './platform-api-error.js'
 
@@ -45,4 +46,10 @@ export async function withRetries<T>(run: () => Promise<T>, options: RetryOption
       await options.sleep(delayMs)
     }
   }
+}
+
+/** The warning shown before a retry: the first line of what went wrong, and when the next try comes. */
+export function retryNotice(error: unknown, delayMs: number): string {
+  const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.replace(/\.$/, '')
+  return `${reason}; trying again in ${formatDuration(delayMs)}.`
 }

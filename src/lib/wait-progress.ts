@@ -3,17 +3,13 @@ import type {Terminal} from './terminal.js'
 import type {WaitEvent} from './wait.js'
 
 import {formatDuration} from './duration.js'
+import {retryNotice} from './retry.js'
 import {describeState} from './wait.js'
 
 export interface WaitProgress {
   readonly onEvent: (event: WaitEvent) => void
   finish(connection: VpnConnection, elapsedMs: number): void
   abandon(): void
-}
-
-function describeRetry(event: Extract<WaitEvent, {kind: 'retry'}>): string {
-  const reason = event.error instanceof Error ? event.error.message.split('\n')[0] : String(event.error)
-  return `Polling failed (${reason}); trying again in ${formatDuration(event.delayMs)}.`
 }
 
 /** Off a terminal: one line per change of state, for CI logs. */
@@ -25,7 +21,7 @@ export function lineProgress(terminal: Terminal, title: string): WaitProgress {
       terminal.info(`Ready after ${formatDuration(elapsedMs)}: ${describeState(connection)}.`)
     },
     onEvent(event) {
-      if (event.kind === 'retry') terminal.warn(describeRetry(event))
+      if (event.kind === 'retry') terminal.warn(retryNotice(event.error, event.delayMs))
       else if (event.changed) terminal.info(`${describeState(event.connection)} (${formatDuration(event.elapsedMs)})`)
     },
   }
@@ -55,7 +51,7 @@ export async function spinnerProgress(terminal: Terminal, title: string, now: ()
     },
     onEvent(event) {
       if (event.kind === 'retry') {
-        void ux.action.pause(() => terminal.warn(describeRetry(event)))
+        void ux.action.pause(() => terminal.warn(retryNotice(event.error, event.delayMs)))
       } else {
         state = describeState(event.connection)
       }

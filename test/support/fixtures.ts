@@ -5,6 +5,7 @@ import type {CommandContext} from '../../src/lib/context.js'
 
 import {createTransport} from '../../src/lib/http.js'
 import {createPlatformApi} from '../../src/lib/platform-api.js'
+import {retryNotice} from '../../src/lib/retry.js'
 import {Terminal} from '../../src/lib/terminal.js'
 
 export const API = 'https://api.heroku.com'
@@ -111,7 +112,7 @@ export function testContext(options: TerminalOptions & {tokenFromEnv?: boolean} 
 
   const transport = createTransport({baseUrl: API, token: async () => TOKEN, userAgent: 'heroku-spaces-vpn/test'})
   const api = createPlatformApi({
-    onRetry: (error, delayMs) => captured.terminal.warn(`retrying in ${delayMs} ms: ${(error as Error).message}`),
+    onRetry: (error, delayMs) => captured.terminal.warn(retryNotice(error, delayMs)),
     sleep,
     tokenFromEnv: options.tokenFromEnv ?? false,
     transport,

@@ -55,8 +55,8 @@ describe('spaces:vpn:wait', () => {
       .reply(200, vpnConnection())
     await waitUntilReady(options, context)
     expect(context.sleeps).toEqual([1000, 2000, 4000])
-    expect(context.stderr()).toContain('Warning: Polling failed (The Heroku API failed with HTTP 503: Service Unavailable); trying again in 1s.')
-    expect(context.stderr()).toContain('Warning: Polling failed (Could not reach the Heroku API at https://api.heroku.com: socket hang up); trying again in 2s.')
+    expect(context.stderr()).toContain('Warning: The Heroku API failed with HTTP 503: Service Unavailable; trying again in 1s.')
+    expect(context.stderr()).toContain('Warning: Could not reach the Heroku API at https://api.heroku.com: socket hang up; trying again in 2s.')
     expect(context.stderr()).toContain('trying again in 4s')
   })
 
