@@ -1,0 +1,40 @@
+import {spawn} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
+
+export const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url))
+
+export interface CliResult {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+  readonly ms: number
+}
+
+export interface CliOptions {
+  /** Added to a clean environment: nothing of the developer's own Heroku setup leaks in. */
+  readonly env?: Record<string, string | undefined>
+  readonly input?: string
+  readonly timeoutMs?: number
+  readonly cwd?: string
+}
+
+/** Runs the built CLI as its own process, the way a user or a CI step does. */
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  const env: Record<string, string> = {PATH: process.env.PATH ?? '/usr/bin:/bin'}
+  for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value
+  const started = Date.now()
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code, ms: Date.now() - started, stderr, stdout})
+    })
+    child.stdin.end(options.input ?? '')
+  })
+}
