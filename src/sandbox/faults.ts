@@ -38,6 +38,8 @@ export interface ActiveFault extends FaultRule {
 }
 
 const RULE_KEYS = ['kind', 'status', 'retryAfter', 'delayMs', 'method', 'path', 'times', 'probability', 'seed', 'when']
+/** The fields that belong to one kind of fault. */
+const KIND_OF_FIELD: Readonly<Record<string, FaultKind>> = {delayMs: 'delay', retryAfter: 'rate-limit', status: 'error'}
 const DEFAULT_ERROR_STATUS = 503
 const DEFAULT_RETRY_AFTER_SECONDS = 1
 const DEFAULT_SEED = 1
@@ -52,20 +54,26 @@ export function faultRuleProblem(input: unknown): string | undefined {
   const unknownKey = Object.keys(rule).find((key) => !RULE_KEYS.includes(key))
   if (unknownKey !== undefined) return `unknown fault field "${unknownKey}": expected ${RULE_KEYS.join(', ')}`
   if (!(FAULT_KINDS as readonly unknown[]).includes(rule.kind)) return `kind must be one of ${FAULT_KINDS.join(', ')}`
-  const onlyFor = (key: string, kind: FaultKind) => (rule[key] !== undefined && rule.kind !== kind ? `${key} applies to kind ${kind} only` : undefined)
-  const checks: Array<[boolean, string | undefined]> = [
-    [true, onlyFor('status', 'error') ?? onlyFor('retryAfter', 'rate-limit') ?? onlyFor('delayMs', 'delay')],
+  const misplaced = Object.entries(KIND_OF_FIELD).find(([key, kind]) => rule[key] !== undefined && rule.kind !== kind)
+  if (misplaced) return `${misplaced[0]} applies to kind ${misplaced[1]} only`
+  const checks: Array<[boolean, string]> = [
     [rule.status !== undefined && !(isCount(rule.status, 400) && (rule.status as number) <= 599), 'status must be an HTTP error status from 400 to 599'],
     [rule.retryAfter !== undefined && !isCount(rule.retryAfter, 0), 'retryAfter must be a whole number of seconds'],
-    [rule.kind === 'delay' && !(isCount(rule.delayMs, 0) && (rule.delayMs as number) <= MAX_DELAY_MS), `delayMs must be a whole number of milliseconds from 0 to ${MAX_DELAY_MS}`],
+    [
+      rule.kind === 'delay' && !(isCount(rule.delayMs, 0) && (rule.delayMs as number) <= MAX_DELAY_MS),
+      `delayMs must be a whole number of milliseconds from 0 to ${MAX_DELAY_MS}`,
+    ],
     [rule.method !== undefined && typeof rule.method !== 'string', 'method must be a string'],
     [rule.path !== undefined && (typeof rule.path !== 'string' || !isRegExp(rule.path)), 'path must be a regular expression'],
     [rule.times !== undefined && !isCount(rule.times, 1), 'times must be a whole number from 1'],
-    [rule.probability !== undefined && !(typeof rule.probability === 'number' && rule.probability > 0 && rule.probability <= 1), 'probability must be a number above 0 and at most 1'],
+    [
+      rule.probability !== undefined && !(typeof rule.probability === 'number' && rule.probability > 0 && rule.probability <= 1),
+      'probability must be a number above 0 and at most 1',
+    ],
     [rule.seed !== undefined && !isCount(rule.seed, 0), 'seed must be a whole number'],
     [rule.when !== undefined && rule.when !== 'instead' && rule.when !== 'after', 'when must be "instead" or "after"'],
   ]
-  return checks.find(([failed, message]) => failed && message !== undefined)?.[1]
+  return checks.find(([failed]) => failed)?.[1]
 }
 
 function isRegExp(source: string): boolean {

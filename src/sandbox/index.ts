@@ -1,0 +1,84 @@
+import type {RequestLogEntry} from './request-log.js'
+
+import {createAdminHandler} from './admin.js'
+import {createApiHandler} from './api.js'
+import {createControl, type SandboxControl} from './control.js'
+import {FaultInjector} from './faults.js'
+import {RequestLog} from './request-log.js'
+import {createSandboxServer, SANDBOX_HOST} from './server.js'
+import {SandboxState} from './state.js'
+import {checkTiming, DEMO_TIMING, type SandboxTiming} from './timing.js'
+
+export {ADMIN_ENDPOINTS, ADMIN_PREFIX} from './admin.js'
+export {API_ACCEPT} from './api.js'
+export {ApiError} from './answers.js'
+export {DEFAULT_FAILURE_MESSAGE, type SandboxControl} from './control.js'
+export {type ActiveFault, FAULT_KINDS, type FaultKind, type FaultRule} from './faults.js'
+export type {RequestLogEntry} from './request-log.js'
+export {
+  CUSTOM_BLOCKS_SPACE,
+  DEFAULT_BLOCKS_SPACE,
+  FIR_SPACE,
+  SEEDED_CONNECTION,
+  SPACE_SEEDS,
+  SPACE_WITH_CONNECTION,
+  type SpaceSeed,
+} from './seeds.js'
+export {type ConnectionJson, type SpaceJson, type TunnelJson, type TunnelStatus} from './state.js'
+export {DEMO_TIMING, INSTANT_TIMING, REALISTIC_TIMING, type SandboxTiming} from './timing.js'
+
+/** The key the sandbox accepts unless told otherwise: it guards nothing, it only proves the client sends one. */
+export const SANDBOX_API_KEY = 'sandbox-api-key'
+
+export interface SandboxOptions {
+  /** 0 or absent: a free port. */
+  readonly port?: number
+  readonly apiKey?: string
+  /** Fields left out keep {@link DEMO_TIMING}'s values. */
+  readonly timing?: Partial<SandboxTiming>
+  /** Called after each API request with its log entry. */
+  readonly onRequest?: (entry: RequestLogEntry) => void
+  /** The clock connections age by (ms since the epoch); tests hand in a fake one to step through the phases exactly. */
+  readonly now?: () => number
+}
+
+export interface Sandbox {
+  /** `http://127.0.0.1:PORT`, the value for HEROKU_HOST. */
+  readonly url: string
+  readonly port: number
+  readonly apiKey: string
+  /** The environment that points the Heroku CLI and this plugin at the sandbox. */
+  readonly env: {readonly HEROKU_API_KEY: string; readonly HEROKU_HOST: string}
+  readonly control: SandboxControl
+  /** Closes the server and every connection and cancels pending delays; safe to call twice. */
+  stop(): Promise<void>
+}
+
+/** Starts a local stand-in for the Platform API's space and VPN-connection endpoints on 127.0.0.1. */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const timing = checkTiming(options.timing ?? {})
+  if (typeof timing === 'string') throw new TypeError(timing)
+  const apiKey = options.apiKey ?? SANDBOX_API_KEY
+  const state = new SandboxState({...DEMO_TIMING, ...timing}, options.now)
+  const faults = new FaultInjector()
+  const log = new RequestLog()
+  const control = createControl(state, faults, log)
+  const server = createSandboxServer({
+    faults,
+    handleAdmin: createAdminHandler(control),
+    handleApi: createApiHandler(state, apiKey),
+    log,
+    onRequest: options.onRequest,
+  })
+  const port = await server.listen(options.port ?? 0)
+  const url = `http://${SANDBOX_HOST}:${port}`
+  let stopped: Promise<void> | undefined
+  return {
+    apiKey,
+    control,
+    env: {HEROKU_API_KEY: apiKey, HEROKU_HOST: url},
+    port,
+    stop: () => (stopped ??= server.close()),
+    url,
+  }
+}
