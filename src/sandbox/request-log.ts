@@ -1,7 +1,7 @@
 export interface RequestLogEntry {
   readonly requestId: string
   readonly method: string
-  /** The path as sent, percent-encoding and query included. */
+  /** The path as sent, percent-encoded, without the query. */
   readonly path: string
   /** null when the connection was dropped without an answer. */
   readonly status: number | null
