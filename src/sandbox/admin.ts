@@ -3,9 +3,9 @@ import type {FaultRule} from './faults.js'
 import type {TunnelStatus} from './state.js'
 import type {SandboxTiming} from './timing.js'
 
-import {type Answer, ApiError, badRequest, parseJsonBody} from './answers.js'
+import {type Answer, ApiError, badRequest, InvalidControlInput, parseJsonBody} from './answers.js'
 import {pathSegments} from './api.js'
-import {generationName, SPACE_SEEDS} from './seeds.js'
+import {describeSpaceSeed, generationName, SPACE_SEEDS} from './seeds.js'
 
 export const ADMIN_PREFIX = '/__sandbox'
 
@@ -42,6 +42,7 @@ export function createAdminHandler(control: SandboxControl): (method: string, pa
       cidr: seed.cidr,
       connection: seed.connection?.name ?? null,
       data_cidr: seed.dataCidr,
+      description: describeSpaceSeed(seed),
       generation: generationName(seed.generation),
       ike_version: seed.ikeVersion,
       name: seed.name,
@@ -101,7 +102,7 @@ export function createAdminHandler(control: SandboxControl): (method: string, pa
       return route(method, pathSegments(path).slice(1), bodyText)
     } catch (error) {
       if (error instanceof ApiError) return error.toAnswer()
-      if (error instanceof TypeError) return badRequest(error.message).toAnswer()
+      if (error instanceof InvalidControlInput) return badRequest(error.message).toAnswer()
       throw error
     }
   }

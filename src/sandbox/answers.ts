@@ -21,6 +21,11 @@ export class ApiError extends Error {
   }
 }
 
+/** A fault rule, a timing or a tunnel status the control cannot take; the admin endpoints answer it with 400. */
+export class InvalidControlInput extends TypeError {
+  override name = 'InvalidControlInput'
+}
+
 export function invalidParams(message: string): ApiError {
   return new ApiError(422, 'invalid_params', message)
 }

@@ -3,7 +3,7 @@ import {parseArgs} from 'node:util'
 import type {SandboxOptions} from './index.js'
 
 import {ADMIN_PREFIX} from './admin.js'
-import {CUSTOM_BLOCKS_SPACE, DEFAULT_BLOCKS_SPACE, FIR_SPACE, SEEDED_CONNECTION, SPACE_WITH_CONNECTION} from './seeds.js'
+import {describeSpaceSeed, SPACE_SEEDS} from './seeds.js'
 import {DEMO_TIMING, REALISTIC_TIMING, type SandboxTiming} from './timing.js'
 
 export const SANDBOX_USAGE = `Usage: npm run sandbox -- [flags]    (or: node dist/sandbox/cli.js [flags])
@@ -26,12 +26,14 @@ Flags:
 SECONDS may be a decimal, 0 for instant, or carry a unit: 90s, 4m.
 
 Seeded spaces:
-  ${DEFAULT_BLOCKS_SPACE}          Cedar, default blocks 10.0.0.0/16 and 10.1.0.0/16, IKE v1
-  ${CUSTOM_BLOCKS_SPACE}  Cedar Shield, created with 10.20.0.0/16 and 10.21.0.0/16, IKE v2
-  ${FIR_SPACE}            Fir generation: VPN connections are refused
-  ${SPACE_WITH_CONNECTION}           default blocks, with the active connection "${SEEDED_CONNECTION}"
+${describeSeededSpaces()}
 
 Admin endpoints (no API key): GET ${ADMIN_PREFIX} lists them.`
+
+export function describeSeededSpaces(): string {
+  const width = Math.max(...SPACE_SEEDS.map((seed) => seed.name.length))
+  return SPACE_SEEDS.map((seed) => `  ${seed.name.padEnd(width)}  ${describeSpaceSeed(seed)}`).join('\n')
+}
 
 export function describeTiming(timing: SandboxTiming): string {
   const up = timing.tunnelsUpAfter === null ? 'never' : `${timing.tunnelsUpAfter} s`

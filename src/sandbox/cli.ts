@@ -1,12 +1,10 @@
 #!/usr/bin/env node
 import type {RequestLogEntry} from './request-log.js'
 
+import {ExitCode} from '../lib/exit-codes.js'
 import {ADMIN_PREFIX} from './admin.js'
-import {describeTiming, parseCliArguments, SANDBOX_USAGE} from './cli-options.js'
+import {describeSeededSpaces, describeTiming, parseCliArguments, SANDBOX_USAGE} from './cli-options.js'
 import {startSandbox} from './index.js'
-
-/** EX_USAGE, as usage errors exit elsewhere in this project. */
-const USAGE_EXIT_CODE = 2
 
 function requestLine(entry: RequestLogEntry): string {
   const status = entry.status ?? 'dropped'
@@ -23,7 +21,7 @@ async function main(): Promise<void> {
 
   if (command.kind === 'invalid') {
     process.stderr.write(`${command.message}\nRun with --help for the flags.\n`)
-    process.exitCode = USAGE_EXIT_CODE
+    process.exitCode = ExitCode.usage
     return
   }
 
@@ -31,7 +29,7 @@ async function main(): Promise<void> {
   const sandbox = await startSandbox({...command.options, onRequest: command.quiet ? undefined : (entry) => log(requestLine(entry))})
   // stdout carries only lines a shell or a CI env file can take as they are: a comment and two assignments.
   process.stdout.write(`# Heroku Platform API sandbox listening on ${sandbox.url}\nHEROKU_HOST=${sandbox.url}\nHEROKU_API_KEY=${sandbox.apiKey}\n`)
-  log(`Timing: ${describeTiming(sandbox.control.timing())}\n`)
+  log(`Seeded spaces:\n${describeSeededSpaces()}\nTiming: ${describeTiming(sandbox.control.timing())}\n`)
   log(`Admin endpoints (no API key): ${sandbox.url}${ADMIN_PREFIX}\nPress Ctrl-C to stop.\n`)
 
   const stop = (signal: NodeJS.Signals) => {
@@ -41,7 +39,7 @@ async function main(): Promise<void> {
     // No process.exit: once the server is closed nothing is left to keep the process alive.
     sandbox.stop().catch((error: unknown) => {
       log(`Could not stop cleanly: ${String(error)}\n`)
-      process.exitCode = 1
+      process.exitCode = ExitCode.failed
     })
   }
 
@@ -52,5 +50,5 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   const code = (error as NodeJS.ErrnoException).code
   process.stderr.write(code === 'EADDRINUSE' ? 'That port is already in use: choose another with --port, or leave it out for a free one.\n' : `${String(error)}\n`)
-  process.exitCode = 1
+  process.exitCode = ExitCode.failed
 })

@@ -2,6 +2,7 @@ import type {ActiveFault, FaultInjector, FaultRule} from './faults.js'
 import type {RequestLog, RequestLogEntry} from './request-log.js'
 import type {ConnectionJson, SandboxState, TunnelStatus} from './state.js'
 
+import {InvalidControlInput} from './answers.js'
 import {checkTiming, type SandboxTiming} from './timing.js'
 
 export const DEFAULT_FAILURE_MESSAGE = 'The VPN connection could not be provisioned.'
@@ -11,9 +12,9 @@ export interface SandboxControl {
   /** Back to the seeds: connections, faults, the request log, the starting timing, no pending failure. */
   reset(): void
   timing(): SandboxTiming
-  /** Changes the timing of connections created from now on; throws a TypeError for a bad value. */
+  /** Changes the timing of connections created from now on; throws InvalidControlInput for a bad value. */
   setTiming(timing: Partial<SandboxTiming>): SandboxTiming
-  /** Arms a fault for the next matching API requests; throws a TypeError for a bad rule. */
+  /** Arms a fault for the next matching API requests; throws InvalidControlInput for a bad rule. */
   injectFault(rule: FaultRule): ActiveFault
   faults(): readonly ActiveFault[]
   clearFaults(): void
@@ -21,7 +22,7 @@ export interface SandboxControl {
   failConnection(space: string, connection: string, message?: string): ConnectionJson
   /** Makes the next connection created end `failed`, with this status message, when its provisioning would finish. */
   failNextConnection(message?: string): void
-  /** Sets tunnel 1 or 2 UP or DOWN; the automatic "UP after tunnelsUpAfter" no longer applies to it. */
+  /** Sets tunnel 1 or 2 UP or DOWN; the automatic "UP after tunnelsUpAfter" no longer applies to it. Another number is a 404. */
   setTunnelStatus(space: string, connection: string, tunnel: number, status: TunnelStatus, message?: string): ConnectionJson
   /** A connection as the API would show it now, without a request in the log. Throws an ApiError (404) if missing. */
   connection(space: string, connection: string): ConnectionJson
@@ -49,12 +50,12 @@ export function createControl(state: SandboxState, faults: FaultInjector, log: R
     },
     setTiming(timing) {
       const checked = checkTiming(timing)
-      if (typeof checked === 'string') throw new TypeError(checked)
+      if (typeof checked === 'string') throw new InvalidControlInput(checked)
       state.timing = {...state.timing, ...checked}
       return state.timing
     },
     setTunnelStatus: (space, connection, tunnel, status, message) => {
-      if (status !== 'UP' && status !== 'DOWN') throw new TypeError(`status must be "UP" or "DOWN", not ${JSON.stringify(status)}`)
+      if (status !== 'UP' && status !== 'DOWN') throw new InvalidControlInput(`status must be "UP" or "DOWN", not ${JSON.stringify(status)}`)
       return state.setTunnelStatus(space, connection, tunnel, status, message)
     },
     timing: () => state.timing,

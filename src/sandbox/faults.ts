@@ -1,4 +1,4 @@
-import type {Answer} from './answers.js'
+import {type Answer, InvalidControlInput} from './answers.js'
 
 export const FAULT_KINDS = ['error', 'rate-limit', 'drop', 'delay'] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
@@ -109,7 +109,7 @@ export class FaultInjector {
   /** Arms a fault; throws with the problem when the rule is not valid. */
   add(rule: FaultRule): ActiveFault {
     const problem = faultRuleProblem(rule)
-    if (problem !== undefined) throw new TypeError(problem)
+    if (problem !== undefined) throw new InvalidControlInput(problem)
     const normalized = {...rule, ...(rule.method === undefined ? {} : {method: rule.method.toUpperCase()})}
     const armed: ArmedFault = {
       id: String(++this.lastId),

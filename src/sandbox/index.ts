@@ -1,6 +1,7 @@
 import type {RequestLogEntry} from './request-log.js'
 
 import {createAdminHandler} from './admin.js'
+import {InvalidControlInput} from './answers.js'
 import {createApiHandler} from './api.js'
 import {createControl, type SandboxControl} from './control.js'
 import {FaultInjector} from './faults.js'
@@ -11,7 +12,7 @@ import {checkTiming, DEMO_TIMING, type SandboxTiming} from './timing.js'
 
 export {ADMIN_ENDPOINTS, ADMIN_PREFIX} from './admin.js'
 export {API_ACCEPT} from './api.js'
-export {ApiError} from './answers.js'
+export {ApiError, InvalidControlInput} from './answers.js'
 export {DEFAULT_FAILURE_MESSAGE, type SandboxControl} from './control.js'
 export {type ActiveFault, FAULT_KINDS, type FaultKind, type FaultRule} from './faults.js'
 export type {RequestLogEntry} from './request-log.js'
@@ -57,7 +58,7 @@ export interface Sandbox {
 /** Starts a local stand-in for the Platform API's space and VPN-connection endpoints on 127.0.0.1. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const timing = checkTiming(options.timing ?? {})
-  if (typeof timing === 'string') throw new TypeError(timing)
+  if (typeof timing === 'string') throw new InvalidControlInput(timing)
   const apiKey = options.apiKey ?? SANDBOX_API_KEY
   const state = new SandboxState({...DEMO_TIMING, ...timing}, options.now)
   const faults = new FaultInjector()

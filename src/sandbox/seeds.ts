@@ -103,3 +103,12 @@ export const SPACE_SEEDS: readonly SpaceSeed[] = [
 export function generationName(generation: GenerationSeed): string {
   return typeof generation === 'string' ? generation : generation.name
 }
+
+/** One line for people: `Cedar, 10.0.0.0/16 + data 10.1.0.0/16, IKE v1, connection "office"`. */
+export function describeSpaceSeed(seed: SpaceSeed): string {
+  const generation = generationName(seed.generation)
+  const kind = `${generation.charAt(0).toUpperCase()}${generation.slice(1)}${seed.shield ? ' Shield' : ''}`
+  if (generation === 'fir') return `${kind}, VPN connections refused`
+  const connection = seed.connection ? `, active connection "${seed.connection.name}"` : ''
+  return `${kind}, ${seed.cidr} + data ${seed.dataCidr}, IKE v${seed.ikeVersion}${connection}`
+}

@@ -183,7 +183,7 @@ export class SandboxState {
     return this.withConnection(spaceRef, connectionRef, (connection) => {
       const record = connection.tunnels[tunnel - 1]
       if (!Number.isInteger(tunnel) || record === undefined) {
-        throw invalidParams(`tunnel must be 1 or 2, not ${tunnel}`)
+        throw new ApiError(404, 'not_found', `There is no tunnel ${tunnel}: a VPN connection has tunnels 1 and 2.`)
       }
 
       record.manual = {at: Math.max(this.now(), connection.activeAt), message, status}

@@ -1,3 +1,5 @@
+import {MAX_SECONDS} from '../lib/duration.js'
+
 /** How long each phase of a connection's life lasts in the sandbox, in seconds (fractions allowed, 0 is instant). */
 export interface SandboxTiming {
   /** From creation until provisioning starts. */
@@ -23,8 +25,6 @@ export const INSTANT_TIMING: SandboxTiming = {deprovisioning: 0, pending: 0, pro
 
 const TIMING_KEYS = ['pending', 'provisioning', 'tunnelsUpAfter', 'deprovisioning'] as const
 
-/** A week: the longest duration the sandbox accepts. */
-const MAX_SECONDS = 7 * 24 * 60 * 60
 
 /** Checks a partial timing from code or JSON; the message names the first bad field. */
 export function checkTiming(input: unknown): Partial<SandboxTiming> | string {

@@ -8,6 +8,7 @@ import {
   DEFAULT_FAILURE_MESSAGE,
   DEMO_TIMING,
   INSTANT_TIMING,
+  InvalidControlInput,
   SEEDED_CONNECTION,
   SPACE_SEEDS,
   SPACE_WITH_CONNECTION,
@@ -150,7 +151,7 @@ describe('the admin endpoints', () => {
     expect(tunnelStatuses((await api('GET', OFFICE)).body)).toEqual(['UP', 'DOWN'])
     expect(tunnelStatuses((await admin('PUT', `${OFFICE}/tunnels/2`, {status: 'UP'})).body)).toEqual(['UP', 'UP'])
 
-    expect((await admin('PUT', `${OFFICE}/tunnels/3`, {status: 'UP'})).status).toBe(422)
+    expect((await admin('PUT', `${OFFICE}/tunnels/3`, {status: 'UP'})).status).toBe(404)
     expect((await admin('PUT', `${OFFICE}/tunnels/1`, {status: 'up'})).status).toBe(400)
     expect((await admin('PUT', `${OFFICE}/tunnels/1`, {status: 'UP', status_message: 3})).status).toBe(400)
   })
@@ -204,11 +205,13 @@ describe('the control from code', () => {
     expect(later.tunnels[0]?.status_message).toBe('Waiting for the customer gateway')
   })
 
-  it('throws the API error for a connection it cannot find, and a TypeError for a bad timing', async () => {
+  it('throws the API error for a connection or tunnel it cannot find, and InvalidControlInput for bad input', async () => {
     const {sandbox} = await sandboxForTest()
     expect(() => sandbox.control.failConnection(SPACE_WITH_CONNECTION, 'home')).toThrow("Couldn't find that VPN connection.")
     expect(() => sandbox.control.connection('nowhere', 'office')).toThrow("Couldn't find that space.")
-    expect(() => sandbox.control.setTiming({provisioning: Number.NaN})).toThrow(TypeError)
+    expect(() => sandbox.control.setTunnelStatus(SPACE_WITH_CONNECTION, SEEDED_CONNECTION, 0, 'UP')).toThrow('There is no tunnel 0')
+    expect(() => sandbox.control.setTunnelStatus(SPACE_WITH_CONNECTION, SEEDED_CONNECTION, 1, 'on' as never)).toThrow(InvalidControlInput)
+    expect(() => sandbox.control.setTiming({provisioning: Number.NaN})).toThrow(InvalidControlInput)
     expect(sandbox.control.setTiming({provisioning: 2})).toEqual({...DEMO_TIMING, provisioning: 2})
   })
 })
