@@ -1,3 +1,5 @@
+import {GENERATION_WITHOUT_VPN} from '../lib/space.js'
+
 /** A Cedar space with the default blocks (10.0.0.0/16, data 10.1.0.0/16) and no connection; IKE v1. */
 export const DEFAULT_BLOCKS_SPACE = 'cedar-space'
 
@@ -108,7 +110,7 @@ export function generationName(generation: GenerationSeed): string {
 export function describeSpaceSeed(seed: SpaceSeed): string {
   const generation = generationName(seed.generation)
   const kind = `${generation.charAt(0).toUpperCase()}${generation.slice(1)}${seed.shield ? ' Shield' : ''}`
-  if (generation === 'fir') return `${kind}, VPN connections refused`
+  if (generation === GENERATION_WITHOUT_VPN) return `${kind}, VPN connections refused`
   const connection = seed.connection ? `, active connection "${seed.connection.name}"` : ''
   return `${kind}, ${seed.cidr} + data ${seed.dataCidr}, IKE v${seed.ikeVersion}${connection}`
 }

@@ -99,7 +99,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   const budget = new RateLimitBudget()
   const delays = new Delays()
 
-  const handleApi = async (request: ApiRequest, response: ServerResponse, requestId: string, arrived: number): Promise<void> => {
+  const serveApi = async (request: ApiRequest, response: ServerResponse, requestId: string, arrived: number): Promise<void> => {
     const fault = options.faults.take(request.method, request.path)
     const after = fault?.when === 'after'
     const delayMs = fault?.kind === 'delay' ? (fault.delayMs ?? 0) : 0
@@ -143,7 +143,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
       return
     }
 
-    await handleApi({bodyText, headers: request.headers, method, path}, response, requestId, arrived)
+    await serveApi({bodyText, headers: request.headers, method, path}, response, requestId, arrived)
   }
 
   const server = createServer((request, response) => {

@@ -3,6 +3,7 @@ import {randomBytes, randomUUID} from 'node:crypto'
 import type {ConnectionSeed, GenerationSeed, IkeVersion, SpaceSeed} from './seeds.js'
 import type {SandboxTiming} from './timing.js'
 
+import {GENERATION_WITHOUT_VPN} from '../lib/space.js'
 import {ApiError, invalidParams} from './answers.js'
 import {generationName, SPACE_SEEDS} from './seeds.js'
 
@@ -143,7 +144,7 @@ export class SandboxState {
 
   createConnection(spaceRef: string, request: NewConnection): ConnectionJson {
     const space = this.findSpace(spaceRef)
-    if (generationName(space.seed.generation) === 'fir') throw invalidParams(FIR_REFUSAL)
+    if (generationName(space.seed.generation) === GENERATION_WITHOUT_VPN) throw invalidParams(FIR_REFUSAL)
     const existing = this.liveConnections(space)[0]
     if (existing) {
       throw invalidParams(`Space ${space.seed.name} already has the VPN connection ${existing.name}: only one VPN connection is supported per space.`)
