@@ -14,13 +14,19 @@
 # Usage (run as root):
 #   lab.sh check                      report what is missing (root, packages, ip netns, /dev/net/tun, node);
 #                                     exit 1 if the lab cannot run
-#   lab.sh up [options]               create namespaces, start the responder and the customer charon
+#   lab.sh up [options]               create namespaces, start the responder and the customer charon; prints
+#                                     CUSTOMER_HOSTS=a,b and SPACE_HOST=x on stdout (addresses to use with tcp).
+#                                     Fails (exit 1) if a charon does not start, `swanctl --load-all` fails, or
+#                                     a `conn` of the caller's ipsec.conf was rejected by charon (e.g. bad
+#                                     proposal; the charon log lines are printed). Always run `down` afterwards,
+#                                     also after a failure.
 #       --customer-dir DIR            caller's config: DIR/ipsec.conf + DIR/ipsec.secrets (style ipsec)
 #                                     or DIR/swanctl.conf (style swanctl)                      [required]
 #       --style ipsec|swanctl         how the customer side is driven: ipsec starter or swanctl/vici [ipsec]
 #       --ike 1|2                     IKE version the responder accepts                          [2]
 #       --tunnel-ips IP1,IP2          space tunnel IPs (responder addresses)    [203.0.113.11,203.0.113.12]
-#       --psks PSK1,PSK2              one PSK per tunnel IP, same order  [lab-psk-tunnel-1,lab-psk-tunnel-2]
+#       --psks PSK1,PSK2              one PSK per tunnel IP, same order (no commas or double quotes in a PSK)
+#                                                                  [lab-psk-tunnel-1,lab-psk-tunnel-2]
 #       --space-cidr CIDR[,CIDR]      space side subnet(s) (responder local_ts)                  [10.0.0.0/16]
 #       --customer-ip IP              customer gateway public IP (on veth0)                   [198.51.100.10]
 #       --customer-id ID              identity the responder expects from the customer; %any = accept any
@@ -29,18 +35,22 @@
 #                                                                      [172.16.0.0/16,192.168.50.0/24]
 #       --proposals P                 responder IKE and ESP proposal (strict)      [aes256-sha256-modp2048]
 #       --no-autostart                run a copy of the caller's config with auto=start|route turned into
-#                                     auto=add (ipsec) / start_action=trap|start removed (swanctl), so the
-#                                     test decides when each tunnel comes up
+#                                     auto=add (ipsec) / every start_action line removed (swanctl), so the
+#                                     test decides when each tunnel comes up (and, with no trap route, a
+#                                     packet with no tunnel fails at once with ENETUNREACH instead of a timeout)
 #     Env: LAB_ID (namespace/dir suffix, [a-z0-9]{1,12}, default "default"; use one per parallel run),
 #          LAB_DIR (state, configs, logs; default /tmp/sslab-$LAB_ID), LAB_TTL (seconds; a watchdog runs
 #          `down` after it, default 1800), LAB_PLUGINS (charon plugin list without stroke/vici, for experiments;
-#          default "random nonce aes sha1 sha2 hmac gmp kdf kernel-libipsec kernel-netlink socket-default").
+#          default "random nonce aes sha1 sha2 hmac gmp kdf kernel-libipsec kernel-netlink socket-default"),
+#          LAB_TCP_TIMEOUT_MS (tcp client idle timeout, default 5000).
 #   lab.sh initiate NAME [SECS]       bring NAME up on the customer side (style ipsec: `ipsec up NAME`;
-#                                     swanctl: `swanctl --initiate --child NAME`), wait until a CHILD_SA
-#                                     named NAME is INSTALLED (default 30 s)
+#                                     swanctl: `swanctl --initiate --child NAME`), then require a CHILD_SA
+#                                     named NAME to be INSTALLED (bounded by SECS, default 30). The exit code
+#                                     of `ipsec up` is NOT used: it is 0 even on failure in strongSwan 5.9.
 #   lab.sh terminate [NAME]           style ipsec: `ipsec down NAME`; swanctl: --terminate --ike NAME (or
 #                                     --child NAME); without NAME every IKE_SA; waits until the SAs are gone
-#   lab.sh tcp SRC_IP DST_IP [PORT]   one-shot TCP echo (64 KiB) from SRC_IP to DST_IP; each address must be
+#   lab.sh tcp SRC_IP DST_IP [PORT]   one-shot TCP echo (64 KiB, port 7000) from SRC_IP to DST_IP (either
+#                                     direction: customer host -> space host or back); each address must be
 #                                     on one of the lab namespaces. Succeeds only if the data came back
 #                                     AND the customer CHILD_SA byte counters grew; prints which SA carried
 #                                     it ("via <child> remote=<tunnel ip> ..."). --no-sa-check skips the
@@ -52,6 +62,17 @@
 #   lab.sh logs                       print both charon logs
 #   lab.sh down [--keep-logs] [--all] kill every process in the lab namespaces, delete the namespaces and
 #                                     LAB_DIR; idempotent, never fails. --all: every sslab-* namespace.
+#
+# Responder (generated in LAB_DIR/space/etc/swanctl/swanctl.conf): one connection "tunnelN" per tunnel IP with
+# local/remote id = tunnel IP / customer id, PSK per tunnel IP, strict proposals for IKE and ESP (PFS).
+# IKEv2: one child per tunnel, local_ts = space CIDR, remote_ts = all routable CIDRs (it also accepts a customer
+# that asks for a subset per CHILD_SA). IKEv1: one child per routable CIDR (IKEv1 carries one subnet pair per SA).
+#
+# Facts this lab relies on (strongSwan 5.9.8, this kernel): kernel XFRM cannot install ESP here, so ESP runs in
+# userspace (kernel-libipsec) over the TUN device ipsec0 with routes in table 220; libipsec forces UDP
+# encapsulation (logs "remote host is behind NAT" although there is none; ESP-in-UDP on 4500); trap policies
+# (auto=route / start_action=trap) install a route but never trigger a negotiation, so conns must be brought up
+# explicitly with `initiate`. The customer charon loads stroke and vici, so swanctl --list-sas works in both styles.
 #
 # Exit codes: 0 ok, 1 failure, 2 usage error.
 set -uo pipefail
@@ -89,6 +110,9 @@ holder_pid() { # side -> pid of the process holding that side's mount namespace
   [[ -s $f ]] || return 1
   local pid; pid=$(cat "$f")
   kill -0 "$pid" 2>/dev/null || return 1
+  # guard against a reused pid: it must live in this lab's network namespace
+  local ns=$NS_C; [[ $1 == space ]] && ns=$NS_S
+  [[ $(ip netns identify "$pid" 2>/dev/null) == "$ns" ]] || return 1
   echo "$pid"
 }
 in_side() { # side cmd... : run inside that side's net + mount namespace
@@ -118,7 +142,7 @@ cmd_check() {
     command -v "$b" >/dev/null 2>&1 || { echo "missing: command $b"; missing=1; }
   done
   for p in strongswan-starter strongswan-swanctl strongswan-charon strongswan-libcharon libcharon-extra-plugins; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep 'install ok installed' >/dev/null \
       || { echo "missing: package $p"; missing=1; }
   done
   for f in "$CHARON" /usr/sbin/ipsec /usr/sbin/swanctl /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so \
@@ -263,7 +287,7 @@ EOF
 # start_holder side: a process in a new mount namespace (inside the side's netns) that owns the mounts
 start_holder() {
   local side=$1 ns=$2 d=$LAB_DIR/$1
-  rm -f "$d/ready"
+  rm -f "$d/ready" "$d/holder.pid"
   cat >"$d/holder.sh" <<EOF
 set -e
 mount -t tmpfs -o mode=0755 lab-run /run
@@ -271,15 +295,18 @@ mount --bind $d/etc/strongswan.conf /etc/strongswan.conf
 mount --bind $d/etc/ipsec.conf /etc/ipsec.conf
 mount --bind $d/etc/ipsec.secrets /etc/ipsec.secrets
 mount --bind $d/etc/swanctl /etc/swanctl
+echo \$\$ >$d/holder.pid
 touch $d/ready
 exec sleep $((LAB_TTL + 120))
 EOF
   setsid ip netns exec "$ns" unshare -m --propagation private bash "$d/holder.sh" \
     </dev/null >>"$d/holder.log" 2>&1 &
-  echo $! >"$d/holder.pid"
   wait_until 10 test -e "$d/ready" || die "$side: mount namespace setup failed: $(cat "$d/holder.log")"
 }
 
+conn_loaded() { in_side customer ipsec statusall 2>/dev/null | grep -E "^ *$1(\\{[0-9]+\\}|\\[[0-9]+\\])?: " >/dev/null; }
+all_conns_received() { local c; for c in "$@"; do grep -F "received stroke: add connection '$c'" "$LAB_DIR/customer/charon.log" >/dev/null || return 1; done; }
+all_conns_loaded() { local c; for c in "$@"; do conn_loaded "$c" || return 1; done; }
 customer_child_installed() { # name
   sas_of customer | awk -v n="$1" '$3 == n && $4 == "INSTALLED" { ok=1 } END { exit !ok }'
 }
@@ -321,7 +348,7 @@ cmd_up() {
     [[ -f $CUSTOMER_DIR/swanctl.conf ]] || { echo "$CUSTOMER_DIR/swanctl.conf missing" >&2; exit 2; }
   fi
   [[ $(id -u) == 0 ]] || die "must run as root"
-  if [[ -e $STATE ]] || ip netns list | grep -qE "^($NS_C|$NS_S)( |$)"; then
+  if [[ -e $STATE ]] || ip netns list | grep -E "^($NS_C|$NS_S)( |$)" >/dev/null; then
     log "leftovers of lab '$LAB_ID' found; cleaning first"
     cmd_down
   fi
@@ -343,9 +370,9 @@ CUSTOMER_HOSTS=$CUSTOMER_HOSTS
 CUSTOMER_DIR=$CUSTOMER_DIR
 EOF
   # watchdog: tear everything down after LAB_TTL seconds no matter what
-  LAB_ID=$LAB_ID LAB_DIR=$LAB_DIR setsid bash -c 'sleep "$1"; exec "$2" down' _ "$LAB_TTL" "$SELF" \
-    </dev/null >/dev/null 2>&1 &
-  echo "WATCHDOG_PGID=$!" >>"$STATE"
+  LAB_ID=$LAB_ID LAB_DIR=$LAB_DIR setsid bash -c 'echo $$ >"$3"; sleep "$1"; exec "$2" down' _ \
+    "$LAB_TTL" "$SELF" "$LAB_DIR/watchdog.pgid" </dev/null >/dev/null 2>&1 &
+  wait_until 5 test -s "$LAB_DIR/watchdog.pgid" || die "watchdog did not start"
 
   # -- network
   ip netns add "$NS_C" || die "ip netns add $NS_C"
@@ -405,7 +432,17 @@ EOF
     in_side customer ipsec start >>"$CU/starter.log" 2>&1 || die "ipsec start failed: $(cat "$CU/starter.log")"
     wait_until 15 in_side customer test -S /run/charon.ctl || die "customer charon (starter) did not start: $(tail -20 "$CU/charon.log" 2>&1)"
     # starter loads ipsec.conf asynchronously; wait until it is done
-    wait_until 10 in_side customer sh -c 'ipsec statusall | grep -q "^Connections:"' || true
+    local conns missing=""
+    conns=$(awk '$1 == "conn" && $2 != "%default" { print $2 }' "$CU/etc/ipsec.conf")
+    # starter hands every conn to charon ("received stroke: add connection 'X'"); once all are handed over,
+    # the ones charon rejected are missing from statusall
+    [[ -n $conns ]] && wait_until 10 all_conns_received $conns
+    if [[ -n $conns ]] && ! wait_until 2 all_conns_loaded $conns; then
+      for c in $conns; do conn_loaded "$c" || missing+=" $c"; done
+      log "conn(s) not loaded by charon:$missing -- related charon log lines:"
+      grep -E 'not recognized|skipped|invalid|failed|error|ignored' "$CU/charon.log" | grep -v 'vici' | head -n 20 >&2
+      die "the customer ipsec.conf did not load completely (run lab.sh down)"
+    fi
   else
     in_side customer setsid "$CHARON" </dev/null >>"$CU/charon.out" 2>&1 &
     wait_until 15 in_side customer test -S /run/charon.vici || die "customer charon did not start: $(tail -20 "$CU/charon.log" 2>&1)"
@@ -479,8 +516,8 @@ cmd_initiate() {
 
 # true when no CHILD_SA and no IKE_SA of that name is left on the customer side
 no_sa_named() { ! sas_of customer | awk -v n="$1" '$2 == n || $3 == n { f=1 } END { exit !f }' \
-  && ! in_side customer swanctl --list-sas --raw 2>/dev/null | grep -qE "[{ ]$1 \\{uniqueid="; }
-no_ike_sas() { ! in_side customer swanctl --list-sas --raw 2>/dev/null | grep -q 'uniqueid='; }
+  && ! in_side customer swanctl --list-sas --raw 2>/dev/null | grep -E "[{ ]$1 \\{uniqueid=" >/dev/null; }
+no_ike_sas() { ! in_side customer swanctl --list-sas --raw 2>/dev/null | grep 'uniqueid=' >/dev/null; }
 
 cmd_terminate() {
   load_state
@@ -506,7 +543,8 @@ side_of_ip() { # ip -> customer|space
   local side ns
   for side in customer space; do
     [[ $side == customer ]] && ns=$NS_C || ns=$NS_S
-    ip -n "$ns" -o addr show | grep -qE " inet $1/" && { echo "$side"; return 0; }
+    ip -n "$ns" -o -4 addr show 2>/dev/null | awk -v ip="$1" '{ split($4, a, "/"); if (a[1] == ip) f = 1 } END { exit !f }' \
+      && { echo "$side"; return 0; }
   done
   return 1
 }
@@ -539,7 +577,7 @@ cmd_tcp() {
     const net = require("net");
     const [host, port, src] = process.argv.slice(1);
     const payload = Buffer.alloc(65536, "heroku-vpn-lab-"); let got = 0; const t0 = Date.now();
-    const s = net.connect({ host, port: +port, localAddress: src, timeout: 5000 }, () => { s.end(payload); });
+    const s = net.connect({ host, port: +port, localAddress: src, timeout: +process.env.LAB_TCP_TIMEOUT_MS || 5000 }, () => { s.end(payload); });
     s.on("data", d => { got += d.length; });
     s.on("timeout", () => { console.log("timeout after " + (Date.now() - t0) + " ms, echoed " + got); process.exit(1); });
     s.on("error", e => { console.log(e.code || e.message); process.exit(1); });
@@ -604,13 +642,13 @@ kill_ns_pids() { # ns
 
 down_one() { # id dir
   local id=$1 dir=$2 ns pg
-  if [[ -f $dir/state ]]; then
-    pg=$(sed -n 's/^WATCHDOG_PGID=//p' "$dir/state")
+  if [[ -s $dir/watchdog.pgid ]]; then
+    pg=$(cat "$dir/watchdog.pgid")
     # do not kill ourselves when the watchdog runs `down`
     if [[ -n $pg && $pg != "$$" ]]; then kill -TERM -- "-$pg" 2>/dev/null; fi
   fi
   for ns in "$PREFIX-$id-customer" "$PREFIX-$id-space"; do
-    if ip netns list 2>/dev/null | grep -qE "^$ns( |$)"; then
+    if ip netns list 2>/dev/null | grep -E "^$ns( |$)" >/dev/null; then
       kill_ns_pids "$ns"
       ip netns del "$ns" 2>/dev/null || log "could not delete netns $ns"
     fi
@@ -626,6 +664,7 @@ cmd_down() {
     for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$PREFIX-[a-z0-9]+-(customer|space)$"); do
       id=${ns#"$PREFIX"-}; id=${id%-*}
       down_one "$id" "/tmp/$PREFIX-$id"
+      [[ -d /tmp/$PREFIX-$id ]] && rm -rf "/tmp/${PREFIX:?}-$id"
     done
   fi
   if [[ -d $LAB_DIR ]]; then
