@@ -1,4 +1,4 @@
-import {Command, Errors} from '@oclif/core'
+import {Command} from '@oclif/core'
 import {readFileSync} from 'node:fs'
 import {setTimeout as sleep} from 'node:timers/promises'
 
@@ -9,6 +9,7 @@ import {VpnCliError} from '../lib/errors.js'
 import {EXIT_CODES_HELP} from '../lib/exit-codes.js'
 import {createTransport} from '../lib/http.js'
 import {createPlatformApi} from '../lib/platform-api.js'
+import {formatError} from '../lib/render.js'
 import {retryNotice} from '../lib/retry.js'
 import {Terminal} from '../lib/terminal.js'
 
@@ -48,11 +49,11 @@ export abstract class VpnCommand extends Command {
     return {api, now: Date.now, sleep: (ms) => sleep(ms), terminal}
   }
 
+  /** Our errors are printed whole and exit with their own code; oclif's (flag parsing and the like) keep its handling. */
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    if (error instanceof VpnCliError) {
-      throw new Errors.CLIError(error.message, {exit: error.exitCode, suggestions: [...error.suggestions]})
-    }
-
-    return super.catch(error)
+    if (!(error instanceof VpnCliError)) return super.catch(error)
+    const terminal = Terminal.fromProcess()
+    terminal.stderr.write(formatError(error.message, error.suggestions, terminal.styleErr))
+    this.exit(error.exitCode)
   }
 }

@@ -174,3 +174,15 @@ export function formatTunnelConfiguration(space: string, connection: VpnConnecti
     formatTunnelTable(connection, {withKeys: true}, stylist),
   ].join('\n\n')
 }
+
+/**
+ * An error in the Heroku CLI's layout (` ›   Error: ...`, then `Try this:`), but never hard-wrapped, so scripts
+ * and CI logs can match its lines.
+ */
+export function formatError(message: string, suggestions: readonly string[], stylist: Stylist = plain): string {
+  const advice =
+    suggestions.length === 0 ? [] : suggestions.length === 1 ? [`Try this: ${suggestions[0]}`] : ['Try this:', ...suggestions.map((s) => `  * ${s}`)]
+  const lines = [`Error: ${message}`, ...advice].flatMap((line) => line.split('\n'))
+  const bang = stylist('red', '›')
+  return lines.map((line) => ` ${bang}   ${line}`).join('\n') + '\n'
+}
