@@ -1,6 +1,7 @@
 /** A duration for people: `0.5s`, `45s`, `2m 05s`, `1h 02m`. */
 export function formatDuration(ms: number): string {
-  if (ms > 0 && ms < 10_000 && ms % 1000 !== 0) return `${(ms / 1000).toFixed(1)}s`
+  const tenths = Math.round(ms / 100)
+  if (tenths > 0 && tenths < 100 && tenths % 10 !== 0) return `${(tenths / 10).toFixed(1)}s`
   const seconds = Math.max(0, Math.round(ms / 1000))
   if (seconds < 60) return `${seconds}s`
   const minutes = Math.floor(seconds / 60)

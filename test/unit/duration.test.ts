@@ -1,0 +1,37 @@
+import {describe, expect, it} from 'vitest'
+
+import {formatDuration, parseSeconds} from '../../src/lib/duration.js'
+
+describe('formatDuration', () => {
+  it.each([
+    [0, '0s'],
+    [30, '0s'],
+    [500, '0.5s'],
+    [2000, '2s'],
+    [2040, '2s'],
+    [9950, '10s'],
+    [45_000, '45s'],
+    [125_000, '2m 05s'],
+    [3_720_000, '1h 02m'],
+  ])('%s ms reads %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text)
+  })
+})
+
+describe('parseSeconds', () => {
+  it.each([
+    ['10', 10],
+    ['0.5', 0.5],
+    ['.5', 0.5],
+    [' 30 ', 30],
+    ['604800', 604_800],
+  ])('reads %j as %s', (text, seconds) => {
+    expect(parseSeconds('--timeout', text)).toBe(seconds)
+  })
+
+  it.each([['0'], ['-1'], ['abc'], [''], ['1e3'], ['10s'], ['604801'], ['Infinity'], ['NaN']])('refuses %j, naming the flag and value', (text) => {
+    expect(parseSeconds('--timeout', text)).toBe(
+      `--timeout "${text}" is not a positive number of seconds: give a number greater than 0 and at most 604800 (a week), e.g. 10 or 0.5`,
+    )
+  })
+})
