@@ -51,6 +51,13 @@ export function isIpv4(text: string): boolean {
   return IPV4_PATTERN.test(text)
 }
 
+/** An IPv4 network in CIDR notation with no host bits set, e.g. 10.0.0.0/16. */
+export function isIpv4Network(text: string): boolean {
+  const match = CIDR_PATTERN.exec(text)
+  if (!match || !isIpv4(match[1]!) || !/^(?:[12]?\d|3[0-2])$/.test(match[2]!)) return false
+  return new IPCIDR(text).start() === match[1]
+}
+
 /** The special-purpose range an IPv4 address falls in, if any. */
 export function nonPublicRangeOf(ip: string): SpecialPurposeRange | undefined {
   return NON_PUBLIC_IPV4_RANGES.find((range) => new IPCIDR(range.cidr).contains(ip))

@@ -2,15 +2,28 @@ import type {VpnConnection} from '../api-types.js'
 import type {CommandContext, ConnectionTarget} from '../context.js'
 
 import {connectionCommand} from '../command-lines.js'
-import {OperationError} from '../errors.js'
+import {inputErrors, NOTHING_SENT, OperationError} from '../errors.js'
+import {checkLocalIp} from '../network.js'
 import {formatTunnelConfiguration} from '../render.js'
+import {GATEWAY_FORMATS, type GatewayFormatName} from '../strongswan/formats.js'
+import {planGateway} from '../strongswan/gateway-plan.js'
+import {formatNextSteps} from '../strongswan/next-steps.js'
+import {existingFiles, refuseToOverwrite, writeFiles} from '../write-files.js'
 
-export const CONFIG_FORMATS = ['table', 'json'] as const
+export const CONFIG_FORMATS = ['table', 'json', 'strongswan', 'swanctl'] as const
 export type ConfigFormat = (typeof CONFIG_FORMATS)[number]
 
 export interface ConfigOptions extends ConnectionTarget {
   readonly format: ConfigFormat
+  /** The VPN host's own address for the gateway formats; the connection's public IP when absent. */
+  readonly localIp?: string
+  /** Write the gateway files there instead of printing them. */
+  readonly outputDir?: string
+  readonly force?: boolean
 }
+
+const SECRET_FILE_MODE = 0o600
+const PLAIN_FILE_MODE = 0o644
 
 /** Gateway configuration needs both tunnels' addresses and keys, which exist once the connection is active. */
 export function requireTunnels(connection: VpnConnection, target: ConnectionTarget): void {
@@ -21,7 +34,67 @@ export function requireTunnels(connection: VpnConnection, target: ConnectionTarg
   )
 }
 
+function isGatewayFormat(format: ConfigFormat): format is GatewayFormatName {
+  return Object.hasOwn(GATEWAY_FORMATS, format)
+}
+
+/** Flag combinations that cannot work, in words; checked before any request. */
+function checkFlags(options: ConfigOptions): string[] {
+  const gatewayOnly = [
+    ...(options.localIp === undefined ? [] : ['--local-ip']),
+    ...(options.outputDir === undefined ? [] : ['--output-dir']),
+    ...(options.force ? ['--force'] : []),
+  ]
+  if (!isGatewayFormat(options.format)) {
+    if (gatewayOnly.length === 0) return []
+    const formats = Object.keys(GATEWAY_FORMATS).map((format) => `--format ${format}`).join(' and ')
+    return [`${gatewayOnly.join(', ')} ${gatewayOnly.length === 1 ? 'applies' : 'apply'} to ${formats} only, not to --format ${options.format}`]
+  }
+
+  const problems: string[] = []
+  if (options.force && options.outputDir === undefined) problems.push('--force applies to files written with --output-dir: give --output-dir DIR too')
+  if (options.outputDir?.trim() === '') problems.push('--output-dir is empty: give the directory to write the files into')
+  const localIpProblem = options.localIp === undefined ? undefined : checkLocalIp(options.localIp)
+  if (localIpProblem) problems.push(localIpProblem)
+  return problems
+}
+
+async function writeGatewayConfig(format: GatewayFormatName, options: ConfigOptions, context: CommandContext): Promise<void> {
+  const {files: targets, build} = GATEWAY_FORMATS[format]
+  const dir = options.outputDir
+  if (dir !== undefined && !options.force) {
+    const existing = await existingFiles(dir, targets.map((target) => target.name))
+    if (existing.length > 0) throw refuseToOverwrite(existing, NOTHING_SENT)
+  }
+
+  const connection = await context.api.getVpnConnection(options.space, options.name)
+  requireTunnels(connection, options)
+  const plan = planGateway({connection, localIp: options.localIp?.trim(), target: options})
+  const gateway = build(plan)
+  const {terminal} = context
+  if (dir === undefined) {
+    terminal.out(gateway.files.map((file) => file.content).join('\n'))
+  } else {
+    const files = gateway.files.map((file) => ({...file, mode: file.secret ? SECRET_FILE_MODE : PLAIN_FILE_MODE}))
+    const written = await writeFiles(dir, files, {force: options.force ?? false})
+    const lines = files.map((file, index) => {
+      const mode = `mode 0${file.mode.toString(8)}${file.secret ? ', holds the pre-shared keys' : ''}`
+      return `Wrote ${written[index]} (${mode}), for ${file.destination}`
+    })
+    terminal.out(lines.join('\n'))
+  }
+
+  terminal.info(formatNextSteps(plan, gateway, options))
+}
+
 export async function showConfig(options: ConfigOptions, context: CommandContext): Promise<void> {
+  const problems = checkFlags(options)
+  if (problems.length > 0) throw inputErrors(problems, NOTHING_SENT)
+  if (isGatewayFormat(options.format)) {
+    await writeGatewayConfig(options.format, options, context)
+    return
+  }
+
   const connection = await context.api.getVpnConnection(options.space, options.name)
   if (options.format === 'json') {
     context.terminal.json(connection)

@@ -1,0 +1,130 @@
+import {randomBytes} from 'node:crypto'
+import {lstat, mkdir, open, rename, unlink} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {InputError, OperationError} from './errors.js'
+
+export interface FileToWrite {
+  readonly name: string
+  readonly content: string
+  /** Exactly this mode, whatever the umask: 0o600 for files that hold keys. */
+  readonly mode: number
+}
+
+export interface WriteOptions {
+  /** Replace files that exist; without it an existing file is never touched. */
+  readonly force: boolean
+}
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code
+}
+
+function cannotWrite(dir: string, error: unknown): OperationError {
+  return new OperationError(`Could not write to ${dir}: ${error instanceof Error ? error.message : String(error)}`)
+}
+
+/** The paths among `names` in `dir` that exist already (as anything: file, link, directory). */
+export async function existingFiles(dir: string, names: readonly string[]): Promise<string[]> {
+  const found: string[] = []
+  for (const name of names) {
+    const path = join(dir, name)
+    try {
+      await lstat(path)
+      found.push(path)
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT' && errorCode(error) !== 'ENOTDIR') throw cannotWrite(dir, error)
+    }
+  }
+
+  return found
+}
+
+/** The error for files that would be overwritten, naming all of them; `outcome` says what was left undone. */
+export function refuseToOverwrite(paths: readonly string[], outcome: string): InputError {
+  const listed = paths.length === 1 ? `${paths[0]} exists` : `These files exist: ${paths.join(', ')}`
+  return new InputError(`${listed}, and files are never overwritten without --force. ${outcome}`, [
+    'Choose another --output-dir, move the files away, or add --force to replace them.',
+  ])
+}
+
+async function writeWithMode(path: string, content: string, mode: number): Promise<void> {
+  const handle = await open(path, 'wx', mode)
+  try {
+    await handle.writeFile(content, 'utf8')
+    await handle.chmod(mode)
+  } finally {
+    await handle.close()
+  }
+}
+
+async function removeQuietly(paths: readonly string[]): Promise<void> {
+  await Promise.all(paths.map((path) => unlink(path).catch(() => undefined)))
+}
+
+/** Creates each file with O_EXCL; if one cannot be created, the ones created before it are removed again. */
+async function createAll(dir: string, files: readonly FileToWrite[]): Promise<string[]> {
+  const created: string[] = []
+  try {
+    for (const file of files) {
+      const path = join(dir, file.name)
+      await writeWithMode(path, file.content, file.mode)
+      created.push(path)
+    }
+  } catch (error) {
+    await removeQuietly(created)
+    if (errorCode(error) === 'EEXIST') throw refuseToOverwrite(await existingFiles(dir, files.map((file) => file.name)), 'Nothing was written.')
+    throw cannotWrite(dir, error)
+  }
+
+  return created
+}
+
+/**
+ * Writes every file to a new temporary name first, then renames each over its target: a replaced file is a new
+ * inode with the new mode (never an old, wider one), a link in its place is replaced rather than followed, and a
+ * failure before the renames leaves every old file as it was.
+ */
+async function replaceAll(dir: string, files: readonly FileToWrite[]): Promise<string[]> {
+  const staged: Array<{readonly path: string; readonly temporary: string}> = []
+  try {
+    for (const file of files) {
+      const path = join(dir, file.name)
+      const temporary = join(dir, `.${file.name}.${randomBytes(6).toString('hex')}.tmp`)
+      await writeWithMode(temporary, file.content, file.mode)
+      staged.push({path, temporary})
+    }
+
+    for (const {path, temporary} of staged) await rename(temporary, path)
+  } catch (error) {
+    await removeQuietly(staged.map(({temporary}) => temporary))
+    throw cannotWrite(dir, error)
+  }
+
+  return staged.map(({path}) => path)
+}
+
+/**
+ * Writes the files into `dir`, creating it (mode 0700) if missing. Every target is checked before anything is
+ * written, so an existing file stops the whole write unless `force` is set. Returns the paths written.
+ */
+export async function writeFiles(dir: string, files: readonly FileToWrite[], options: WriteOptions): Promise<string[]> {
+  try {
+    await mkdir(dir, {mode: 0o700, recursive: true})
+  } catch (error) {
+    throw cannotWrite(dir, error)
+  }
+
+  if (!options.force) {
+    const existing = await existingFiles(dir, files.map((file) => file.name))
+    if (existing.length > 0) throw refuseToOverwrite(existing, 'Nothing was written.')
+    return createAll(dir, files)
+  }
+
+  // a rename cannot replace a directory: find that out before any file is replaced
+  for (const path of await existingFiles(dir, files.map((file) => file.name))) {
+    if ((await lstat(path)).isDirectory()) throw new OperationError(`${path} is a directory, not a file. Nothing was written.`)
+  }
+
+  return replaceAll(dir, files)
+}

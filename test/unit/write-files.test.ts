@@ -1,0 +1,91 @@
+import {chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {ExitCode} from '../../src/lib/exit-codes.js'
+import {type FileToWrite, writeFiles} from '../../src/lib/write-files.js'
+
+const FILES: FileToWrite[] = [
+  {content: 'conn a\n', mode: 0o644, name: 'ipsec.conf'},
+  {content: '1.2.3.4 : PSK "k"\n', mode: 0o600, name: 'ipsec.secrets'},
+]
+
+let root: string
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'write-files-'))
+})
+afterEach(async () => {
+  await rm(root, {force: true, recursive: true})
+})
+
+async function mode(path: string): Promise<number> {
+  return (await stat(path)).mode & 0o777
+}
+
+describe('writeFiles', () => {
+  it('creates the directory (0700) and each file with its exact mode', async () => {
+    const dir = join(root, 'new', 'gateway')
+    const written = await writeFiles(dir, FILES, {force: false})
+    expect(written).toEqual([join(dir, 'ipsec.conf'), join(dir, 'ipsec.secrets')])
+    expect(await mode(dir)).toBe(0o700)
+    expect(await mode(join(dir, 'ipsec.conf'))).toBe(0o644)
+    expect(await mode(join(dir, 'ipsec.secrets'))).toBe(0o600)
+    expect(await readFile(join(dir, 'ipsec.secrets'), 'utf8')).toBe('1.2.3.4 : PSK "k"\n')
+  })
+
+  it('refuses (exit 2) when any file exists, names all of them, and writes nothing', async () => {
+    await writeFile(join(root, 'ipsec.secrets'), 'old')
+    const error = await writeFiles(root, FILES, {force: false}).catch((error_: unknown) => error_)
+    expect(error).toMatchObject({exitCode: ExitCode.usage})
+    expect((error as Error).message).toContain(`${join(root, 'ipsec.secrets')} exists`)
+    expect((error as Error).message).toContain('Nothing was written.')
+    expect(await readdir(root)).toEqual(['ipsec.secrets'])
+    expect(await readFile(join(root, 'ipsec.secrets'), 'utf8')).toBe('old')
+  })
+
+  it('removes what it created when a later file cannot be written', async () => {
+    const files = [FILES[0]!, {...FILES[1]!, name: join('no-such-dir', 'ipsec.secrets')}]
+    const error = await writeFiles(root, files, {force: false}).catch((error_: unknown) => error_)
+    expect(error).toMatchObject({exitCode: ExitCode.failed, message: expect.stringContaining(`Could not write to ${root}`)})
+    expect(await readdir(root)).toEqual([])
+  })
+
+  it('with force, replaces existing files and narrows a wider mode to 0600', async () => {
+    await writeFile(join(root, 'ipsec.secrets'), 'old')
+    await chmod(join(root, 'ipsec.secrets'), 0o666)
+    await writeFiles(root, FILES, {force: true})
+    expect(await readFile(join(root, 'ipsec.secrets'), 'utf8')).toBe(FILES[1]!.content)
+    expect(await mode(join(root, 'ipsec.secrets'))).toBe(0o600)
+    expect((await readdir(root)).sort()).toEqual(['ipsec.conf', 'ipsec.secrets'])
+  })
+
+  it('with force, replaces a symbolic link instead of writing through it', async () => {
+    const elsewhere = join(root, 'elsewhere')
+    await writeFile(elsewhere, 'untouched')
+    const dir = join(root, 'out')
+    await writeFiles(dir, [FILES[0]!], {force: false})
+    await symlink(elsewhere, join(dir, 'ipsec.secrets'))
+    await writeFiles(dir, FILES, {force: true})
+    expect(await readFile(elsewhere, 'utf8')).toBe('untouched')
+    expect((await lstat(join(dir, 'ipsec.secrets'))).isSymbolicLink()).toBe(false)
+    await expect(readlink(join(dir, 'ipsec.secrets'))).rejects.toThrow()
+  })
+
+  it('never writes through a link without force either', async () => {
+    const elsewhere = join(root, 'elsewhere')
+    await writeFile(elsewhere, 'untouched')
+    await symlink(elsewhere, join(root, 'ipsec.conf'))
+    await expect(writeFiles(root, FILES, {force: false})).rejects.toMatchObject({exitCode: ExitCode.usage})
+    expect(await readFile(elsewhere, 'utf8')).toBe('untouched')
+  })
+
+  it('with force, leaves every file as it was when a target is a directory', async () => {
+    await writeFile(join(root, 'ipsec.conf'), 'old')
+    await mkdir(join(root, 'ipsec.secrets'))
+    const error = await writeFiles(root, FILES, {force: true}).catch((error_: unknown) => error_)
+    expect(error).toMatchObject({exitCode: ExitCode.failed, message: expect.stringContaining('is a directory')})
+    expect(await readFile(join(root, 'ipsec.conf'), 'utf8')).toBe('old')
+    expect((await readdir(root)).sort()).toEqual(['ipsec.conf', 'ipsec.secrets'])
+  })
+})
