@@ -49,11 +49,15 @@ export abstract class VpnCommand extends Command {
     return {api, now: Date.now, sleep: (ms) => sleep(ms), terminal}
   }
 
-  /** Our errors are printed whole and exit with their own code; oclif's (flag parsing and the like) keep its handling. */
+  /**
+   * Our errors are printed whole and exit with their own code; oclif's (flag parsing and the like) keep its
+   * handling. The exit is signalled through plain properties rather than oclif's ExitError, because inside the
+   * Heroku CLI the error handler belongs to another copy of @oclif/core and would not recognise our class.
+   */
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
     if (!(error instanceof VpnCliError)) return super.catch(error)
     const terminal = Terminal.fromProcess()
     terminal.stderr.write(formatError(error.message, error.suggestions, terminal.styleErr))
-    this.exit(error.exitCode)
+    throw Object.assign(new Error(error.message), {oclif: {exit: error.exitCode}, skipOclifErrorHandling: true})
   }
 }
