@@ -17,7 +17,8 @@
 #   lab.sh up [options]               create namespaces, start the responder and the customer charon; prints
 #                                     CUSTOMER_HOSTS=a,b and SPACE_HOST=x on stdout (addresses to use with tcp).
 #                                     Fails (exit 1) if a charon does not start, `swanctl --load-all` fails, or
-#                                     a `conn` of the caller's ipsec.conf was rejected by charon (e.g. bad
+#                                     a `conn` of the caller's ipsec.conf (other than one with its own
+#                                     auto=ignore, a base for also=) was rejected by charon (e.g. bad
 #                                     proposal; the charon log lines are printed). Always run `down` afterwards,
 #                                     also after a failure.
 #       --customer-dir DIR            caller's config: DIR/ipsec.conf + DIR/ipsec.secrets (style ipsec)
@@ -25,10 +26,13 @@
 #       --style ipsec|swanctl         how the customer side is driven: ipsec starter or swanctl/vici [ipsec]
 #       --ike 1|2                     IKE version the responder accepts                          [2]
 #       --tunnel-ips IP1,IP2          space tunnel IPs (responder addresses)    [203.0.113.11,203.0.113.12]
-#       --psks PSK1,PSK2              one PSK per tunnel IP, same order (no commas or double quotes in a PSK)
+#       --psks PSK1,PSK2              one PSK per tunnel IP, same order (no commas or double quotes in a PSK;
+#                                     give any other key as 0s<base64>, which is written as it is)
 #                                                                  [lab-psk-tunnel-1,lab-psk-tunnel-2]
 #       --space-cidr CIDR[,CIDR]      space side subnet(s) (responder local_ts)                  [10.0.0.0/16]
 #       --customer-ip IP              customer gateway public IP (on veth0)                   [198.51.100.10]
+#                                     (the sandbox's tunnel IPs are 203.0.113.N and 198.51.100.N from N=10 up:
+#                                     with them, pass an address that cannot collide, e.g. 192.0.2.10)
 #       --customer-id ID              identity the responder expects from the customer; %any = accept any
 #                                                                                     [= customer ip]
 #       --routable-cidrs C1[,C2..]    customer routable CIDRs (responder remote_ts)
@@ -136,14 +140,14 @@ wait_until() {
 
 # ---------------------------------------------------------------- check
 cmd_check() {
-  local missing=0
+  local missing=0 packages=0
   [[ $(id -u) == 0 ]] || { echo "missing: root (run as root)"; missing=1; }
   for b in ip nsenter unshare timeout setsid node; do
     command -v "$b" >/dev/null 2>&1 || { echo "missing: command $b"; missing=1; }
   done
   for p in strongswan-starter strongswan-swanctl strongswan-charon strongswan-libcharon libcharon-extra-plugins; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep 'install ok installed' >/dev/null \
-      || { echo "missing: package $p"; missing=1; }
+      || { echo "missing: package $p"; missing=1; packages=1; }
   done
   for f in "$CHARON" /usr/sbin/ipsec /usr/sbin/swanctl /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so \
            /usr/lib/ipsec/plugins/libstrongswan-vici.so /usr/lib/ipsec/plugins/libstrongswan-stroke.so; do
@@ -161,10 +165,10 @@ cmd_check() {
     fi
     unshare -m --propagation private true 2>/dev/null || { echo "missing: unshare -m (mount namespaces)"; missing=1; }
   fi
-  if (( missing )); then
+  if (( packages )); then
     echo "install: apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends strongswan-starter strongswan-swanctl strongswan-charon libcharon-extra-plugins"
-    return 1
   fi
+  (( missing )) && return 1
   echo "ok: strongSwan $(dpkg-query -W -f='${Version}' strongswan-charon), lab can run"
 }
 
@@ -273,10 +277,12 @@ EOF
     i=0
     for ip in "${tips[@]}"; do
       i=$((i+1))
+      local secret=${psks[$((i-1))]}
+      [[ $secret =~ ^0[sx] ]] || secret="\"$secret\""
       cat <<EOF
   ike-tunnel$i {
     id = $ip
-    secret = "${psks[$((i-1))]}"
+    secret = $secret
   }
 EOF
     done
@@ -433,7 +439,11 @@ EOF
     wait_until 15 in_side customer test -S /run/charon.ctl || die "customer charon (starter) did not start: $(tail -20 "$CU/charon.log" 2>&1)"
     # starter loads ipsec.conf asynchronously; wait until it is done
     local conns missing=""
-    conns=$(awk '$1 == "conn" && $2 != "%default" { print $2 }' "$CU/etc/ipsec.conf")
+    # every conn but %default and the ones that say auto=ignore themselves (shared settings pulled in by also=)
+    conns=$(awk '$1 == "conn" { name = $2; if (name != "%default") { order[++n] = name; ignored[name] = 0 }; next }
+      $1 == "config" || $1 == "ca" { name = ""; next }
+      name != "" && /^[[:space:]]*auto[[:space:]]*=[[:space:]]*ignore[[:space:]]*$/ { ignored[name] = 1 }
+      END { for (i = 1; i <= n; i++) if (!ignored[order[i]]) print order[i] }' "$CU/etc/ipsec.conf")
     # starter hands every conn to charon ("received stroke: add connection 'X'"); once all are handed over,
     # the ones charon rejected are missing from statusall
     [[ -n $conns ]] && wait_until 10 all_conns_received $conns
