@@ -35,14 +35,14 @@ export class WaitTimeoutError extends VpnCliError {
 export const NOTHING_SENT = 'Nothing was sent to Heroku.'
 export const NOTHING_CREATED = 'Nothing was created.'
 
-/** One problem as it is, several as a list, followed by what they meant for the outcome. */
-export function listProblems(problems: readonly string[], outcome: string): string {
+/** One problem as it is, several as a list under a heading such as "3 problems with the input:", then the outcome. */
+export function listProblems(problems: readonly string[], outcome: string, subject: string): string {
   const listed =
-    problems.length === 1 ? problems[0]! : [`${problems.length} problems with the input:`, ...problems.map((problem) => `- ${problem}`)].join('\n')
+    problems.length === 1 ? problems[0]! : [`${problems.length} problems with ${subject}:`, ...problems.map((problem) => `- ${problem}`)].join('\n')
   return `${listed}\n${outcome}`
 }
 
 /** Several bad inputs reported together, so the user fixes them in one go, with what that meant for the server. */
 export function inputErrors(problems: readonly string[], outcome: string): InputError {
-  return new InputError(listProblems(problems, outcome))
+  return new InputError(listProblems(problems, outcome, 'the input'))
 }

@@ -172,6 +172,7 @@ export function planGateway(input: PlanInput): GatewayPlan {
       listProblems(
         problems.map((problem) => `The Platform API says ${problem}.`),
         `No gateway configuration was written for VPN connection ${target.name} in space ${target.space}.`,
+        "the connection's data",
       ),
       [`See what the API returned with \`${connectionCommand('info', target.name, target.space, '--json')}\`.`],
     )
