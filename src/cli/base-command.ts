@@ -17,9 +17,13 @@ const {version} = JSON.parse(readFileSync(new URL('../../package.json', import.m
 
 export const USER_AGENT = `heroku-spaces-vpn/${version} node-${process.version}`
 
-/** The command description followed by the exit codes, which every command documents. */
+/**
+ * The command description followed by the exit codes, which every command documents. Lines within a paragraph are
+ * joined so that oclif can wrap them to the terminal's width.
+ */
 export function describe(text: string): string {
-  return `${text}\n\n${EXIT_CODES_HELP}`
+  const paragraphs = text.split('\n\n').map((paragraph) => paragraph.replaceAll('\n', ' '))
+  return [...paragraphs, EXIT_CODES_HELP].join('\n\n')
 }
 
 /** The thin shell every spaces:vpn command shares: it builds the context and turns errors into exit codes. */
