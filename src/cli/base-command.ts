@@ -1,5 +1,6 @@
-import {Command} from '@oclif/core'
+import {Command} from '@oclif/core/command'
 import {readFileSync} from 'node:fs'
+import {constants} from 'node:os'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {CommandContext} from '../lib/context.js'
@@ -13,9 +14,19 @@ import {formatError} from '../lib/render.js'
 import {retryNotice} from '../lib/retry.js'
 import {Terminal} from '../lib/terminal.js'
 
-const {version} = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {version: string}
+const pjson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {name: string; version: string}
 
-export const USER_AGENT = `heroku-spaces-vpn/${version} node-${process.version}`
+export const USER_AGENT = `${pjson.name}/${pjson.version} node-${process.version}`
+
+/**
+ * Inside the Heroku CLI, its telemetry handlers turn Ctrl-C and SIGTERM into exit code 1. When a host CLI has such
+ * handlers, these are put first, so that a command ends with 128 + the signal's number (130, 143), as on its own.
+ */
+export function keepSignalExitCodes(host: Pick<NodeJS.Process, 'exit' | 'listenerCount' | 'prependOnceListener'>): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    if (host.listenerCount(signal) > 0) host.prependOnceListener(signal, () => host.exit(128 + constants.signals[signal]))
+  }
+}
 
 /**
  * The command description followed by the exit codes, which every command documents. Lines within a paragraph are
@@ -28,6 +39,12 @@ export function describe(text: string): string {
 
 /** The thin shell every spaces:vpn command shares: it builds the context and turns errors into exit codes. */
 export abstract class VpnCommand extends Command {
+  protected override async init(): Promise<void> {
+    await super.init()
+    // Run by another CLI (the Heroku CLI) rather than on its own: that CLI's signal handlers are in the process.
+    if (this.config.name !== pjson.name) keepSignalExitCodes(process)
+  }
+
   protected buildContext(): CommandContext {
     const terminal = Terminal.fromProcess()
     const {env} = process
