@@ -1,4 +1,32 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+import {existsSync, readFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
 
-await execute({dir: import.meta.url})
+const root = fileURLToPath(new URL('..', import.meta.url))
+const bundle = new URL('standalone/cli.js', import.meta.url)
+// The data directory is the Heroku CLI's (oclif.dirname): its plugins are not this program's to load.
+const loadOptions = {devPlugins: false, root, userPlugins: false}
+
+let oclif
+if (existsSync(bundle)) {
+  // The package as published: oclif and the commands bundled at pack time (scripts/bundle-standalone.mjs).
+  oclif = await import(bundle.href)
+  const wanted = process.argv[2]
+  // Only the command asked for is loaded; for anything else (help, a typo) all of them, as oclif would.
+  for (const id of Object.hasOwn(oclif.LOADERS, wanted ?? '') ? [wanted] : Object.keys(oclif.LOADERS)) {
+    oclif.COMMANDS[id] = (await oclif.LOADERS[id]()).default
+  }
+
+  const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  const commands = {identifier: 'COMMANDS', strategy: 'explicit', target: './bin/standalone/cli.js'}
+  // No hooks: the only one takes over the Heroku CLI's built-in commands, and there is no Heroku CLI here.
+  loadOptions.pjson = {...pjson, oclif: {...pjson.oclif, commands, hooks: {}}}
+} else {
+  // A working tree: the compiled modules, through subpath imports (the package index also loads semver).
+  const [{execute}, {settings}] = await Promise.all([import('@oclif/core/execute'), import('@oclif/core/settings')])
+  oclif = {execute, settings}
+}
+
+// dist/ is what runs here: never look for TypeScript sources (NODE_ENV=test or development would load typescript).
+oclif.settings.enableAutoTranspile = false
+await oclif.execute({loadOptions})

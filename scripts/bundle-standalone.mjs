@@ -1,0 +1,49 @@
+// Run at prepack, after the build and `oclif manifest`: bundles what `bin/run.js` runs on its own into
+// bin/standalone/ (an entry, a chunk per command and shared chunks), so that a cold start reads a handful of files
+// instead of a few hundred modules. Inside the Heroku CLI nothing changes: it loads dist/commands through the manifest.
+import {build} from 'esbuild'
+import {mkdir, readFile, rm} from 'node:fs/promises'
+import {fileURLToPath} from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+// Not in dist/, which npm pack's prepare script (the build) empties after prepack. Two levels below the root, like
+// every module of dist/: base-command.js reads ../../package.json.
+const outdir = `${root}bin/standalone`
+
+const manifest = JSON.parse(await readFile(`${root}oclif.manifest.json`, 'utf8'))
+const loaders = Object.values(manifest.commands).map(
+  ({id, relativePath}) => `  ${JSON.stringify(id)}: () => import(${JSON.stringify(`../../${relativePath.join('/')}`)}),`,
+)
+
+// COMMANDS is oclif's `explicit` command registry; bin/run.js fills it with the command it is asked for.
+const entry = `export {execute} from '@oclif/core/execute'
+export {settings} from '@oclif/core/settings'
+export const COMMANDS = {}
+export const LOADERS = {
+${loaders.join('\n')}
+}
+`
+
+await rm(outdir, {force: true, recursive: true})
+// esbuild resolves the entry's imports from here, so it has to exist.
+await mkdir(outdir, {recursive: true})
+const result = await build({
+  // CommonJS dependencies call require() for Node's own modules, which an ES module bundle has to provide.
+  banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
+  bundle: true,
+  chunkNames: 'chunk-[hash]',
+  entryNames: 'cli',
+  // Loaded only without HEROKU_API_KEY, from node_modules as before; the TypeScript tools are never loaded here.
+  external: ['@heroku-cli/command', 'typescript', 'ts-node', 'tsx'],
+  format: 'esm',
+  logLevel: 'warning',
+  metafile: true,
+  outdir,
+  platform: 'node',
+  splitting: true,
+  stdin: {contents: entry, resolveDir: outdir, sourcefile: 'entry.js'},
+  target: 'node20',
+})
+
+const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0)
+console.log(`bin/standalone: ${Object.keys(result.metafile.outputs).length} files, ${Math.round(bytes / 1024)} kB, ${loaders.length} commands`)
