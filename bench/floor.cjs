@@ -1,0 +1,13 @@
+// The floor of the benchmark: a bare Node process that does the GET of `spaces:vpn:info NAME -s SPACE --json`
+// with node:http and prints the JSON, and nothing else (no framework, no validation, no error handling).
+const http = require('node:http')
+
+const [space, name] = process.argv.slice(2)
+const path = `/spaces/${encodeURIComponent(space)}/vpn-connections/${encodeURIComponent(name)}`
+const headers = {Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${process.env.HEROKU_API_KEY}`}
+http.get(new URL(path, process.env.HEROKU_HOST), {headers}, (res) => {
+  let body = ''
+  res.setEncoding('utf8')
+  res.on('data', (chunk) => (body += chunk))
+  res.on('end', () => process.stdout.write(`${JSON.stringify(JSON.parse(body), null, 2)}\n`))
+})
