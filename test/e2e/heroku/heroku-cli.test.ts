@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
@@ -275,6 +275,23 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
       expect(apiRequests()).toContain(`DELETE /spaces/${SPACE_WITH_CONNECTION}/vpn-connections/${SEEDED_CONNECTION}`)
       sandbox.control.reset()
       expect(outcome(destroyed)).toEqual(outcome(await standalone(args)))
+    })
+
+    it('reads the token from ~/.netrc without HEROKU_API_KEY, through heroku and in the bundled standalone bin', async () => {
+      const netrc = join(home.dir, '.netrc')
+      await writeFile(netrc, `machine ${new URL(sandbox.url).host}\n  login demo@example.com\n  password ${sandbox.apiKey}\n`, {mode: 0o600})
+      try {
+        const args = ['spaces:vpn:info', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--json']
+        const env = {HEROKU_HOST: sandbox.url}
+        const through = await runHeroku(requireCli(), home, args, {env})
+        const bundled = await run(process.execPath, [installedPluginBin(home), ...args], {env: {HOME: home.dir, PATH: process.env.PATH, ...env}})
+        for (const result of [through, bundled]) {
+          expect(result.code, result.stderr).toBe(0)
+          expect(JSON.parse(result.stdout)).toMatchObject({name: SEEDED_CONNECTION})
+        }
+      } finally {
+        await rm(netrc, {force: true})
+      }
     })
 
     it("leaves the Heroku CLI's other commands alone", async () => {
