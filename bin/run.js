@@ -8,7 +8,7 @@ const loadOptions = {devPlugins: false, root: fileURLToPath(new URL('..', import
 
 let oclif
 if (existsSync(bundle)) {
-  // The package as published: oclif and the commands bundled at pack time (scripts/bundle-standalone.mjs).
+  // oclif and the commands, bundled by the build (scripts/bundle-standalone.mjs).
   oclif = await import(bundle.href)
   const wanted = process.argv[2]
   // Only the command asked for is loaded; for anything else (help, a typo) all of them, as oclif would.
@@ -24,7 +24,7 @@ if (existsSync(bundle)) {
   // dist/commands for the Heroku CLI, and reading it here, where the bundle answers, costs about 6 ms of file I/O.
   loadOptions.root = fileURLToPath(new URL('standalone/', import.meta.url))
 } else {
-  // A working tree: the compiled modules, through subpath imports (the package index also loads semver).
+  // Compiled by tsc alone, without the bundle: the modules of dist/, through subpath imports (the package index also loads semver).
   const [{execute}, {settings}] = await Promise.all([import('@oclif/core/execute'), import('@oclif/core/settings')])
   oclif = {execute, settings}
 }

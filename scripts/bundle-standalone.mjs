@@ -1,8 +1,8 @@
-// Run at prepack, after the build and `oclif manifest`: bundles what `bin/run.js` runs on its own into
-// bin/standalone/ (an entry, a chunk per command and shared chunks), so that a cold start reads a handful of files
-// instead of a few hundred modules. Inside the Heroku CLI nothing changes: it loads dist/commands through the manifest.
+// The last step of the build, after tsc: bundles what `bin/run.js` runs on its own into bin/standalone/ (an entry, a
+// chunk per command and shared chunks), so that a cold start reads a handful of files instead of a few hundred
+// modules, in the working tree as in the package. Inside the Heroku CLI nothing changes: it loads dist/commands.
 import {build} from 'esbuild'
-import {mkdir, readFile, rm} from 'node:fs/promises'
+import {mkdir, readdir, rm} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -10,10 +10,12 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 // every module of dist/: base-command.js reads ../../package.json.
 const outdir = `${root}bin/standalone`
 
-const manifest = JSON.parse(await readFile(`${root}oclif.manifest.json`, 'utf8'))
-const loaders = Object.values(manifest.commands).map(
-  ({id, relativePath}) => `  ${JSON.stringify(id)}: () => import(${JSON.stringify(`../../${relativePath.join('/')}`)}),`,
-)
+// oclif's ids from the compiled command files: dist/commands/spaces/vpn/info.js is spaces:vpn:info.
+const commandFiles = (await readdir(`${root}dist/commands`, {recursive: true})).filter((file) => file.endsWith('.js')).sort()
+const loaders = commandFiles.map((file) => {
+  const id = file.replace(/\.js$/, '').split('/').join(':')
+  return `  ${JSON.stringify(id)}: () => import(${JSON.stringify(`../../dist/commands/${file}`)}),`
+})
 
 // COMMANDS is oclif's `explicit` command registry; bin/run.js fills it with the command it is asked for.
 const entry = `export {execute} from '@oclif/core/execute'

@@ -37,7 +37,7 @@ export class Terminal {
   constructor(
     readonly stdout: OutputStream,
     readonly stderr: OutputStream,
-    readonly stdin: InputStream,
+    private readonly openStdin: () => InputStream,
     readonly env: Env,
   ) {
     this.stdoutColor = colorEnabled(stdout, env)
@@ -45,8 +45,16 @@ export class Terminal {
   }
 
   static fromProcess(): Terminal {
-    return new Terminal(process.stdout, process.stderr, process.stdin, process.env)
+    return new Terminal(process.stdout, process.stderr, () => process.stdin, process.env)
   }
+
+  /** Opened on first use: touching process.stdin costs a couple of milliseconds, and most commands never read it. */
+  get stdin(): InputStream {
+    this.openedStdin ??= this.openStdin()
+    return this.openedStdin
+  }
+
+  private openedStdin: InputStream | undefined
 
   /** A person can answer a prompt and watch a spinner. */
   get interactive(): boolean {

@@ -87,7 +87,7 @@ export function captureTerminal(options: TerminalOptions = {}): CapturedTerminal
   const stderr = new CapturedStream(tty)
   const stdin = Object.assign(new PassThrough(), {isTTY: tty})
   if (options.stdinText !== undefined) stdin.end(options.stdinText)
-  const terminal = new Terminal(stdout, stderr, stdin, {CI: tty ? undefined : 'true', ...options.env})
+  const terminal = new Terminal(stdout, stderr, () => stdin, {CI: tty ? undefined : 'true', ...options.env})
   return {stderr: () => stderr.text, stdout: () => stdout.text, terminal}
 }
 

@@ -302,9 +302,10 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
       expect((await heroku(['which', 'spaces:info'])).stdout).toMatch(/plugin: heroku$/m)
     })
 
-    it('packs the manifest, the compiled plugin, the sandbox and the bundled bin, and nothing else', () => {
+    it('packs the manifest, the compiled plugin, the sandbox, the bundled bin and the licence, and nothing else', () => {
       const top = new Set(packed.files.map((path) => path.split('/').slice(0, path.startsWith('dist/') || path.startsWith('bin/') ? 2 : 1).join('/')))
       expect([...top].sort()).toEqual([
+        'LICENSE',
         'README.md',
         'bin/run.js',
         'bin/standalone',
@@ -334,7 +335,7 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
       ["a command's help", ['spaces:vpn:connect', '--help']],
       ['the help', ['--help']],
       ['an unknown command', ['spaces:vpn:nope']],
-    ])("ships a standalone bin/run.js, bundled at pack time, that answers %s as ./bin/run.js does", async (_case, args) => {
+    ])("ships a standalone bin/run.js that answers %s as the working tree's does", async (_case, args) => {
       const bundled = await run(process.execPath, [installedPluginBin(home), ...args], {env: {PATH: process.env.PATH, ...sandbox.env}})
       const modules = await standalone(args)
       expect({...outcome(bundled), stderr: bundled.stderr}).toEqual({...outcome(modules), stderr: modules.stderr})

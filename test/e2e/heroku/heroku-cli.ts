@@ -233,8 +233,7 @@ export async function packPlugin(destination: string): Promise<PackedPlugin> {
     })
     if (result.code !== 0) throw new Error(`npm pack failed (exit ${result.code}):\n${tail(result.stderr || result.stdout)}`)
     const [packed] = JSON.parse(result.stdout.slice(result.stdout.indexOf('['))) as Array<{filename: string; files: Array<{path: string}>}>
-    const leftBehind = ['oclif.manifest.json', join('bin', 'standalone')].filter((path) => existsSync(join(copy, path)))
-    if (leftBehind.length > 0) throw new Error(`postpack left ${leftBehind.join(' and ')} behind`)
+    if (existsSync(join(copy, 'oclif.manifest.json'))) throw new Error('postpack left oclif.manifest.json behind')
     return {files: packed!.files.map((file) => file.path), tarball: join(destination, packed!.filename)}
   } finally {
     await rm(copy, {force: true, recursive: true})

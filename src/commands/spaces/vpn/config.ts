@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {CONFIG_FORMATS, type ConfigFormat, showConfig} from '../../../lib/actions/config.js'
 import {PROPOSAL} from '../../../lib/strongswan/gateway-plan.js'

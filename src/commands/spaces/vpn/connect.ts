@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {connect} from '../../../lib/actions/connect.js'
 import {RFC1918_BLOCKS} from '../../../lib/network.js'

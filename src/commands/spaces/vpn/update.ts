@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {updateConnection} from '../../../lib/actions/update.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'

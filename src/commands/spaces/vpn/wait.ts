@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {waitUntilReady} from '../../../lib/actions/wait.js'
 import {parseSeconds} from '../../../lib/duration.js'
