@@ -5,9 +5,9 @@ import {connectionCommand} from '../command-lines.js'
 import {inputErrors, NOTHING_SENT, OperationError} from '../errors.js'
 import {checkLocalIp} from '../network.js'
 import {formatTunnelConfiguration} from '../render.js'
-import {GATEWAY_FORMATS, type GatewayFormatName} from '../strongswan/formats.js'
-import {planGateway} from '../strongswan/gateway-plan.js'
-import {formatNextSteps} from '../strongswan/next-steps.js'
+import {GATEWAY_FORMATS, type GatewayFormatName} from '../gateway/formats.js'
+import {formatNextSteps, octalMode, printedFiles} from '../gateway/next-steps.js'
+import {FILE_MODES, planGateway} from '../gateway/plan.js'
 import {existingFiles, refuseToOverwrite, writeFiles} from '../write-files.js'
 
 export const CONFIG_FORMATS = ['table', 'json', 'strongswan', 'swanctl'] as const
@@ -21,9 +21,6 @@ export interface ConfigOptions extends ConnectionTarget {
   readonly outputDir?: string
   readonly force?: boolean
 }
-
-const SECRET_FILE_MODE = 0o600
-const PLAIN_FILE_MODE = 0o644
 
 /** Gateway configuration needs both tunnels' addresses and keys, which exist once the connection is active. */
 export function requireTunnels(connection: VpnConnection, target: ConnectionTarget): void {
@@ -60,31 +57,36 @@ function checkFlags(options: ConfigOptions): string[] {
 }
 
 async function writeGatewayConfig(format: GatewayFormatName, options: ConfigOptions, context: CommandContext): Promise<void> {
-  const {files: targets, build} = GATEWAY_FORMATS[format]
+  const {build, fileNames} = GATEWAY_FORMATS[format]
   const dir = options.outputDir
   if (dir !== undefined && !options.force) {
-    const existing = await existingFiles(dir, targets.map((target) => target.name))
+    const existing = await existingFiles(dir, fileNames)
     if (existing.length > 0) throw refuseToOverwrite(existing, NOTHING_SENT)
   }
 
-  const connection = await context.api.getVpnConnection(options.space, options.name)
+  // the names as the API spells them, so the same connection always yields the same files, however it was asked for
+  const [space, connection] = await Promise.all([context.api.getSpace(options.space), context.api.getVpnConnection(options.space, options.name)])
   requireTunnels(connection, options)
-  const plan = planGateway({connection, localIp: options.localIp?.trim(), target: options})
+  const names = {name: connection.name ?? options.name, space: space.name ?? options.space}
+  const plan = planGateway({connection, localIp: options.localIp?.trim(), names, target: options}, [
+    `See what the API returned with \`${connectionCommand('info', options.name, options.space, '--json')}\`.`,
+  ])
   const gateway = build(plan)
   const {terminal} = context
   if (dir === undefined) {
-    terminal.out(gateway.files.map((file) => file.content).join('\n'))
-  } else {
-    const files = gateway.files.map((file) => ({...file, mode: file.secret ? SECRET_FILE_MODE : PLAIN_FILE_MODE}))
-    const written = await writeFiles(dir, files, {force: options.force ?? false})
-    const lines = files.map((file, index) => {
-      const mode = `mode 0${file.mode.toString(8)}${file.secret ? ', holds the pre-shared keys' : ''}`
-      return `Wrote ${written[index]} (${mode}), for ${file.destination}`
-    })
-    terminal.out(lines.join('\n'))
+    terminal.out(printedFiles(gateway.files))
+    terminal.info(formatNextSteps(plan, gateway, options))
+    return
   }
 
-  terminal.info(formatNextSteps(plan, gateway, options))
+  const files = gateway.files.map((file) => ({...file, mode: FILE_MODES[file.kind]}))
+  const written = await writeFiles(dir, files, {force: options.force ?? false})
+  const lines = gateway.files.map((file, index) => {
+    const mode = `mode ${octalMode(file)}${file.kind === 'keys' ? ', holds the pre-shared keys' : ''}`
+    return `Wrote ${written[index]} (${mode}), for ${file.destination}`
+  })
+  terminal.out(lines.join('\n'))
+  terminal.info(formatNextSteps(plan, gateway, options, written))
 }
 
 export async function showConfig(options: ConfigOptions, context: CommandContext): Promise<void> {

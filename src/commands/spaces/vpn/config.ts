@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 
 import {CONFIG_FORMATS, type ConfigFormat, showConfig} from '../../../lib/actions/config.js'
-import {PROPOSAL} from '../../../lib/strongswan/gateway-plan.js'
+import {PROPOSAL} from '../../../lib/gateway/plan.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
 import {connectionName, nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
 
