@@ -2,10 +2,12 @@ import type {VpnConnection} from './api-types.js'
 
 import {formatDuration} from './duration.js'
 import {OperationError, WaitTimeoutError} from './errors.js'
-import {DEFAULT_REQUEST_TIMEOUT_MS} from './http.js'
-import {isTransient, retryDelayMs} from './retry.js'
+import {REQUEST_TIMEOUT_MS} from './http.js'
+import {retryDelayMs, type RetryPolicy} from './retry.js'
 
 export const DEFAULT_WAIT_INTERVAL_SECONDS = 10
+/** The Platform API allows about 4,500 requests an hour: one poll a second stays under it (3,600). */
+export const MIN_WAIT_INTERVAL_SECONDS = 1
 export const DEFAULT_WAIT_TIMEOUT_SECONDS = 20 * 60
 
 export interface WaitOptions {
@@ -55,16 +57,21 @@ export function describeState(connection: VpnConnection): string {
 export async function waitForConnection(subject: WaitSubject, options: WaitOptions, deps: WaitDependencies): Promise<VpnConnection> {
   const started = deps.now()
   const deadline = started + options.timeoutMs
-  const backoff = {initialMs: Math.min(1000, options.intervalMs), maxMs: options.intervalMs}
+  // Backoff starts at the minimum interval whatever --interval is, and the deadline bounds any Retry-After.
+  const policy: RetryPolicy = {
+    initialBackoffMs: MIN_WAIT_INTERVAL_SECONDS * 1000,
+    maxBackoffMs: Math.max(MIN_WAIT_INTERVAL_SECONDS * 1000, options.intervalMs),
+    maxRetryAfterMs: Number.POSITIVE_INFINITY,
+  }
   let lastState: string | undefined
   let lastProblem: unknown
   let retries = 0
 
   const timedOut = () => {
-    const seen = lastState === undefined ? 'no answer was received' : `last status: ${lastState}`
-    const problem = lastProblem instanceof Error ? `; the last request failed: ${lastProblem.message}` : ''
+    const seen = lastState === undefined ? 'No answer was received.' : `Last status: ${lastState}.`
+    const problem = lastProblem instanceof Error ? ` The last request failed: ${lastProblem.message.split('\n')[0]!.replace(/\.?$/, '.')}` : ''
     return new WaitTimeoutError(
-      `Timed out after ${formatDuration(options.timeoutMs)} waiting for VPN connection ${subject.name} in space ${subject.space} (${seen}${problem}).`,
+      `Timed out after ${formatDuration(options.timeoutMs)} waiting for VPN connection ${subject.name} in space ${subject.space}. ${seen}${problem}`,
       ['Run the same command again to keep waiting, or give a longer --timeout.'],
     )
   }
@@ -83,12 +90,13 @@ export async function waitForConnection(subject: WaitSubject, options: WaitOptio
     if (remaining <= 0) throw timedOut()
     let connection: VpnConnection
     try {
-      connection = await deps.poll(Math.min(DEFAULT_REQUEST_TIMEOUT_MS, remaining))
+      connection = await deps.poll(Math.min(REQUEST_TIMEOUT_MS, remaining))
     } catch (error) {
-      if (!isTransient(error)) throw error
+      const delayMs = retryDelayMs(error, retries++, policy)
+      if (delayMs === undefined) throw error
       lastProblem = error
-      const delayMs = retryDelayMs(error, retries++, backoff)
-      deps.onEvent({delayMs, elapsedMs: deps.now() - started, error, kind: 'retry'})
+      // no "trying again in ..." when the deadline comes first
+      if (deps.now() + delayMs < deadline) deps.onEvent({delayMs, elapsedMs: deps.now() - started, error, kind: 'retry'})
       await sleepUntilDeadlineOr(delayMs)
       continue
     }
