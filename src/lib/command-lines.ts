@@ -13,3 +13,8 @@ export function suggestCommand(command: string, ...words: string[]): string {
 export function connectionCommand(verb: string, name: string, space: string, ...extra: string[]): string {
   return suggestCommand(`spaces:vpn:${verb}`, name, '--space', space, ...extra)
 }
+
+/** The suggestion for a connection that failed: it cannot recover, so it is replaced. */
+export function replaceFailedHint(target: {readonly name: string; readonly space: string}): string {
+  return `Destroy it with \`${connectionCommand('destroy', target.name, target.space, '--confirm', target.name)}\` and connect again once the cause is fixed.`
+}

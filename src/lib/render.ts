@@ -123,13 +123,21 @@ export interface CommandHints {
   /** `heroku spaces:vpn:wait office --space acme` and the like, for the connection in view. */
   readonly wait: string
   readonly config: string
+  /** What to do about a connection that failed. */
+  readonly replaceFailed: string
+}
+
+function noTunnelsHint(connection: VpnConnection, hints: CommandHints): string {
+  if (connection.status === 'failed') return `No tunnels: the connection failed. ${hints.replaceFailed}`
+  if (connection.status === 'deprovisioning') return 'No tunnels: the connection is being destroyed.'
+  return `No tunnels yet (status ${connection.status ?? 'unknown'}): run \`${hints.wait}\` to wait for them.`
 }
 
 /** What `info` and `wait` print for a person: the connection, the article's tunnel table, each tunnel's state. */
 export function formatConnectionInfo(space: string, connection: VpnConnection, hints: CommandHints, stylist: Stylist = plain): string {
   const sections = [heading(`${space} VPN connection ${connection.name ?? ''}`, stylist), formatConnectionSummary(connection, stylist)]
   if (tunnelsOf(connection).length === 0) {
-    sections.push(`No tunnels yet (status ${connection.status ?? 'unknown'}): run \`${hints.wait}\` to wait for them.`)
+    sections.push(noTunnelsHint(connection, hints))
   } else {
     sections.push(
       formatTunnelTable(connection, {withKeys: false}, stylist),

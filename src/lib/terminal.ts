@@ -89,12 +89,12 @@ export class Terminal {
 
   readonly styleErr = (style: Style, text: string): string => (this.stderrColor ? paint(style, text) : text)
 
-  /** Asks on stderr and reads one line from stdin; end of input (Ctrl-D) answers with an empty line. */
-  async prompt(question: string): Promise<string> {
+  /** Asks on stderr and reads one line from stdin; undefined at the end of input (Ctrl-D). */
+  async prompt(question: string): Promise<string | undefined> {
     const {createInterface} = await import('node:readline')
     const readline = createInterface({input: this.stdin, output: this.stderr as NodeJS.WritableStream, terminal: false})
     return new Promise((resolve) => {
-      readline.once('close', () => resolve(''))
+      readline.once('close', () => resolve(undefined))
       readline.question(question, (answer) => {
         resolve(answer)
         readline.close()

@@ -3,6 +3,7 @@ import type {VpnConnection} from './api-types.js'
 import {formatDuration} from './duration.js'
 import {OperationError, WaitTimeoutError} from './errors.js'
 import {REQUEST_TIMEOUT_MS} from './http.js'
+import {replaceFailedHint} from './command-lines.js'
 import {retryDelayMs, type RetryPolicy} from './retry.js'
 
 export const DEFAULT_WAIT_INTERVAL_SECONDS = 10
@@ -32,8 +33,6 @@ export interface WaitDependencies {
 export interface WaitSubject {
   readonly space: string
   readonly name: string
-  /** The command that destroys the connection, suggested when it failed. */
-  readonly destroyCommand: string
 }
 
 export function isReady(connection: VpnConnection, tunnelsUp: boolean): boolean {
@@ -109,7 +108,7 @@ export async function waitForConnection(subject: WaitSubject, options: WaitOptio
     if (connection.status === 'failed') {
       throw new OperationError(
         `VPN connection ${subject.name} in space ${subject.space} failed: ${connection.status_message || 'the API gave no reason'}.`,
-        [`Destroy it with \`${subject.destroyCommand}\` and connect again once the cause is fixed.`],
+        [replaceFailedHint(subject)],
       )
     }
 

@@ -77,7 +77,7 @@ describe('connect', () => {
   })
 
   it.each([
-    ['does not exist', () => nock(API).get('/spaces/acme-space').reply(404, {id: 'not_found', message: "Couldn't find that space."}), 'Space "acme-space" does not exist'],
+    ['does not exist', () => nock(API).get('/spaces/acme-space').reply(404, {id: 'not_found', message: "Couldn't find that space."}), 'Space "acme-space" was not found, or you have no access to it'],
     ['is Fir-generation (string)', () => nock(API).get('/spaces/acme-space').reply(200, space({generation: 'fir'})), 'Fir-generation'],
     ['is Fir-generation (object)', () => nock(API).get('/spaces/acme-space').reply(200, space({generation: {id: 'x', name: 'fir'}})), 'Fir-generation'],
     ['is still allocating', () => nock(API).get('/spaces/acme-space').reply(200, space({state: 'allocating'})), 'is allocating, not allocated'],

@@ -1,9 +1,10 @@
 import type {VpnConnection} from '../api-types.js'
 import type {CommandContext, ConnectionTarget} from '../context.js'
 
-import {connectionCommand} from '../command-lines.js'
+import {connectionCommand, replaceFailedHint} from '../command-lines.js'
 import {inputErrors, NOTHING_SENT, OperationError} from '../errors.js'
 import {checkLocalIp} from '../network.js'
+import {findConnection} from '../not-found.js'
 import {formatTunnelConfiguration} from '../render.js'
 import {GATEWAY_FORMATS, type GatewayFormatName} from '../strongswan/formats.js'
 import {planGateway} from '../strongswan/gateway-plan.js'
@@ -28,6 +29,14 @@ const PLAIN_FILE_MODE = 0o644
 /** Gateway configuration needs both tunnels' addresses and keys, which exist once the connection is active. */
 export function requireTunnels(connection: VpnConnection, target: ConnectionTarget): void {
   if (connection.status === 'active' && (connection.tunnels ?? []).length > 0) return
+  if (connection.status === 'failed') {
+    throw new OperationError(`VPN connection ${target.name} in space ${target.space} failed, so it has no tunnels to configure.`, [replaceFailedHint(target)])
+  }
+
+  if (connection.status === 'deprovisioning') {
+    throw new OperationError(`VPN connection ${target.name} in space ${target.space} is being destroyed, so it has no tunnels to configure.`)
+  }
+
   throw new OperationError(
     `VPN connection ${target.name} in space ${target.space} is not ready (status: ${connection.status ?? 'unknown'}), so it has no tunnels to configure yet.`,
     [`Wait for it with \`${connectionCommand('wait', target.name, target.space)}\`, then run this again.`],
@@ -67,7 +76,7 @@ async function writeGatewayConfig(format: GatewayFormatName, options: ConfigOpti
     if (existing.length > 0) throw refuseToOverwrite(existing, NOTHING_SENT)
   }
 
-  const connection = await context.api.getVpnConnection(options.space, options.name)
+  const connection = await findConnection(context.api, options)
   requireTunnels(connection, options)
   const plan = planGateway({connection, localIp: options.localIp?.trim(), target: options})
   const gateway = build(plan)
@@ -95,7 +104,7 @@ export async function showConfig(options: ConfigOptions, context: CommandContext
     return
   }
 
-  const connection = await context.api.getVpnConnection(options.space, options.name)
+  const connection = await findConnection(context.api, options)
   if (options.format === 'json') {
     context.terminal.json(connection)
     return

@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {destroyConnection} from '../../../lib/actions/destroy.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
-import {connectionName, jsonFlag, nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
+import {connectionName, jsonFlag, nameArg, nameFlag, spaceFlag, spaceName} from '../../../cli/flags.js'
 
 export default class Destroy extends VpnCommand {
   static override args = {name: nameArg}
@@ -28,6 +28,6 @@ Destroying VPN connection office in space acme-space: its tunnels are being torn
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Destroy)
     const name = connectionName(args.name, flags.name)
-    await destroyConnection({confirm: flags.confirm, json: flags.json, name, space: flags.space}, this.buildContext())
+    await destroyConnection({confirm: flags.confirm, json: flags.json, name, space: spaceName(flags.space)}, this.buildContext())
   }
 }

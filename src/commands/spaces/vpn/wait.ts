@@ -5,7 +5,7 @@ import {parseSeconds} from '../../../lib/duration.js'
 import {inputErrors, NOTHING_SENT} from '../../../lib/errors.js'
 import {DEFAULT_WAIT_INTERVAL_SECONDS, DEFAULT_WAIT_TIMEOUT_SECONDS, MIN_WAIT_INTERVAL_SECONDS} from '../../../lib/wait.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
-import {connectionName, jsonFlag, nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
+import {connectionName, jsonFlag, nameArg, nameFlag, spaceFlag, spaceName} from '../../../cli/flags.js'
 
 export default class Wait extends VpnCommand {
   static override args = {name: nameArg}
@@ -52,7 +52,7 @@ a spinner at a terminal, one line per change of state elsewhere.`)
         intervalMs: (interval as number) * 1000,
         json: flags.json,
         name,
-        space: flags.space,
+        space: spaceName(flags.space),
         timeoutMs: (timeout as number) * 1000,
         tunnelsUp: flags['tunnels-up'],
       },
