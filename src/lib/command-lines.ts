@@ -1,8 +1,24 @@
+import {hasUnprintable} from './printable.js'
+
 const SAFE_WORD = /^[\w@%+=:,./-]+$/
+
+/** ANSI-C quoting ($'...', bash, zsh and ksh): the only quoting that can spell a control character visibly. */
+function ansiCQuoted(word: string): string {
+  const body = [...word]
+    .map((character) => {
+      const code = character.codePointAt(0)!
+      if (character === "'" || character === '\\') return `\\${character}`
+      return hasUnprintable(character) ? `\\u${code.toString(16).padStart(4, '0')}` : character
+    })
+    .join('')
+  return `$'${body}'`
+}
 
 /** Quotes a word for a POSIX shell only when it needs it. */
 export function shellWord(word: string): string {
-  return SAFE_WORD.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
+  if (SAFE_WORD.test(word)) return word
+  if (hasUnprintable(word)) return ansiCQuoted(word)
+  return `'${word.replaceAll("'", `'\\''`)}'`
 }
 
 /** A command line to suggest to the user, e.g. `heroku spaces:vpn:wait office --space acme`. */

@@ -2,6 +2,8 @@ import {styleText} from 'node:util'
 
 import type {Env} from './credentials.js'
 
+import {printable} from './printable.js'
+
 export interface OutputStream {
   write(chunk: string): unknown
   readonly isTTY?: boolean
@@ -66,8 +68,13 @@ export class Terminal {
     return this.stderr.isTTY === true && this.env.TERM !== 'dumb' && !this.env.CI
   }
 
-  /** Writes the result: text to stdout, with a final newline. */
+  /** Writes a result in words to stdout, with a final newline; control characters from values are escaped. */
   out(text: string): void {
+    this.outRendered(printable(text))
+  }
+
+  /** Writes a result whose values the renderer escaped already, and which may carry its colours. */
+  outRendered(text: string): void {
     this.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
   }
 
@@ -77,11 +84,11 @@ export class Terminal {
 
   /** Progress and hints, on stderr. */
   info(text: string): void {
-    this.stderr.write(`${text}\n`)
+    this.stderr.write(`${printable(text)}\n`)
   }
 
   warn(text: string): void {
-    this.stderr.write(`${this.styleErr('yellow', 'Warning:')} ${text}\n`)
+    this.stderr.write(`${this.styleErr('yellow', 'Warning:')} ${printable(text)}\n`)
   }
 
   /** Styles text bound for stdout; a function value, so it can be handed to the renderers. */

@@ -4,6 +4,7 @@ import {formatDuration} from './duration.js'
 import {OperationError, WaitTimeoutError} from './errors.js'
 import {REQUEST_TIMEOUT_MS} from './http.js'
 import {replaceFailedHint} from './command-lines.js'
+import {printableInline} from './printable.js'
 import {retryDelayMs, type RetryPolicy} from './retry.js'
 
 export const DEFAULT_WAIT_INTERVAL_SECONDS = 10
@@ -45,7 +46,8 @@ export function isReady(connection: VpnConnection, tunnelsUp: boolean): boolean 
 /** What a person would call a change worth a line in a CI log. */
 export function describeState(connection: VpnConnection): string {
   const tunnels = (connection.tunnels ?? []).map((tunnel) => tunnel.status ?? '?')
-  return tunnels.length === 0 ? `${connection.status}` : `${connection.status}, tunnels ${tunnels.join('/')}`
+  const state = tunnels.length === 0 ? `${connection.status}` : `${connection.status}, tunnels ${tunnels.join('/')}`
+  return printableInline(state)
 }
 
 /**

@@ -111,5 +111,5 @@ export async function showConfig(options: ConfigOptions, context: CommandContext
   }
 
   requireTunnels(connection, options)
-  context.terminal.out(formatTunnelConfiguration(options.space, connection, context.terminal.styleOut))
+  context.terminal.outRendered(formatTunnelConfiguration(options.space, connection, context.terminal.styleOut))
 }

@@ -1,7 +1,7 @@
 import type {SpaceInfo, VpnConnection} from '../api-types.js'
 import type {CommandContext} from '../context.js'
 
-import {connectionCommand} from '../command-lines.js'
+import {connectionCommand, suggestCommand} from '../command-lines.js'
 import {InputError, inputErrors, NOTHING_CREATED, NOTHING_SENT} from '../errors.js'
 import {checkConnectionName} from '../names.js'
 import {checkCidrsAgainstSpace, checkGatewayIp, checkRoutableCidrs} from '../network.js'
@@ -25,7 +25,7 @@ function refuseSpace(spaceName: string, space: SpaceInfo): void {
 
   if (space.state !== undefined && space.state !== 'allocated') {
     throw new InputError(`Space ${spaceName} is ${space.state}, not allocated: a VPN connection needs an allocated space. ${NOTHING_CREATED}`, [
-      space.state === 'allocating' ? `Wait for it with \`heroku spaces:wait --space ${spaceName}\`, then connect again.` : 'Use another space.',
+      space.state === 'allocating' ? `Wait for it with \`${suggestCommand('spaces:wait', '--space', spaceName)}\`, then connect again.` : 'Use another space.',
     ])
   }
 }

@@ -14,5 +14,5 @@ export async function listConnections(options: ConnectionsOptions, context: Comm
   })
   const {terminal} = context
   if (options.json) terminal.json(connections)
-  else terminal.out(formatConnectionList(options.space, connections, terminal.styleOut))
+  else terminal.outRendered(formatConnectionList(options.space, connections, terminal.styleOut))
 }

@@ -22,7 +22,7 @@ export function printConnection(terminal: Terminal, target: ConnectionTarget, co
     replaceFailed: replaceFailedHint(target),
     wait: connectionCommand('wait', target.name, target.space),
   }
-  terminal.out(formatConnectionInfo(target.space, connection, hints, terminal.styleOut))
+  terminal.outRendered(formatConnectionInfo(target.space, connection, hints, terminal.styleOut))
 }
 
 export async function showInfo(options: InfoOptions, context: CommandContext): Promise<void> {
