@@ -12,6 +12,7 @@ import {createTransport} from '../lib/http.js'
 import {createPlatformApi} from '../lib/platform-api.js'
 import {formatError} from '../lib/render.js'
 import {retryNotice} from '../lib/retry.js'
+import {closedStdoutError, guardStdout, stdoutWasClosed} from '../lib/stdout-guard.js'
 import {Terminal} from '../lib/terminal.js'
 
 const pjson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {name: string; version: string}
@@ -50,9 +51,11 @@ export abstract class VpnCommand extends Command {
     await super.init()
     // Run by another CLI (the Heroku CLI) rather than on its own: that CLI's signal handlers are in the process.
     if (this.config.name !== pjson.name) keepSignalExitCodes(process)
+    guardStdout({exit: (code) => process.exit(code), stderr: process.stderr, stdout: process.stdout})
   }
 
   protected buildContext(): CommandContext {
+    if (stdoutWasClosed()) throw closedStdoutError()
     const terminal = Terminal.fromProcess()
     const {env} = process
     const endpoint = apiEndpoint(env)
