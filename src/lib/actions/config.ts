@@ -9,7 +9,7 @@ import {formatTunnelConfiguration} from '../render.js'
 import {GATEWAY_FORMATS, type GatewayFormatName} from '../strongswan/formats.js'
 import {planGateway} from '../strongswan/gateway-plan.js'
 import {formatNextSteps} from '../strongswan/next-steps.js'
-import {existingFiles, refuseToOverwrite, writeFiles} from '../write-files.js'
+import {existingFiles, outputDirProblem, refuseToOverwrite, writeFiles} from '../write-files.js'
 
 export const CONFIG_FORMATS = ['table', 'json', 'strongswan', 'swanctl'] as const
 export type ConfigFormat = (typeof CONFIG_FORMATS)[number]
@@ -71,6 +71,8 @@ function checkFlags(options: ConfigOptions): string[] {
 async function writeGatewayConfig(format: GatewayFormatName, options: ConfigOptions, context: CommandContext): Promise<void> {
   const {files: targets, build} = GATEWAY_FORMATS[format]
   const dir = options.outputDir
+  const dirProblem = dir === undefined ? undefined : await outputDirProblem('--output-dir', dir)
+  if (dirProblem !== undefined) throw inputErrors([dirProblem], NOTHING_SENT)
   if (dir !== undefined && !options.force) {
     const existing = await existingFiles(dir, targets.map((target) => target.name))
     if (existing.length > 0) throw refuseToOverwrite(existing, NOTHING_SENT)
