@@ -94,7 +94,7 @@ describe('destroy', () => {
     ['off a terminal without --confirm', {}, {tty: false}, 'there is no terminal to ask at: pass --confirm office'],
     ['at a terminal when the typed name differs', {}, {stdinText: 'ofice\n', tty: true}, '"ofice" does not match the connection name "office"'],
     ['at a terminal when an empty line is typed', {}, {stdinText: '\n', tty: true}, '"" does not match'],
-    ['at a terminal at the end of input (Ctrl-D)', {}, {stdinText: '', tty: true}, 'Cancelled: no name was typed.'],
+    ['at a terminal at the end of input (Ctrl-D)', {}, {stdinText: '', tty: true}, 'The destroy was cancelled: input ended before a name was typed.'],
   ])('refuses %s, with exit code 2, deleting nothing', async (_case, change, terminal, words) => {
     const context = testContext(terminal)
     if ('tty' in terminal && terminal.tty) exists()

@@ -40,7 +40,7 @@ async function askToConfirm(options: DestroyOptions, terminal: Terminal): Promis
   if (answer === undefined) {
     // Ctrl-D: the prompt's line was never ended
     terminal.info('')
-    throw new InputError(`Cancelled: no name was typed. ${NOTHING_DESTROYED}`)
+    throw new InputError(`The destroy was cancelled: input ended before a name was typed. ${NOTHING_DESTROYED}`)
   }
 
   if (answer.trim() !== options.name) {
