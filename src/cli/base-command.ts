@@ -12,7 +12,7 @@ import {createTransport} from '../lib/http.js'
 import {createPlatformApi} from '../lib/platform-api.js'
 import {formatError} from '../lib/render.js'
 import {retryNotice} from '../lib/retry.js'
-import {closedStdoutError, guardStdout, stdoutWasClosed} from '../lib/stdout-guard.js'
+import {guardStdout} from '../lib/stdout-guard.js'
 import {Terminal} from '../lib/terminal.js'
 
 const pjson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {name: string; version: string}
@@ -55,7 +55,6 @@ export abstract class VpnCommand extends Command {
   }
 
   protected buildContext(): CommandContext {
-    if (stdoutWasClosed()) throw closedStdoutError()
     const terminal = Terminal.fromProcess()
     const {env} = process
     const endpoint = apiEndpoint(env)
