@@ -9,9 +9,10 @@ export default class Destroy extends VpnCommand {
 
   static override description = describe(`destroy a VPN connection
 
-At a terminal you are asked to type the connection's name. Anywhere else --confirm NAME is required; without it, or
-with another name, nothing is destroyed and the exit code is 2. Destroying and connecting again is also how the
-pre-shared keys are changed.`)
+The connection is looked up first. At a terminal you are then asked to type its name (Ctrl-D or Ctrl-C cancels).
+Anywhere else --confirm NAME is required; without it, or with another name, nothing is sent and the exit code is 2.
+If the answer to the delete is lost, the connection is looked up again: being destroyed or gone counts as done.
+Destroying and connecting again is also how the pre-shared keys are changed.`)
 
   static override examples = [
     `<%= config.bin %> <%= command.id %> office --space acme-space --confirm office
