@@ -36,6 +36,11 @@ const connectionStatus = () => sandbox.control.connection(SPACE_WITH_CONNECTION,
 
 describe.each(programs)('%s at a terminal', (_name, bin) => {
   const pty = (...args: string[]) => runInPty(['node', bin(), ...args], sandbox.env)
+  const atDestroyPrompt = async () => {
+    const session = pty('spaces:vpn:destroy', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION)
+    await session.waitFor(`To proceed, type ${SEEDED_CONNECTION}: `)
+    return session
+  }
 
   it('wait draws its spinner and ends with the connection', async () => {
     const connect = runInPty(
@@ -60,8 +65,7 @@ describe.each(programs)('%s at a terminal', (_name, bin) => {
   })
 
   it("destroy asks for the connection's name and destroys when it is typed", async () => {
-    const session = pty('spaces:vpn:destroy', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION)
-    await session.waitFor(`To proceed, type ${SEEDED_CONNECTION}: `)
+    const session = await atDestroyPrompt()
     session.type(`${SEEDED_CONNECTION}\r`)
     expect(await session.exit).toBe(0)
     expect(session.output()).toContain('Destroying VPN connection office in space acme-space')
@@ -69,8 +73,7 @@ describe.each(programs)('%s at a terminal', (_name, bin) => {
   })
 
   it('Ctrl-D at the prompt ends its line, says the destroy was cancelled, and destroys nothing', async () => {
-    const session = pty('spaces:vpn:destroy', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION)
-    await session.waitFor(`To proceed, type ${SEEDED_CONNECTION}: `)
+    const session = await atDestroyPrompt()
     session.type('\u0004')
     expect(await session.exit).toBe(2)
     expect(session.output()).toMatch(/To proceed, type office: \r\n.*Error: The destroy was cancelled/)
@@ -78,8 +81,7 @@ describe.each(programs)('%s at a terminal', (_name, bin) => {
   })
 
   it('Ctrl-C at the prompt exits with 130 and destroys nothing', async () => {
-    const session = pty('spaces:vpn:destroy', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION)
-    await session.waitFor(`To proceed, type ${SEEDED_CONNECTION}: `)
+    const session = await atDestroyPrompt()
     session.type('\u0003')
     expect(await session.exit).toBe(130)
     expect(connectionStatus()).toBe('active')
