@@ -1,4 +1,4 @@
-import {OperationError} from './errors.js'
+import {InputError, OperationError} from './errors.js'
 
 /** Hosts @heroku-cli/command lets HEROKU_HOST point at; any other value falls back to heroku.com. */
 export const ALLOWED_HEROKU_DOMAINS = ['heroku.com', 'herokai.com', 'herokuspace.com', 'herokudev.com'] as const
@@ -26,12 +26,39 @@ export interface ApiEndpoint {
  */
 export function apiEndpoint(env: Env): ApiEndpoint {
   const host = env.HEROKU_HOST
+  if (host && host.trim() !== host) throw badHost(host, 'has spaces or line breaks around it')
   if (host && !isAllowedHost(host)) {
     return {baseUrl: 'https://api.heroku.com', warning: `Invalid HEROKU_HOST '${host}' - using default`}
   }
 
   const effective = host || 'heroku.com'
-  return {baseUrl: effective.startsWith('http') ? effective : `https://api.${effective}`}
+  const baseUrl = effective.startsWith('http') ? effective : `https://api.${effective}`
+  if (!URL.canParse(baseUrl)) throw badHost(host!, 'is not a valid host or URL')
+  const {protocol} = new URL(baseUrl)
+  if (protocol !== 'http:' && protocol !== 'https:') throw badHost(host!, `uses ${protocol.replace(':', '')}, not http or https`)
+  return {baseUrl}
+}
+
+/** What HEROKU_HOST takes, for the message when it is malformed. */
+export const HEROKU_HOST_RULE = `a host name under ${ALLOWED_HEROKU_DOMAINS.join(', ')}, or an http(s) URL with a port from 1 to 65535, e.g. http://127.0.0.1:5000`
+
+function badHost(host: string, problem: string): InputError {
+  return new InputError(`HEROKU_HOST ${JSON.stringify(host)} ${problem}: it takes ${HEROKU_HOST_RULE}. Nothing was sent to Heroku.`, [
+    'Fix or unset HEROKU_HOST.',
+  ])
+}
+
+/** The key from HEROKU_API_KEY without the whitespace around it (a line break from a file); undefined when unset or blank. */
+export function apiKeyFromEnv(env: Env): string | undefined {
+  const key = env.HEROKU_API_KEY?.trim()
+  if (!key) return undefined
+  if (/[^\x21-\x7E]/.test(key)) {
+    throw new InputError(
+      'HEROKU_API_KEY contains spaces or characters that cannot be sent in an HTTP header: it takes one API key, e.g. from `heroku authorizations:create`. Nothing was sent to Heroku.',
+    )
+  }
+
+  return key
 }
 
 export interface Credentials {
@@ -47,7 +74,8 @@ export type HerokuConfig = ConstructorParameters<typeof import('@heroku-cli/comm
  * @heroku-cli/command, loaded only on that path.
  */
 export async function resolveCredentials(env: Env, config: HerokuConfig): Promise<Credentials> {
-  if (env.HEROKU_API_KEY) return {fromEnv: true, token: env.HEROKU_API_KEY}
+  const key = apiKeyFromEnv(env)
+  if (key !== undefined) return {fromEnv: true, token: key}
   const {APIClient} = await import('@heroku-cli/command')
   const token = await new APIClient(config).getAuth()
   if (!token) {

@@ -1,12 +1,11 @@
 import type {SpaceInfo, VpnConnection} from '../api-types.js'
 import type {CommandContext} from '../context.js'
 
-import {connectionCommand} from '../command-lines.js'
+import {connectionCommand, suggestCommand} from '../command-lines.js'
 import {InputError, inputErrors, NOTHING_CREATED, NOTHING_SENT} from '../errors.js'
 import {checkConnectionName} from '../names.js'
 import {checkCidrsAgainstSpace, checkGatewayIp, checkRoutableCidrs} from '../network.js'
 import {PlatformApiError} from '../platform-api-error.js'
-import {isTransient, ONE_OFF_BACKOFF, retryDelayMs} from '../retry.js'
 import {findSpace, GENERATION_WITHOUT_VPN, spaceBlocks, spaceGeneration} from '../space.js'
 
 export interface ConnectOptions {
@@ -17,9 +16,6 @@ export interface ConnectOptions {
   readonly json: boolean
 }
 
-/** How many times a create is sent at most; every resend follows a check that the last one created nothing. */
-export const CREATE_ATTEMPTS = 3
-
 function refuseSpace(spaceName: string, space: SpaceInfo): void {
   if (spaceGeneration(space) === GENERATION_WITHOUT_VPN) {
     throw new InputError(
@@ -29,7 +25,7 @@ function refuseSpace(spaceName: string, space: SpaceInfo): void {
 
   if (space.state !== undefined && space.state !== 'allocated') {
     throw new InputError(`Space ${spaceName} is ${space.state}, not allocated: a VPN connection needs an allocated space. ${NOTHING_CREATED}`, [
-      space.state === 'allocating' ? `Wait for it with \`heroku spaces:wait --space ${spaceName}\`, then connect again.` : 'Use another space.',
+      space.state === 'allocating' ? `Wait for it with \`${suggestCommand('spaces:wait', '--space', spaceName)}\`, then connect again.` : 'Use another space.',
     ])
   }
 }
@@ -47,35 +43,23 @@ async function refuseSecondConnection(spaceName: string, context: CommandContext
   )
 }
 
-async function lookForConnection(spaceName: string, name: string, context: CommandContext): Promise<VpnConnection | undefined> {
-  try {
-    return await context.api.getVpnConnection(spaceName, name)
-  } catch (error) {
-    if (error instanceof PlatformApiError && error.status === 404) return undefined
-    throw error
-  }
-}
-
 /**
- * Sends the create. After a transient failure the request may or may not have been carried out, so the
- * connection is looked up before the create is sent again: a create is never repeated blindly.
+ * Sends the create. After a transient failure the create may or may not have been carried out, so the connection
+ * is looked up before the create is sent again: a create is never repeated blindly.
  */
-async function createConnection(options: ConnectOptions, cidrs: readonly string[], context: CommandContext): Promise<VpnConnection> {
+function createConnection(options: ConnectOptions, cidrs: readonly string[], context: CommandContext): Promise<VpnConnection> {
   const body = {name: options.name, public_ip: options.ip, routable_cidrs: cidrs}
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await context.api.createVpnConnection(options.space, body)
-    } catch (error) {
-      if (!isTransient(error) || attempt >= CREATE_ATTEMPTS) throw error
-      const delayMs = retryDelayMs(error, attempt - 1, ONE_OFF_BACKOFF)
-      const reason = error instanceof Error ? error.message : String(error)
-      context.terminal.warn(`The create got no clear answer (${reason}); checking whether it went through before sending it again.`)
-      await context.sleep(delayMs)
-      const rejectedUnprocessed = error instanceof PlatformApiError && error.status === 429
-      const created = rejectedUnprocessed ? undefined : await lookForConnection(options.space, options.name, context)
-      if (created) return created
-    }
-  }
+  return context.api.createVpnConnection(options.space, body, {
+    async checkBeforeResend() {
+      context.terminal.info('Checking whether the create went through before sending it again.')
+      try {
+        return await context.api.getVpnConnection(options.space, options.name)
+      } catch (error) {
+        if (error instanceof PlatformApiError && error.status === 404) return undefined
+        throw error
+      }
+    },
+  })
 }
 
 export async function connect(options: ConnectOptions, context: CommandContext): Promise<VpnConnection> {

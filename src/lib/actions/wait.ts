@@ -1,7 +1,7 @@
 import type {VpnConnection} from '../api-types.js'
 import type {CommandContext, ConnectionTarget} from '../context.js'
 
-import {connectionCommand} from '../command-lines.js'
+import {explainNotFound} from '../not-found.js'
 import {waitForConnection, type WaitOptions} from '../wait.js'
 import {lineProgress, spinnerProgress} from '../wait-progress.js'
 import {printConnection} from './info.js'
@@ -20,7 +20,7 @@ export async function waitUntilReady(options: WaitCommandOptions, context: Comma
   let connection: VpnConnection
   try {
     connection = await waitForConnection(
-      {destroyCommand: connectionCommand('destroy', options.name, options.space, '--confirm', options.name), ...options},
+      options,
       options,
       {
         now: context.now,
@@ -31,7 +31,7 @@ export async function waitUntilReady(options: WaitCommandOptions, context: Comma
     )
   } catch (error) {
     progress.abandon()
-    throw error
+    throw await explainNotFound(context.api, options, error)
   }
 
   progress.finish(connection, context.now() - started)

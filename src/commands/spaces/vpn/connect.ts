@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags'
 import {connect} from '../../../lib/actions/connect.js'
 import {RFC1918_BLOCKS} from '../../../lib/network.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
-import {connectionName, jsonFlag, nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
+import {connectionName, jsonFlag, nameArg, nameFlag, spaceFlag, spaceName} from '../../../cli/flags.js'
 
 export default class Connect extends VpnCommand {
   static override args = {name: nameArg}
@@ -33,6 +33,6 @@ Setting up the gateway takes a few minutes. Wait for it with \`heroku spaces:vpn
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Connect)
     const name = connectionName(args.name, flags.name)
-    await connect({cidrs: flags.cidrs, ip: flags.ip, json: flags.json, name, space: flags.space}, this.buildContext())
+    await connect({cidrs: flags.cidrs, ip: flags.ip, json: flags.json, name, space: spaceName(flags.space)}, this.buildContext())
   }
 }

@@ -3,9 +3,9 @@ import * as Flags from '@oclif/core/flags'
 import {waitUntilReady} from '../../../lib/actions/wait.js'
 import {parseSeconds} from '../../../lib/duration.js'
 import {inputErrors, NOTHING_SENT} from '../../../lib/errors.js'
-import {DEFAULT_WAIT_INTERVAL_SECONDS, DEFAULT_WAIT_TIMEOUT_SECONDS} from '../../../lib/wait.js'
+import {DEFAULT_WAIT_INTERVAL_SECONDS, DEFAULT_WAIT_TIMEOUT_SECONDS, MIN_WAIT_INTERVAL_SECONDS} from '../../../lib/wait.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
-import {connectionName, jsonFlag, nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
+import {connectionName, jsonFlag, nameArg, nameFlag, spaceFlag, spaceName} from '../../../cli/flags.js'
 
 export default class Wait extends VpnCommand {
   static override args = {name: nameArg}
@@ -25,7 +25,7 @@ a spinner at a terminal, one line per change of state elsewhere.`)
   static override flags = {
     interval: Flags.string({
       char: 'i',
-      description: `seconds between polls [default: ${DEFAULT_WAIT_INTERVAL_SECONDS}]`,
+      description: `seconds between polls, at least ${MIN_WAIT_INTERVAL_SECONDS} [default: ${DEFAULT_WAIT_INTERVAL_SECONDS}]`,
     }),
     json: jsonFlag,
     name: nameFlag,
@@ -40,7 +40,10 @@ a spinner at a terminal, one line per change of state elsewhere.`)
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Wait)
     const name = connectionName(args.name, flags.name)
-    const interval = parseSeconds('--interval', flags.interval ?? String(DEFAULT_WAIT_INTERVAL_SECONDS))
+    const interval = parseSeconds('--interval', flags.interval ?? String(DEFAULT_WAIT_INTERVAL_SECONDS), {
+      because: 'the Platform API allows about 4,500 requests an hour for your account, and faster polling would use them up',
+      min: MIN_WAIT_INTERVAL_SECONDS,
+    })
     const timeout = parseSeconds('--timeout', flags.timeout ?? String(DEFAULT_WAIT_TIMEOUT_SECONDS))
     const problems = [interval, timeout].filter((value): value is string => typeof value === 'string')
     if (problems.length > 0) throw inputErrors(problems, NOTHING_SENT)
@@ -49,7 +52,7 @@ a spinner at a terminal, one line per change of state elsewhere.`)
         intervalMs: (interval as number) * 1000,
         json: flags.json,
         name,
-        space: flags.space,
+        space: spaceName(flags.space),
         timeoutMs: (timeout as number) * 1000,
         tunnelsUp: flags['tunnels-up'],
       },
