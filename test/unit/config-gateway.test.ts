@@ -7,7 +7,7 @@ import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 import Config from '../../src/commands/spaces/vpn/config.js'
 import {type ConfigOptions, showConfig} from '../../src/lib/actions/config.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
-import {API, pendingConnection, testContext, vpnConnection} from '../support/fixtures.js'
+import {API, pendingConnection, space, testContext, vpnConnection} from '../support/fixtures.js'
 
 const CONNECTION_PATH = '/spaces/acme-space/vpn-connections/office'
 const base = {name: 'office', space: 'acme-space'}
@@ -38,56 +38,88 @@ async function mode(path: string): Promise<number> {
   return (await stat(path)).mode & 0o777
 }
 
+/** The connection, then the space (for the names as the API spells them). */
+function answers(connection = vpnConnection(), path = CONNECTION_PATH, spacePath = '/spaces/acme-space') {
+  nock(API).get(path).reply(200, connection).get(spacePath).reply(200, space())
+}
+
 describe('config --format strongswan|swanctl', () => {
-  it("prints ipsec.conf and ipsec.secrets for the article's values, and the next steps on stderr", async () => {
+  it("prints every file under a line naming where it goes, for the article's values, and the next steps on stderr", async () => {
     const context = testContext()
-    nock(API).get(CONNECTION_PATH).reply(200, vpnConnection())
+    answers()
     await showConfig({...base, format: 'strongswan', localIp: '172.16.0.2'}, context)
-    expect(context.stdout()).toBe(`${await golden('article.ipsec.conf')}\n${await golden('article.ipsec.secrets')}`)
+    expect(context.stdout()).toBe(await golden('article.strongswan.txt'))
     expect(context.stderr()).toBe(`Next steps:
-  1. Install them on your VPN host as /etc/ipsec.conf and /etc/ipsec.secrets (mode 0600), or append them to the ones you have: their conn names all start with acme-space-office-.
-  2. Let UDP 500 and 4500 through any firewall in front of the VPN host, to and from 34.203.187.158 and 34.227.70.143.
-  3. Load the configuration:
+  1. Save each file on your VPN host at the path on the line above it (that line is not part of the file), with these modes:
+       0644 /etc/ipsec.conf
+       0600 /etc/ipsec.secrets
+       0755 /etc/ipsec.d/acme-space-office-updown.sh
+       0644 /etc/strongswan.d/heroku-spaces-vpn.conf
+       0644 /etc/sysctl.d/90-heroku-spaces-vpn.conf
+     /etc/strongswan.d/heroku-spaces-vpn.conf changes charon for every connection on this host, not only these tunnels: charon installs no routes of its own (routing table 220), and gives up on an unanswered IKE message after about 16 s instead of 165 s.
+     /etc/sysctl.d/90-heroku-spaces-vpn.conf turns on IPv4 forwarding for the whole host.
+  2. Let UDP 500 and 4500 and ESP (IP protocol 50) through any firewall in front of the VPN host, to and from 34.203.187.158 and 34.227.70.143.
+  3. Apply the kernel settings and restart strongSwan. Both tunnels come up by themselves, now and whenever strongSwan starts:
+       sudo sysctl -p /etc/sysctl.d/90-heroku-spaces-vpn.conf
        sudo ipsec restart
-       # or, if strongSwan is running other tunnels: sudo ipsec reload && sudo ipsec rereadsecrets
-  4. Your gateway must start the tunnels; Heroku never does. Bring them up now (traffic to 10.0.0.0/16 also does):
-       sudo ipsec up acme-space-office-tunnel1
-       sudo ipsec up acme-space-office-tunnel2
-  5. Check that Heroku sees every tunnel UP:
+  4. Check that Heroku sees every tunnel UP:
        heroku spaces:vpn:wait office --space acme-space --tunnels-up
 `)
   })
 
-  it('prints swanctl.conf with its secrets, the connection’s public IP as the local address by default', async () => {
+  it('prints swanctl.conf and what it relies on, the connection’s public IP as the local address by default', async () => {
     const context = testContext()
-    nock(API).get(CONNECTION_PATH).reply(200, vpnConnection({ike_version: 2}))
+    answers(vpnConnection({ike_version: 2}))
     await showConfig({...base, format: 'swanctl'}, context)
-    expect(context.stdout()).toBe(await golden('ikev2-one-cidr.swanctl.conf'))
-    expect(context.stderr()).toContain('sudo swanctl --load-all')
-    expect(context.stderr()).toContain('sudo swanctl --initiate --child acme-space-office-tunnel2')
+    expect(context.stdout()).toBe(await golden('ikev2.swanctl.txt'))
+    expect(context.stderr()).toContain('       sudo systemctl restart strongswan\n')
   })
 
-  it('writes the files into --output-dir, keys 0600, and says what it wrote on stdout', async () => {
+  it('names the files after the names the API gives, however the connection and space were asked for', async () => {
+    const context = testContext()
+    const id = '5e1f0ba2-3c4d-4e5f-8a9b-0c1d2e3f4a5b'
+    const spaceId = '0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a'
+    answers(vpnConnection({ike_version: 2}), `/spaces/${spaceId}/vpn-connections/${id}`, `/spaces/${spaceId}`)
+    await showConfig({format: 'swanctl', name: id, space: spaceId}, context)
+    expect(context.stdout()).toBe(await golden('ikev2.swanctl.txt'))
+  })
+
+  it('writes the same files into --output-dir with their modes, says what it wrote, and gives the install commands', async () => {
     const context = testContext()
     const out = join(dir, 'gateway')
-    nock(API).get(CONNECTION_PATH).reply(200, vpnConnection())
+    answers()
     await showConfig({...base, format: 'strongswan', localIp: '172.16.0.2', outputDir: out}, context)
-    expect(await readFile(join(out, 'ipsec.conf'), 'utf8')).toBe(await golden('article.ipsec.conf'))
-    expect(await readFile(join(out, 'ipsec.secrets'), 'utf8')).toBe(await golden('article.ipsec.secrets'))
+    const printed = await golden('article.strongswan.txt')
+    expect(printed).toContain(`# /etc/ipsec.conf\n${await readFile(join(out, 'ipsec.conf'), 'utf8')}`)
+    expect(printed).toContain(`# /etc/ipsec.d/acme-space-office-updown.sh\n${await readFile(join(out, 'updown.sh'), 'utf8')}`)
     expect(await mode(join(out, 'ipsec.conf'))).toBe(0o644)
     expect(await mode(join(out, 'ipsec.secrets'))).toBe(0o600)
+    expect(await mode(join(out, 'updown.sh'))).toBe(0o755)
     expect(context.stdout()).toBe(
       [
         `Wrote ${join(out, 'ipsec.conf')} (mode 0644), for /etc/ipsec.conf`,
         `Wrote ${join(out, 'ipsec.secrets')} (mode 0600, holds the pre-shared keys), for /etc/ipsec.secrets`,
+        `Wrote ${join(out, 'updown.sh')} (mode 0755), for /etc/ipsec.d/acme-space-office-updown.sh`,
+        `Wrote ${join(out, 'strongswan.conf')} (mode 0644), for /etc/strongswan.d/heroku-spaces-vpn.conf`,
+        `Wrote ${join(out, 'sysctl.conf')} (mode 0644), for /etc/sysctl.d/90-heroku-spaces-vpn.conf`,
         '',
       ].join('\n'),
     )
-    expect(context.stderr()).toContain('Next steps:')
+    expect(context.stderr()).toContain(`       sudo install -D -m 0600 ${join(out, 'ipsec.secrets')} /etc/ipsec.secrets\n`)
+    expect(context.stderr()).toContain(`       sudo install -D -m 0755 ${join(out, 'updown.sh')} /etc/ipsec.d/acme-space-office-updown.sh\n`)
+  })
+
+  it("is shown in the README for the article's values exactly as it prints, next steps included", async () => {
+    const context = testContext()
+    answers()
+    await showConfig({...base, format: 'swanctl', localIp: '172.16.0.2', outputDir: join(dir, 'gateway')}, context)
+    const shown = `$ heroku spaces:vpn:config office --space acme-space --format swanctl --local-ip 172.16.0.2 --output-dir gateway\n${context.stdout()}${context.stderr()}`
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8')
+    expect(readme).toContain(shown.replaceAll(`${dir}/`, ''))
   })
 
   it('writes swanctl.conf 0600: it holds the keys', async () => {
-    nock(API).get(CONNECTION_PATH).reply(200, vpnConnection())
+    answers()
     await showConfig({...base, format: 'swanctl', outputDir: dir}, testContext())
     expect(await mode(join(dir, 'swanctl.conf'))).toBe(0o600)
   })
@@ -106,11 +138,11 @@ describe('config --format strongswan|swanctl', () => {
   it('replaces them with --force, ending with mode 0600 for the keys even if the old file was wider', async () => {
     await writeFile(join(dir, 'swanctl.conf'), 'old')
     await chmod(join(dir, 'swanctl.conf'), 0o644)
-    nock(API).get(CONNECTION_PATH).reply(200, vpnConnection())
+    answers()
     await showConfig({...base, force: true, format: 'swanctl', outputDir: dir}, testContext())
     expect(await readFile(join(dir, 'swanctl.conf'), 'utf8')).toContain('secrets {')
     expect(await mode(join(dir, 'swanctl.conf'))).toBe(0o600)
-    expect(await readdir(dir)).toEqual(['swanctl.conf'])
+    expect((await readdir(dir)).sort()).toEqual(['strongswan.conf', 'swanctl.conf', 'sysctl.conf', 'updown.sh'])
   })
 
   it('says to wait (exit 1) when the connection has no tunnels yet, and writes nothing', async () => {
@@ -124,13 +156,12 @@ describe('config --format strongswan|swanctl', () => {
     expect(context.stdout()).toBe('')
   })
 
-  it('refuses a tunnel IP that is not IPv4 (exit 1) instead of writing it into a file', async () => {
-    nock(API)
-      .get(CONNECTION_PATH)
-      .reply(200, vpnConnection({tunnels: [{ip: '34.203.187.158 %any', pre_shared_key: 'k'}, {ip: '34.227.70.143', pre_shared_key: 'k'}]}))
+  it('refuses a tunnel IP that is not IPv4 (exit 1) instead of writing it into a file, and says how to see the data', async () => {
+    answers(vpnConnection({tunnels: [{ip: '34.203.187.158 %any', pre_shared_key: 'k'}, {ip: '34.227.70.143', pre_shared_key: 'k'}]}))
     const {error} = await failure({...base, format: 'strongswan', outputDir: dir})
     expect(error.exitCode).toBe(ExitCode.failed)
     expect(error.message).toContain(`tunnel 1's IP "34.203.187.158 %any" is not an IPv4 address`)
+    expect(error.suggestions.join()).toContain('heroku spaces:vpn:info office --space acme-space --json')
     expect(await readdir(dir)).toEqual([])
   })
 })
@@ -163,9 +194,12 @@ describe('config flags', () => {
     expect(stderr).toContain('--local-ip applies to --format strongswan and --format swanctl only')
   })
 
-  it("show in the help the article's files exactly as the command prints them", async () => {
-    const example = String(Config.examples?.find((entry) => String(entry).includes('--format strongswan')))
-    expect(example.slice(example.indexOf('\n') + 1)).toBe(`${await golden('article.ipsec.conf')}\n${await golden('article.ipsec.secrets')}`.trimEnd())
+  it('show in the help what the command says it wrote for the article\'s values', async () => {
+    const example = String(Config.examples?.find((entry) => String(entry).includes('--output-dir gateway')))
+    const context = testContext()
+    answers()
+    await showConfig({...base, format: 'strongswan', localIp: '172.16.0.2', outputDir: join(dir, 'gateway')}, context)
+    expect(example.slice(example.indexOf('\n') + 1)).toBe(context.stdout().replaceAll(`${dir}/`, '').trimEnd())
   })
 
   it('offer the gateway formats in --format, and keep --json exclusive of it', async () => {

@@ -3,16 +3,18 @@ import {describe, expect, it} from 'vitest'
 import type {VpnConnection} from '../../src/lib/api-types.js'
 
 import {ExitCode} from '../../src/lib/exit-codes.js'
-import {gatewayName, type GatewayPlan, planGateway, type PlanInput, secretValue} from '../../src/lib/strongswan/gateway-plan.js'
-import {ipsecGateway, renderIpsecConf, renderIpsecSecrets} from '../../src/lib/strongswan/ipsec-conf.js'
-import {renderSwanctlConf, swanctlGateway} from '../../src/lib/strongswan/swanctl-conf.js'
+import {GATEWAY_FORMATS} from '../../src/lib/gateway/formats.js'
+import {printedFiles} from '../../src/lib/gateway/next-steps.js'
+import {gatewayName, type GatewayPlan, planGateway, type PlanInput, ROUTE_METRIC_STEP, secretValue} from '../../src/lib/gateway/plan.js'
+import {renderIpsecConf, renderIpsecSecrets} from '../../src/lib/gateway/strongswan/ipsec-conf.js'
+import {renderSwanctlConf} from '../../src/lib/gateway/strongswan/swanctl-conf.js'
 import {tunnel, vpnConnection} from '../support/fixtures.js'
 
 const target = {name: 'office', space: 'acme-space'}
 const TWO_CIDRS = ['172.16.0.0/16', '192.168.10.0/24']
 
 function plan(overrides: Partial<VpnConnection> = {}, input: Partial<PlanInput> = {}): GatewayPlan {
-  return planGateway({connection: vpnConnection(overrides), target, ...input})
+  return planGateway({connection: vpnConnection(overrides), names: target, target, ...input})
 }
 
 function refusal(overrides: Partial<VpnConnection>): Error & {exitCode: number; suggestions: string[]} {
@@ -25,37 +27,46 @@ function refusal(overrides: Partial<VpnConnection>): Error & {exitCode: number; 
   throw new Error('planGateway accepted the connection')
 }
 
-describe('generated gateway configuration (golden files)', () => {
-  it("renders the article's sample values: IKEv1, one routable CIDR, the VPN host at 172.16.0.2 behind NAT", async () => {
-    const article = plan({}, {localIp: '172.16.0.2'})
-    await expect(renderIpsecConf(article)).toMatchFileSnapshot('golden/article.ipsec.conf')
-    await expect(renderIpsecSecrets(article)).toMatchFileSnapshot('golden/article.ipsec.secrets')
-    await expect(renderSwanctlConf(article)).toMatchFileSnapshot('golden/article.swanctl.conf')
-  })
+function printed(format: keyof typeof GATEWAY_FORMATS, gateway: GatewayPlan): string {
+  return printedFiles(GATEWAY_FORMATS[format].build(gateway).files)
+}
 
-  it.each([
-    ['ikev1-two-cidrs', {ike_version: 1, routable_cidrs: TWO_CIDRS}],
-    ['ikev2-one-cidr', {ike_version: 2}],
-    ['ikev2-two-cidrs', {ike_version: 2, routable_cidrs: TWO_CIDRS}],
-  ])('renders %s in both formats', async (name, overrides) => {
-    const gateway = plan(overrides)
-    await expect(renderIpsecConf(gateway)).toMatchFileSnapshot(`golden/${name}.ipsec.conf`)
-    await expect(renderSwanctlConf(gateway)).toMatchFileSnapshot(`golden/${name}.swanctl.conf`)
+describe('generated gateway configuration (golden files, one per format and case: a new format needs its own)', () => {
+  const cases = [
+    ['article', {}, {localIp: '172.16.0.2'}],
+    ['ikev2', {ike_version: 2}, {}],
+  ] as const
+  it.each(Object.keys(GATEWAY_FORMATS).flatMap((format) => cases.map(([name, overrides, input]) => [format, name, overrides, input] as const)))(
+    '--format %s: %s',
+    async (format, name, overrides, input) => {
+      await expect(printed(format as keyof typeof GATEWAY_FORMATS, plan(overrides, input))).toMatchFileSnapshot(`golden/${name}.${format}.txt`)
+    },
+  )
+
+  it.each(Object.keys(GATEWAY_FORMATS))('--format %s: one SA pair per tunnel whatever the routable CIDRs, so the files do not depend on them', (format) => {
+    for (const ike of [1, 2]) {
+      const one = printed(format as keyof typeof GATEWAY_FORMATS, plan({ike_version: ike}))
+      expect(printed(format as keyof typeof GATEWAY_FORMATS, plan({ike_version: ike, routable_cidrs: TWO_CIDRS}))).toBe(one)
+    }
   })
 })
 
 describe('gateway plan', () => {
-  it('gives IKEv1 one child per routable CIDR in each tunnel, and IKEv2 one child for all of them', () => {
-    const children = (overrides: Partial<VpnConnection>) => plan(overrides).tunnels.map((t) => t.children.map((c) => [c.name, c.localSubnets.join()]))
-    expect(children({ike_version: 1, routable_cidrs: TWO_CIDRS})).toEqual([
-      [['acme-space-office-tunnel1-net1', '172.16.0.0/16'], ['acme-space-office-tunnel1-net2', '192.168.10.0/24']],
-      [['acme-space-office-tunnel2-net1', '172.16.0.0/16'], ['acme-space-office-tunnel2-net2', '192.168.10.0/24']],
-    ])
-    expect(children({ike_version: 2, routable_cidrs: TWO_CIDRS})).toEqual([
-      [['acme-space-office-tunnel1', '172.16.0.0/16,192.168.10.0/24']],
-      [['acme-space-office-tunnel2', '172.16.0.0/16,192.168.10.0/24']],
-    ])
-    expect(children({ike_version: 1})).toEqual([[['acme-space-office-tunnel1', '172.16.0.0/16']], [['acme-space-office-tunnel2', '172.16.0.0/16']]])
+  it('routes the space through tunnel 1 while it is up, tunnel 2 otherwise, each tunnel its own interface and marks', () => {
+    const {tunnels} = plan()
+    expect(tunnels.map((t) => t.routeMetric)).toEqual([ROUTE_METRIC_STEP, 2 * ROUTE_METRIC_STEP])
+    const marks = tunnels.flatMap((t) => [t.markIn, t.markOut])
+    expect(new Set(marks).size).toBe(4)
+    for (const mark of marks) expect(Number.parseInt(mark, 16)).toBeLessThan(2 ** 31)
+    for (const t of tunnels) expect(t.interfaceName.length).toBeLessThanOrEqual(15)
+    expect(new Set(tunnels.map((t) => t.interfaceName)).size).toBe(2)
+  })
+
+  it('gives two connections on one gateway different marks and interfaces, and the same connection the same ones every time', () => {
+    const identity = (space: string) => planGateway({connection: vpnConnection(), names: {name: 'office', space}, target}).tunnels.map((t) => [t.interfaceName, t.markIn, t.markOut])
+    expect(identity('acme-space')).toEqual(identity('acme-space'))
+    const other = identity('other-space').flat()
+    for (const value of identity('acme-space').flat()) expect(other).not.toContain(value)
   })
 
   it("uses the connection's public IP as the local address unless --local-ip says otherwise", () => {
@@ -63,28 +74,37 @@ describe('gateway plan', () => {
     expect(plan({}, {localIp: '172.16.0.2'}).localIp).toBe('172.16.0.2')
   })
 
-  it('initiates every child, tunnel 1 first, with the command of each format', () => {
-    const gateway = plan({ike_version: 1, routable_cidrs: TWO_CIDRS})
-    expect(ipsecGateway(gateway).initiate).toEqual([
-      'sudo ipsec up acme-space-office-tunnel1-net1',
-      'sudo ipsec up acme-space-office-tunnel1-net2',
-      'sudo ipsec up acme-space-office-tunnel2-net1',
-      'sudo ipsec up acme-space-office-tunnel2-net2',
-    ])
-    expect(swanctlGateway(gateway).initiate[0]).toBe('sudo swanctl --initiate --child acme-space-office-tunnel1-net1')
+  it('names everything after the names the API gives, not after how the connection was asked for', () => {
+    const byId = planGateway({connection: vpnConnection(), names: target, target: {name: '5e1f0ba2-3c4d-4e5f-8a9b-0c1d2e3f4a5b', space: '0f8e7d6c'}})
+    expect(printed('swanctl', byId)).toBe(printed('swanctl', plan()))
   })
 
-  it('names everything after the space and the connection, so two spaces with an "office" can share a gateway', () => {
-    const names = (space: string) => {
-      const gateway = planGateway({connection: vpnConnection({ike_version: 1, routable_cidrs: TWO_CIDRS}), target: {name: 'office', space}})
-      const conf = renderIpsecConf(gateway) + renderSwanctlConf(gateway)
-      return new Set([...conf.matchAll(/^(?:conn (\S+)| +(\S+) \{)$/gm)].map((match) => match[1] ?? match[2]))
+  it('starts both tunnels with strongSwan, restarts them after a DPD timeout or a delete, and keeps trying for ever', () => {
+    const ipsec = renderIpsecConf(plan())
+    expect(ipsec.match(/^ {2}auto=start$/gm)).toHaveLength(2)
+    for (const setting of ['dpdaction=restart', 'closeaction=restart', 'keyingtries=%forever', 'leftsubnet=0.0.0.0/0', 'rightsubnet=0.0.0.0/0']) expect(ipsec).toContain(`  ${setting}\n`)
+    const swanctl = renderSwanctlConf(plan())
+    for (const setting of ['start_action = start', 'dpd_action = restart', 'close_action = start', 'local_ts = 0.0.0.0/0', 'remote_ts = 0.0.0.0/0']) {
+      expect(swanctl.match(new RegExp(`^ +${setting}$`, 'gm'))).toHaveLength(2)
     }
+  })
 
-    const acme = names('acme-space')
-    const other = names('other-space')
-    const shared = [...acme].filter((name) => other.has(name))
-    expect(shared.sort()).toEqual(['children', 'local', 'remote'])
+  it('writes a DPD timeout only for IKEv1, which has one', () => {
+    expect(renderIpsecConf(plan({ike_version: 1}))).toContain('dpdtimeout=')
+    expect(renderIpsecConf(plan({ike_version: 2}))).not.toContain('dpdtimeout=')
+    expect(renderSwanctlConf(plan({ike_version: 2}))).not.toContain('dpd_timeout')
+  })
+
+  it('says in every file what it changes on the host, and marks the charon-wide settings as such', () => {
+    for (const format of Object.keys(GATEWAY_FORMATS) as Array<keyof typeof GATEWAY_FORMATS>) {
+      const gateway = GATEWAY_FORMATS[format].build(plan())
+      const charon = gateway.files.find((file) => file.destination.startsWith('/etc/strongswan.d/'))!
+      expect(charon.content).toContain('EVERY connection on this host')
+      expect(gateway.hostChanges.join(' ')).toContain('every connection on this host')
+      const updown = gateway.files.find((file) => file.kind === 'script')!
+      expect(updown.content.startsWith('#!/bin/sh\n')).toBe(true)
+      expect(updown.content).toContain('What it changes on this host')
+    }
   })
 })
 
@@ -101,7 +121,8 @@ describe('names', () => {
   })
 
   it('keeps unusual characters of a connection name out of names and comments alike', () => {
-    const gateway = planGateway({connection: vpnConnection({name: 'bad\nconn x'}), target: {name: 'bad\nconn x', space: 'acme-space'}})
+    const names = {name: 'bad\nconn x', space: 'acme-space'}
+    const gateway = planGateway({connection: vpnConnection({name: 'bad\nconn x'}), names, target: names})
     const conf = renderIpsecConf(gateway)
     expect(conf).toContain('VPN connection bad-conn-x (IKEv1)')
     expect(conf).toContain('conn acme-space-bad-conn-x-tunnel1\n')
@@ -142,6 +163,7 @@ describe('values from the Platform API that cannot go into a configuration', () 
     ['an IPv6 tunnel IP', {tunnels: [tunnel({ip: '2001:db8::1'}), tunnel({ip: '34.227.70.143'})]}, 'is not an IPv4 address'],
     ['a missing tunnel IP', {tunnels: [tunnel({ip: undefined}), tunnel({ip: '34.227.70.143'})]}, `tunnel 1's IP undefined`],
     ['two tunnels with one IP', {tunnels: [tunnel(), tunnel()]}, 'two tunnels have the same IP'],
+    ['one tunnel', {tunnels: [tunnel()]}, 'the connection has 1 tunnels, not 2'],
     ['an empty pre-shared key', {tunnels: [tunnel({pre_shared_key: ''}), tunnel({ip: '34.227.70.143'})]}, 'tunnel 1 has no pre-shared key'],
     ['a routable CIDR that is not a CIDR', {routable_cidrs: ['172.16.0.0/16', '192.168.10.0/24 leftsubnet=0.0.0.0/0']}, 'routable CIDR "192.168.10.0/24 leftsubnet=0.0.0.0/0" is not an IPv4 network'],
     ['a routable CIDR with host bits', {routable_cidrs: ['172.16.0.1/16']}, 'routable CIDR "172.16.0.1/16"'],
@@ -154,7 +176,6 @@ describe('values from the Platform API that cannot go into a configuration', () 
     expect(error.exitCode).toBe(ExitCode.failed)
     expect(error.message).toContain(words)
     expect(error.message).toContain('No gateway configuration was written for VPN connection office in space acme-space.')
-    expect(error.suggestions.join()).toContain('heroku spaces:vpn:info office --space acme-space --json')
   })
 
   it('lists every problem at once', () => {

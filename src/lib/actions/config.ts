@@ -76,9 +76,9 @@ async function writeGatewayConfig(format: GatewayFormatName, options: ConfigOpti
   }
 
   const connection = await findConnection(context.api, options)
+  requireTunnels(connection, options)
   // the names as the API spells them, so the same connection always yields the same files, however it was asked for
   const space = await context.api.getSpace(options.space)
-  requireTunnels(connection, options)
   const names = {name: connection.name ?? options.name, space: space.name ?? options.space}
   const plan = planGateway({connection, localIp: options.localIp?.trim(), names, target: options}, [
     `See what the API returned with \`${connectionCommand('info', options.name, options.space, '--json')}\`.`,

@@ -197,7 +197,7 @@ start_far_end() {
   ip netns exec aws python3 "$HERE/echo-server.py" "$PORT" &
 }
 
-far_end_block() { # tunnel number: the far end answers nothing on that tunnel's address
+far_end_block() { # tunnel: the far end answers nothing on that tunnel's address
   in_side aws iptables-legacy -I INPUT -d "${TUNNEL_IP[$1 - 1]}" -j DROP
   in_side aws iptables-legacy -I OUTPUT -s "${TUNNEL_IP[$1 - 1]}" -j DROP
 }
@@ -324,8 +324,12 @@ bring_up() {
 maintenance() { # tunnel: the far end deletes the tunnel's SAs, is away for a while, and comes back
   local n=$1
   event maintenance-start "\"tunnel\":$n"
-  in_side aws swanctl --terminate --ike "tunnel$n" --timeout 5 >>"$RUN/far-end-commands.log" 2>&1
+  # the endpoint going away takes no new negotiation (IKE, UDP) but carries ESP until it says so with a DELETE
+  in_side aws iptables-legacy -I INPUT -d "${TUNNEL_IP[n - 1]}" -p udp -j DROP
+  in_side aws swanctl --terminate --ike "tunnel$n" --force >>"$RUN/far-end-commands.log" 2>&1
+  sleep 0.5
   far_end_block "$n"
+  in_side aws iptables-legacy -D INPUT -d "${TUNNEL_IP[n - 1]}" -p udp -j DROP
   sleep "$MAINTENANCE_AWAY"
   far_end_unblock "$n"
   event far-end-back "\"tunnel\":$n"
