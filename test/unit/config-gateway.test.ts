@@ -56,6 +56,7 @@ describe('config --format strongswan|swanctl', () => {
        0755 /etc/ipsec.d/acme-space-office-updown.sh
        0644 /etc/strongswan.d/heroku-spaces-vpn.conf
        0644 /etc/sysctl.d/90-heroku-spaces-vpn.conf
+     /etc/ipsec.conf and /etc/ipsec.secrets replace the ones there: if they hold other connections, append these to them instead (every name here starts with acme-space-office-).
      /etc/strongswan.d/heroku-spaces-vpn.conf changes charon for every connection on this host, not only these tunnels: charon installs no routes of its own (routing table 220), and gives up on an unanswered IKE message after about 16 s instead of 165 s.
      /etc/sysctl.d/90-heroku-spaces-vpn.conf turns on IPv4 forwarding for the whole host.
   2. Let UDP 500 and 4500 and ESP (IP protocol 50) through any firewall in front of the VPN host, to and from 34.203.187.158 and 34.227.70.143.

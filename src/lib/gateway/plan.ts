@@ -114,7 +114,7 @@ export interface GatewayConfig {
   readonly files: readonly GatewayFile[]
   /** Commands that apply the files and (re)start strongSwan; the tunnels then come up by themselves. */
   readonly activate: readonly string[]
-  /** What the files change on the VPN host beyond the two tunnels, one sentence each. */
+  /** What the files change on the VPN host beyond the two tunnels, and how they sit beside what is there, one sentence each. */
   readonly hostChanges: readonly string[]
 }
 

@@ -85,6 +85,10 @@ export function ipsecGateway(plan: GatewayPlan): GatewayConfig {
       {content: renderCharonSettings(), destination: CHARON_SETTINGS_DESTINATION, kind: 'settings', name: charon},
       {content: renderSysctl(), destination: SYSCTL_DESTINATION, kind: 'settings', name: sysctl},
     ],
-    hostChanges: [CHARON_SETTINGS_CHANGE, SYSCTL_CHANGE],
+    hostChanges: [
+      `/etc/ipsec.conf and /etc/ipsec.secrets replace the ones there: if they hold other connections, append these to them instead (every name here starts with ${plan.baseName}-).`,
+      CHARON_SETTINGS_CHANGE,
+      SYSCTL_CHANGE,
+    ],
   }
 }
