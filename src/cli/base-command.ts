@@ -5,7 +5,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {CommandContext} from '../lib/context.js'
 
-import {apiEndpoint, resolveCredentials} from '../lib/credentials.js'
+import {apiEndpoint, processCredentialHost, resolveCredentials} from '../lib/credentials.js'
 import {VpnCliError} from '../lib/errors.js'
 import {EXIT_CODES_HELP} from '../lib/exit-codes.js'
 import {createTransport} from '../lib/http.js'
@@ -56,7 +56,12 @@ export abstract class VpnCommand extends Command {
       baseUrl: endpoint.baseUrl,
       debug,
       token: () => {
-        token ??= resolveCredentials(env, this.config).then((credentials) => credentials.token)
+        token ??= resolveCredentials(env, {
+          config: this.config,
+          debug,
+          host: processCredentialHost(this.config.dataDir),
+          warn: (message) => terminal.warn(message),
+        }).then((credentials) => credentials.token)
         return token
       },
       userAgent: USER_AGENT,
