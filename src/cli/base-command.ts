@@ -9,6 +9,7 @@ import {apiEndpoint, processCredentialHost, resolveCredentials} from '../lib/cre
 import {VpnCliError} from '../lib/errors.js'
 import {EXIT_CODES_HELP} from '../lib/exit-codes.js'
 import {createTransport} from '../lib/http.js'
+import {type NetworkRoute, networkRoute} from '../lib/network-route.js'
 import {createPlatformApi} from '../lib/platform-api.js'
 import {formatError} from '../lib/render.js'
 import {retryNotice} from '../lib/retry.js'
@@ -52,9 +53,14 @@ export abstract class VpnCommand extends Command {
     if (endpoint.warning) terminal.warn(endpoint.warning)
     const debug = env.HEROKU_DEBUG ? (line: string) => terminal.info(`[debug] ${line}`) : undefined
     let token: Promise<string> | undefined
+    let route: Promise<NetworkRoute> | undefined
     const transport = createTransport({
       baseUrl: endpoint.baseUrl,
       debug,
+      route: () => {
+        route ??= networkRoute(new URL(endpoint.baseUrl), env)
+        return route
+      },
       token: () => {
         token ??= resolveCredentials(env, {
           config: this.config,

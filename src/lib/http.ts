@@ -1,6 +1,7 @@
 import type {IncomingHttpHeaders} from 'node:http'
 
 import {OperationError} from './errors.js'
+import {type NetworkRoute, routeFailure} from './network-route.js'
 
 export type HttpMethod = 'DELETE' | 'GET' | 'PATCH' | 'POST'
 
@@ -41,6 +42,8 @@ export interface TransportOptions {
   readonly token: () => Promise<string>
   readonly userAgent: string
   readonly debug?: (line: string) => void
+  /** The proxy and certificate authorities to use, resolved on the first request. */
+  readonly route?: () => Promise<NetworkRoute>
 }
 
 /** A JSON-over-HTTP transport on node:http(s): it loads in a few milliseconds, which keeps start-up light. */
@@ -50,6 +53,7 @@ export function createTransport(options: TransportOptions): Transport {
     // Joined as text: resolving through URL would turn an encoded `..` segment (%2E%2E) back into a parent step.
     const path = base.pathname.replace(/\/$/, '') + request.path
     const payload = request.body === undefined ? undefined : JSON.stringify(request.body)
+    const route = await options.route?.()
     const headers: Record<string, string> = {
       Accept: 'application/vnd.heroku+json; version=3',
       Authorization: `Bearer ${await options.token()}`,
@@ -65,14 +69,15 @@ export function createTransport(options: TransportOptions): Transport {
     const started = Date.now()
     return new Promise<HttpResponse>((resolve, reject) => {
       let settled = false
-      const fail = (code: string, detail: string) => {
+      const fail = (code: string, detail: string, error?: NodeJS.ErrnoException) => {
         if (settled) return
         settled = true
         options.debug?.(`${request.method} ${path} failed after ${Date.now() - started} ms: ${code}`)
-        reject(new NetworkError(code, base.origin, detail))
+        reject((error && routeFailure(error, base.origin, route)) ?? new NetworkError(code, base.origin, detail))
       }
 
-      const req = send({headers, hostname: base.hostname, method: request.method, path, port: base.port, protocol: base.protocol}, (res) => {
+      const target = {hostname: base.hostname, method: request.method, path, port: base.port, protocol: base.protocol}
+      const req = send({...target, agent: route?.agent, ca: route?.ca as string[] | undefined, headers}, (res) => {
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))
         res.on('close', () => {
@@ -88,7 +93,7 @@ export function createTransport(options: TransportOptions): Transport {
       req.setTimeout(Math.max(1, timeoutMs), () => {
         req.destroy(Object.assign(new Error(`no answer within ${formatMs(timeoutMs)}`), {code: 'ETIMEDOUT'}))
       })
-      req.on('error', (error: NodeJS.ErrnoException) => fail(error.code ?? 'ECONNRESET', error.message))
+      req.on('error', (error: NodeJS.ErrnoException) => fail(error.code ?? 'ECONNRESET', error.message, error))
       req.end(payload)
     })
   }
