@@ -116,7 +116,8 @@ describe('certificate authorities', () => {
     await mkdir(dir, {recursive: true})
     await writeFile(join(dir, 'private-ca.pem'), certificate.cert)
     await writeFile(join(dir, 'README'), 'not a certificate')
-    for (const env of [{SSL_CERT_FILE: certificate.certFile}, {SSL_CERT_DIR: dir}, {NODE_EXTRA_CA_CERTS: certificate.certFile}]) {
+    const variables: Array<Record<string, string>> = [{SSL_CERT_FILE: certificate.certFile}, {SSL_CERT_DIR: dir}, {NODE_EXTRA_CA_CERTS: certificate.certFile}]
+    for (const env of variables) {
       const result = await overHttps(env)
       expect({code: result.code, env, stderr: result.stderr}).toEqual({code: 0, env, stderr: ''})
     }
