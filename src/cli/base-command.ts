@@ -5,6 +5,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {CommandContext} from '../lib/context.js'
 
+import {useProgramName} from '../lib/command-lines.js'
 import {apiEndpoint, processCredentialHost, resolveCredentials} from '../lib/credentials.js'
 import {VpnCliError} from '../lib/errors.js'
 import {EXIT_CODES_HELP} from '../lib/exit-codes.js'
@@ -42,6 +43,7 @@ export function describe(text: string): string {
 export abstract class VpnCommand extends Command {
   protected override async init(): Promise<void> {
     await super.init()
+    useProgramName(this.config.bin)
     // Run by another CLI (the Heroku CLI) rather than on its own: that CLI's signal handlers are in the process.
     if (this.config.name !== pjson.name) keepSignalExitCodes(process)
   }

@@ -19,7 +19,7 @@ spaces:vpn:wait.`)
   static override examples = [
     `<%= config.bin %> <%= command.id %> office --ip 52.91.173.226 --cidrs 172.16.0.0/16,192.168.10.0/24 --space acme-space
 Created VPN connection office in space acme-space (status: pending).
-Setting up the gateway takes a few minutes. Wait for it with \`heroku spaces:vpn:wait office --space acme-space\`.`,
+Setting up the gateway takes a few minutes. Wait for it with \`<%= config.bin %> spaces:vpn:wait office --space acme-space\`.`,
   ]
 
   static override flags = {
