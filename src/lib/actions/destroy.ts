@@ -1,13 +1,17 @@
 import type {VpnConnection} from '../api-types.js'
 import type {CommandContext, ConnectionTarget} from '../context.js'
 import type {Terminal} from '../terminal.js'
+import type {WaitOptions} from '../wait.js'
 
 import {connectionCommand} from '../command-lines.js'
 import {InputError} from '../errors.js'
+import {waitUntilGone} from './wait.js'
 
 export interface DestroyOptions extends ConnectionTarget {
   readonly confirm?: string
   readonly json: boolean
+  /** Set by --wait: block until the connection is gone. */
+  readonly wait?: Omit<WaitOptions, 'tunnelsUp'>
 }
 
 const NOTHING_DESTROYED = 'Nothing was destroyed.'
@@ -38,11 +42,13 @@ export async function confirmDestroy(options: DestroyOptions, terminal: Terminal
 export async function destroyConnection(options: DestroyOptions, context: CommandContext): Promise<VpnConnection> {
   await confirmDestroy(options, context.terminal)
   const destroyed = await context.api.deleteVpnConnection(options.space, options.name)
-  if (options.json) {
-    context.terminal.json(destroyed)
-  } else {
-    context.terminal.out(`Destroying VPN connection ${options.name} in space ${options.space}: its tunnels are being torn down.`)
+  const destroying = `Destroying VPN connection ${options.name} in space ${options.space}: its tunnels are being torn down.`
+  if (options.wait) {
+    context.terminal.info(destroying)
+    await waitUntilGone(options, options.wait, context)
   }
 
+  if (options.json) context.terminal.json(destroyed)
+  else context.terminal.out(options.wait ? `Destroyed VPN connection ${options.name} in space ${options.space}.` : destroying)
   return destroyed
 }
