@@ -77,7 +77,7 @@ export function createTransport(options: TransportOptions): Transport {
       }
 
       const target = {hostname: base.hostname, method: request.method, path, port: base.port, protocol: base.protocol}
-      const req = send({...target, agent: route?.agent, ca: route?.ca as string[] | undefined, headers}, (res) => {
+      const req = send({...target, agent: route?.agent, ca: route?.ca, headers}, (res) => {
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))
         res.on('close', () => {

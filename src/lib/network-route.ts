@@ -15,12 +15,11 @@ export interface ProxyChoice {
 export interface NetworkRoute {
   readonly agent?: Agent
   /** Set only when SSL_CERT_FILE or SSL_CERT_DIR add authorities; otherwise Node's own store is used as it is. */
-  readonly ca?: readonly string[]
+  readonly ca?: string[]
   readonly proxy?: ProxyChoice
 }
 
 export const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const
-export const CA_VARIABLES = ['SSL_CERT_FILE', 'SSL_CERT_DIR', 'NODE_EXTRA_CA_CERTS'] as const
 
 /** The Heroku CLI's port for a proxy URL without one. */
 export const DEFAULT_PROXY_PORT = '8080'
@@ -57,7 +56,8 @@ export function chooseProxy(target: URL, env: Env): ProxyChoice | undefined {
   try {
     url = new URL(/^[a-z][\w+.-]*:\/\//i.test(value) ? value : `http://${value}`)
   } catch {
-    throw new InputError(`${variable} "${value}" is not a proxy URL: ${ACCEPTED_PROXY}. ${NOTHING_SENT}`)
+    const shown = value.replace(/\/\/[^@/]*@/, '//***@')
+    throw new InputError(`${variable} "${shown}" is not a proxy URL: ${ACCEPTED_PROXY}. ${NOTHING_SENT}`)
   }
 
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {

@@ -25,6 +25,10 @@ describe('chooseProxy', () => {
     expect(choice && `${choice.variable} ${choice.shown}`).toBe(expected)
   })
 
+  it('never prints the password of a proxy URL it cannot parse', () => {
+    expect(() => chooseProxy(API, {HTTPS_PROXY: 'http://user:s3cret@[bad'})).toThrow(expect.objectContaining({message: expect.not.stringContaining('s3cret')}))
+  })
+
   it('takes only HTTP_PROXY for http', () => {
     expect(chooseProxy(new URL('http://127.0.0.1:5000'), {HTTPS_PROXY: 'http://proxy:3128'})).toBeUndefined()
   })

@@ -38,8 +38,8 @@ function refuseSpace(spaceName: string, space: SpaceInfo): void {
 }
 
 /** What differs between the connection asked for and the one the space has, each with the command that changes it. */
-export function connectionDifferences(existing: VpnConnection, ip: string, cidrs: readonly string[], space: string): string[] {
-  const name = existing.name ?? ip
+export function connectionDifferences(existing: VpnConnection, asked: Pick<ConnectOptions, 'ip' | 'name' | 'space'>, cidrs: readonly string[]): string[] {
+  const {ip, name, space} = asked
   const problems: string[] = []
   if (existing.public_ip !== ip) {
     problems.push(
@@ -66,7 +66,7 @@ async function existingConnection(options: ConnectOptions, cidrs: readonly strin
   const asked = connections.find((connection) => connection.name === options.name || connection.id === options.name)
   if (asked && options.ifNotExists) {
     const name = asked.name ?? options.name
-    const differences = connectionDifferences(asked, options.ip, cidrs, options.space)
+    const differences = connectionDifferences(asked, options, cidrs)
     if (differences.length > 0) {
       throw inputErrors(
         differences.map((difference) => `VPN connection ${name} in space ${options.space} already exists, and ${difference}`),
