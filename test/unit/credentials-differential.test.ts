@@ -1,7 +1,7 @@
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {processCredentialHost, resolveCredentials, storedCredentials} from '../../src/lib/credentials.js'
 import {parseNetrc} from '../../src/lib/netrc.js'
@@ -53,10 +53,17 @@ function setEnv(vars: Record<string, string>): void {
 }
 
 beforeAll(async () => {
+  // @heroku-cli/command warns on stderr about the invalid HEROKU_HOST forms of the table, once per case.
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+  vi.spyOn(console, 'error').mockImplementation(() => {})
+  vi.spyOn(console, 'warn').mockImplementation(() => {})
   core = await import('@heroku-cli/command')
   root = await mkdtemp(join(tmpdir(), 'credentials-differential-'))
 })
-afterAll(() => rm(root, {force: true, recursive: true}))
+afterAll(async () => {
+  vi.restoreAllMocks()
+  await rm(root, {force: true, recursive: true})
+})
 afterEach(() => setEnv(saved as Record<string, string>))
 
 let caseNumber = 0
