@@ -7,13 +7,14 @@ import type {CommandContext} from '../lib/context.js'
 
 import {useProgramName} from '../lib/command-lines.js'
 import {apiEndpoint, processCredentialHost, resolveCredentials} from '../lib/credentials.js'
-import {VpnCliError} from '../lib/errors.js'
+import {OperationError, VpnCliError} from '../lib/errors.js'
 import {EXIT_CODES_HELP} from '../lib/exit-codes.js'
 import {createTransport} from '../lib/http.js'
 import {type NetworkRoute, networkRoute} from '../lib/network-route.js'
 import {createPlatformApi} from '../lib/platform-api.js'
 import {formatError} from '../lib/render.js'
 import {retryNotice} from '../lib/retry.js'
+import {guardStdout} from '../lib/stdout-guard.js'
 import {Terminal} from '../lib/terminal.js'
 
 const pjson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {name: string; version: string}
@@ -39,6 +40,13 @@ export function describe(text: string): string {
   return [...paragraphs, EXIT_CODES_HELP].join('\n\n')
 }
 
+/** A failure nobody foresaw: one line, exit code 1, and the stack trace only for HEROKU_DEBUG. */
+function unexpected(error: unknown, terminal: Terminal): OperationError {
+  if (terminal.env.HEROKU_DEBUG && error instanceof Error && error.stack) terminal.info(`[debug] ${error.stack}`)
+  const message = error instanceof Error ? error.message : String(error)
+  return new OperationError(`Unexpected failure: ${message}`, terminal.env.HEROKU_DEBUG ? [] : ['Set HEROKU_DEBUG=1 and run it again to see where it failed.'])
+}
+
 /** The thin shell every spaces:vpn command shares: it builds the context and turns errors into exit codes. */
 export abstract class VpnCommand extends Command {
   protected override async init(): Promise<void> {
@@ -46,6 +54,7 @@ export abstract class VpnCommand extends Command {
     useProgramName(this.config.bin)
     // Run by another CLI (the Heroku CLI) rather than on its own: that CLI's signal handlers are in the process.
     if (this.config.name !== pjson.name) keepSignalExitCodes(process)
+    guardStdout({exit: (code) => process.exit(code), stderr: process.stderr, stdout: process.stdout})
   }
 
   protected buildContext(): CommandContext {
@@ -77,7 +86,7 @@ export abstract class VpnCommand extends Command {
     const api = createPlatformApi({
       onRetry: (error, delayMs) => terminal.warn(retryNotice(error, delayMs)),
       sleep: (ms) => sleep(ms),
-      tokenFromEnv: Boolean(env.HEROKU_API_KEY),
+      tokenFromEnv: Boolean(env.HEROKU_API_KEY?.trim()),
       transport,
     })
     return {api, now: Date.now, sleep: (ms) => sleep(ms), terminal}
@@ -88,10 +97,12 @@ export abstract class VpnCommand extends Command {
    * handling. The exit is signalled through plain properties rather than oclif's ExitError, because inside the
    * Heroku CLI the error handler belongs to another copy of @oclif/core and would not recognise our class.
    */
-  protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    if (!(error instanceof VpnCliError)) return super.catch(error)
+  protected override async catch(error: Error & {exitCode?: number; oclif?: unknown}): Promise<unknown> {
+    // oclif's own errors (flag parsing, exit) keep its handling, which prints no stack trace
+    if (!(error instanceof VpnCliError) && error.oclif !== undefined) return super.catch(error)
     const terminal = Terminal.fromProcess()
-    terminal.stderr.write(formatError(error.message, error.suggestions, terminal.styleErr))
-    throw Object.assign(new Error(error.message), {oclif: {exit: error.exitCode}, skipOclifErrorHandling: true})
+    const known = error instanceof VpnCliError ? error : unexpected(error, terminal)
+    terminal.stderr.write(formatError(known.message, known.suggestions, terminal.styleErr))
+    throw Object.assign(new Error(known.message), {oclif: {exit: known.exitCode}, skipOclifErrorHandling: true})
   }
 }

@@ -1,8 +1,24 @@
+import {hasUnprintable} from './printable.js'
+
 const SAFE_WORD = /^[\w@%+=:,./-]+$/
+
+/** ANSI-C quoting ($'...', bash, zsh and ksh): the only quoting that can spell a control character visibly. */
+function ansiCQuoted(word: string): string {
+  const body = [...word]
+    .map((character) => {
+      const code = character.codePointAt(0)!
+      if (character === "'" || character === '\\') return `\\${character}`
+      return hasUnprintable(character) ? `\\u${code.toString(16).padStart(4, '0')}` : character
+    })
+    .join('')
+  return `$'${body}'`
+}
 
 /** Quotes a word for a POSIX shell only when it needs it. */
 export function shellWord(word: string): string {
-  return SAFE_WORD.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
+  if (SAFE_WORD.test(word)) return word
+  if (hasUnprintable(word)) return ansiCQuoted(word)
+  return `'${word.replaceAll("'", `'\\''`)}'`
 }
 
 let programName = 'heroku'
@@ -22,4 +38,9 @@ export function suggestCommand(command: string, ...words: string[]): string {
 
 export function connectionCommand(verb: string, name: string, space: string, ...extra: string[]): string {
   return suggestCommand(`spaces:vpn:${verb}`, name, '--space', space, ...extra)
+}
+
+/** The suggestion for a connection that failed: it cannot recover, so it is replaced. */
+export function replaceFailedHint(target: {readonly name: string; readonly space: string}): string {
+  return `Destroy it with \`${connectionCommand('destroy', target.name, target.space, '--confirm', target.name)}\` and connect again once the cause is fixed.`
 }

@@ -4,7 +4,7 @@ import {homedir, tmpdir} from 'node:os'
 import {delimiter, join} from 'node:path'
 import {parse as parseLegacyUrl} from 'node:url'
 
-import {OperationError} from './errors.js'
+import {InputError, OperationError} from './errors.js'
 import {netrcFile, type NetrcLocationInput, parseNetrc} from './netrc.js'
 
 /** Hosts @heroku-cli/command lets HEROKU_HOST point at; any other value falls back to heroku.com. */
@@ -38,10 +38,37 @@ export interface ApiEndpoint {
  * (a test holds the two together), without importing it: that import alone costs about half a second.
  */
 export function apiEndpoint(env: Env): ApiEndpoint {
-  const host = herokuHost(env)
-  const warning = env.HEROKU_HOST && host !== env.HEROKU_HOST ? `Invalid HEROKU_HOST '${env.HEROKU_HOST}' - using default` : undefined
-  const baseUrl = host.startsWith('http') ? host : `https://api.${host}`
-  return warning ? {baseUrl, warning} : {baseUrl}
+  const host = env.HEROKU_HOST
+  if (host && host.trim() !== host) throw badHost(host, 'has spaces or line breaks around it')
+  const effective = herokuHost(env)
+  if (host && effective !== host) return {baseUrl: 'https://api.heroku.com', warning: `Invalid HEROKU_HOST '${host}' - using default`}
+  const baseUrl = effective.startsWith('http') ? effective : `https://api.${effective}`
+  if (!URL.canParse(baseUrl)) throw badHost(host!, 'is not a valid host or URL')
+  const {protocol} = new URL(baseUrl)
+  if (protocol !== 'http:' && protocol !== 'https:') throw badHost(host!, `uses ${protocol.replace(':', '')}, not http or https`)
+  return {baseUrl}
+}
+
+/** What HEROKU_HOST takes, for the message when it is malformed. */
+export const HEROKU_HOST_RULE = `a host name under ${ALLOWED_HEROKU_DOMAINS.join(', ')}, or an http(s) URL with a port from 1 to 65535, e.g. http://127.0.0.1:5000`
+
+function badHost(host: string, problem: string): InputError {
+  return new InputError(`HEROKU_HOST ${JSON.stringify(host)} ${problem}: it takes ${HEROKU_HOST_RULE}. Nothing was sent to Heroku.`, [
+    'Fix or unset HEROKU_HOST.',
+  ])
+}
+
+/** The key from HEROKU_API_KEY without the whitespace around it (a line break from a file); undefined when unset or blank. */
+export function apiKeyFromEnv(env: Env): string | undefined {
+  const key = env.HEROKU_API_KEY?.trim()
+  if (!key) return undefined
+  if (/[^\x21-\x7E]/.test(key)) {
+    throw new InputError(
+      'HEROKU_API_KEY contains spaces or characters that cannot be sent in an HTTP header: it takes one API key, e.g. from `heroku authorizations:create`. Nothing was sent to Heroku.',
+    )
+  }
+
+  return key
 }
 
 /** The netrc machine holding the token for the API host: @heroku-cli/command's `vars.apiHost`. */
@@ -162,7 +189,8 @@ export interface CredentialOptions {
  * @heroku-cli/command itself (the OS credential store, gpg), loaded only on that path: its import costs half a second.
  */
 export async function resolveCredentials(env: Env, options: CredentialOptions): Promise<Credentials> {
-  if (env.HEROKU_API_KEY) return {fromEnv: true, token: env.HEROKU_API_KEY}
+  const key = apiKeyFromEnv(env)
+  if (key !== undefined) return {fromEnv: true, token: key}
   const stored = await storedCredentials(options.host)
   if (stored.kind === 'netrc') {
     options.debug?.(`token from the netrc ${stored.file}, machine ${stored.machine}`)

@@ -12,12 +12,22 @@ export function formatDuration(ms: number): string {
 /** A week: longer waits are surely a typo, and timers cannot count much further anyway. */
 export const MAX_SECONDS = 7 * 24 * 60 * 60
 
-/** Parses a flag that takes seconds: a positive number, decimals allowed. */
-export function parseSeconds(flag: string, text: string): number | string {
+export interface SecondsLimit {
+  readonly min: number
+  /** Why the minimum is what it is, for the message. */
+  readonly because: string
+}
+
+/** Parses a flag that takes seconds: a positive number, decimals allowed, at least `limit.min` when given. */
+export function parseSeconds(flag: string, text: string, limit?: SecondsLimit): number | string {
   const trimmed = text.trim()
   const seconds = /^\d+(\.\d+)?$|^\.\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN
   if (!(seconds > 0) || seconds > MAX_SECONDS) {
     return `${flag} "${text}" is not a positive number of seconds: give a number greater than 0 and at most ${MAX_SECONDS} (a week), e.g. 10 or 0.5`
+  }
+
+  if (limit !== undefined && seconds < limit.min) {
+    return `${flag} ${trimmed} is below the minimum of ${limit.min} s: ${limit.because}`
   }
 
   return seconds

@@ -1,7 +1,7 @@
 import type {IncomingHttpHeaders} from 'node:http'
 
 import {OperationError} from './errors.js'
-import {type NetworkRoute, routeFailure} from './network-route.js'
+import {type NetworkRoute, proxyFailure} from './network-route.js'
 
 export type HttpMethod = 'DELETE' | 'GET' | 'PATCH' | 'POST'
 
@@ -21,7 +21,8 @@ export interface HttpResponse {
 
 export type Transport = (request: HttpRequest) => Promise<HttpResponse>
 
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+/** One request, from sending to the last byte of the answer, gives up after this long (a caller's deadline may be shorter). */
+export const REQUEST_TIMEOUT_MS = 30_000
 
 /** The request got no HTTP answer: refused, dropped, timed out, or the name did not resolve. */
 export class NetworkError extends OperationError {
@@ -32,6 +33,54 @@ export class NetworkError extends OperationError {
   ) {
     super(`Could not reach the Heroku API at ${url}: ${detail}`, [
       'Check your network connection, and HEROKU_HOST if you set it.',
+    ])
+  }
+}
+
+/**
+ * Node's codes for a server certificate that was not accepted (OpenSSL's X509_V_ERR_* as
+ * https://nodejs.org/api/tls.html lists them, and the host name check): the one classification of TLS errors.
+ */
+export const TLS_CERTIFICATE_CODES: ReadonlySet<string> = new Set([
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REJECTED',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CRL_HAS_EXPIRED',
+  'CRL_NOT_YET_VALID',
+  'CRL_SIGNATURE_FAILURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CRL_LAST_UPDATE_FIELD',
+  'ERROR_IN_CRL_NEXT_UPDATE_FIELD',
+  'HOSTNAME_MISMATCH',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+  'UNABLE_TO_GET_CRL',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+])
+
+/** The server's TLS certificate was not accepted: trying again cannot help, so it is not a NetworkError. */
+export class TlsCertificateError extends OperationError {
+  constructor(
+    readonly code: string,
+    readonly url: string,
+    detail: string,
+  ) {
+    super(`The TLS certificate of ${url} was not accepted: ${detail} (${code}). Nothing was sent.`, [
+      'Check HEROKU_HOST. If your network has its own certificate authority (a TLS-inspecting proxy, a private CA), trust it: point SSL_CERT_FILE at its PEM file, SSL_CERT_DIR at a folder of them, or NODE_EXTRA_CA_CERTS at a PEM file.',
     ])
   }
 }
@@ -65,15 +114,18 @@ export function createTransport(options: TransportOptions): Transport {
     }
 
     const {request: send} = base.protocol === 'http:' ? await import('node:http') : await import('node:https')
-    const timeoutMs = request.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    const timeoutMs = request.timeoutMs ?? REQUEST_TIMEOUT_MS
     const started = Date.now()
     return new Promise<HttpResponse>((resolve, reject) => {
       let settled = false
+      let timer: NodeJS.Timeout | undefined
       const fail = (code: string, detail: string, error?: NodeJS.ErrnoException) => {
         if (settled) return
         settled = true
+        clearTimeout(timer)
         options.debug?.(`${request.method} ${path} failed after ${Date.now() - started} ms: ${code}`)
-        reject((error && routeFailure(error, base.origin, route)) ?? new NetworkError(code, base.origin, detail))
+        if (TLS_CERTIFICATE_CODES.has(code)) reject(new TlsCertificateError(code, base.origin, detail))
+        else reject((error && proxyFailure(error, route)) ?? new NetworkError(code, base.origin, detail))
       }
 
       const target = {hostname: base.hostname, method: request.method, path, port: base.port, protocol: base.protocol}
@@ -85,14 +137,16 @@ export function createTransport(options: TransportOptions): Transport {
         })
         res.on('end', () => {
           settled = true
+          clearTimeout(timer)
           const requestId = res.headers['request-id'] ?? '-'
           options.debug?.(`${request.method} ${path} -> ${res.statusCode} in ${Date.now() - started} ms (request id ${requestId})`)
           resolve({body: parseJson(Buffer.concat(chunks).toString('utf8')), headers: res.headers, status: res.statusCode ?? 0})
         })
       })
-      req.setTimeout(Math.max(1, timeoutMs), () => {
-        req.destroy(Object.assign(new Error(`no answer within ${formatMs(timeoutMs)}`), {code: 'ETIMEDOUT'}))
-      })
+      // the whole exchange, not only silence: a server that trickles its answer is cut off too
+      timer = setTimeout(() => {
+        req.destroy(Object.assign(new Error(`no complete answer within ${formatMs(timeoutMs)}`), {code: 'ETIMEDOUT'}))
+      }, Math.max(1, timeoutMs))
       req.on('error', (error: NodeJS.ErrnoException) => fail(error.code ?? 'ECONNRESET', error.message, error))
       req.end(payload)
     })

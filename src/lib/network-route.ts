@@ -130,25 +130,12 @@ export async function networkRoute(target: URL, env: Env): Promise<NetworkRoute>
 
 const PROXY_UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
 
-/** Node's codes for a certificate that does not verify: https://nodejs.org/api/tls.html (X509_V_ERR_*). */
-const CERTIFICATE_PROBLEM = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME_INVALID/
-
 /**
- * A failure that trying again will not mend, as a message that says what to change: the API's certificate is not
- * trusted, or the proxy cannot be reached. Anything else is left to the caller.
+ * An unreachable proxy, as a message that names it and the variable it came from: trying again will not mend it.
+ * Anything else is left to the caller (an untrusted certificate is http.ts's TlsCertificateError).
  */
-export function routeFailure(
-  error: NodeJS.ErrnoException & {hostname?: string; port?: number},
-  origin: string,
-  route: NetworkRoute | undefined,
-): VpnCliError | undefined {
+export function proxyFailure(error: NodeJS.ErrnoException & {hostname?: string; port?: number}, route: NetworkRoute | undefined): VpnCliError | undefined {
   const code = error.code ?? ''
-  if (CERTIFICATE_PROBLEM.test(code)) {
-    return new OperationError(`The TLS certificate of ${origin} is not trusted: ${error.message} (${code}).`, [
-      'If your network has its own certificate authority (a TLS-inspecting proxy, a private CA), trust it: point SSL_CERT_FILE at its PEM file, SSL_CERT_DIR at a folder of them, or NODE_EXTRA_CA_CERTS at a PEM file.',
-    ])
-  }
-
   const proxy = route?.proxy?.url
   const atProxy = proxy && (error.port === Number(proxy.port) || error.hostname === proxy.hostname)
   if (route?.proxy && atProxy && PROXY_UNREACHABLE.has(code)) {

@@ -66,6 +66,8 @@ export function nonPublicRangeOf(ip: string): SpecialPurposeRange | undefined {
 function describeMalformedAddress(flag: string, value: string, example: string): string {
   if (value.includes(':')) return `${flag} "${value}" is an IPv6 address: an IPv4 address is needed, e.g. ${example}`
   if (value.includes('/')) return `${flag} "${value}" is a network, not an address: give one IPv4 address, e.g. ${example}`
+  const leadingZero = malformedIpv4Reason(value)
+  if (leadingZero) return `${flag} ${leadingZero}`
   return `${flag} "${value}" is not an IPv4 address: expected four numbers from 0 to 255 separated by dots, e.g. ${example}`
 }
 
@@ -100,6 +102,8 @@ export function checkLocalIp(value: string): string | undefined {
 interface ParsedCidr {
   readonly text: string
   readonly block: IPCIDR
+  readonly first: bigint
+  readonly last: bigint
 }
 
 function overlaps(a: IPCIDR, b: IPCIDR): boolean {
@@ -110,33 +114,85 @@ function isInside(inner: IPCIDR, outer: IPCIDR): boolean {
   return outer.contains(inner.start()) && outer.contains(inner.end())
 }
 
+/**
+ * How many routable CIDRs one connection takes at most. Heroku publishes no limit; the article says Heroku VPN is AWS
+ * Site-to-Site VPN, whose quota on routes a VPN connection on a virtual private gateway takes from the customer side
+ * is 100.
+ */
+export const MAX_ROUTABLE_CIDRS = 100
+
+const LEADING_ZERO_OCTET = /(?:^|\.)0\d/
+
+/** Why an address written in dotted-quad form is not one, or undefined when it is. */
+function malformedIpv4Reason(address: string): string | undefined {
+  if (isIpv4(address)) return undefined
+  if (/^\d+(?:\.\d+){3}$/.test(address) && LEADING_ZERO_OCTET.test(address)) {
+    return `"${address}" has a leading zero: write each number without leading zeros (some tools read them as octal)`
+  }
+
+  return undefined
+}
+
+/** The RFC 1918 block an address lies in, if any. */
+function rfc1918BlockOf(address: string): IPCIDR | undefined {
+  return RFC1918_BLOCKS.map((block) => new IPCIDR(block)).find((block) => block.contains(address))
+}
+
+function prefixOf(block: IPCIDR): number {
+  return Number(block.toString().split('/')[1])
+}
+
+/** Host bits set: the network meant, when that is private, or the shortest private prefix for the address. */
+function hostBitsProblem(text: string, address: string, prefix: number): string {
+  const meant = new IPCIDR(`${address}/${prefix}`)
+  const meantText = `${meant.start()}/${prefix}`
+  if (RFC1918_BLOCKS.some((block) => isInside(meant, new IPCIDR(block)))) return `--cidrs: "${text}" has host bits set: did you mean ${meantText}?`
+  const block = rfc1918BlockOf(address)
+  if (block === undefined) {
+    return `--cidrs: "${text}" has host bits set and is not a private network: each CIDR must lie inside one RFC 1918 block (${RFC1918_BLOCKS.join(', ')})`
+  }
+
+  const shortest = prefixOf(block)
+  return `--cidrs: "${text}" has host bits set, and ${meantText} is not a private network: inside ${block.toString()} the prefix must be /${shortest} or longer, e.g. ${new IPCIDR(`${address}/${shortest}`).start()}/${shortest}`
+}
+
 function parseCidr(text: string): ParsedCidr | string {
   const match = CIDR_PATTERN.exec(text)
   if (text.includes(':')) return `--cidrs: "${text}" is IPv6: routable CIDRs must be IPv4 networks from RFC 1918`
+  if (/\s/.test(text)) {
+    return `--cidrs: "${text}" contains spaces: separate networks with commas, not spaces, e.g. ${EXAMPLE_CIDRS}`
+  }
+
   if (!match) {
     if (isIpv4(text)) {
       return `--cidrs: "${text}" has no prefix length: write ${text}/32 for one host, or the network, e.g. 172.16.0.0/16`
     }
 
+    const leadingZero = malformedIpv4Reason(text)
+    if (leadingZero) return `--cidrs: ${leadingZero}`
     return `--cidrs: "${text}" is not in CIDR notation: expected an IPv4 network such as 172.16.0.0/16`
   }
 
   const [, address, prefixText] = match as unknown as [string, string, string]
   if (!isIpv4(address)) {
+    const leadingZero = malformedIpv4Reason(address)
+    if (leadingZero) return `--cidrs: "${text}": ${leadingZero}`
     return `--cidrs: "${text}" is not in CIDR notation: "${address}" is not an IPv4 address (four numbers from 0 to 255 separated by dots)`
   }
 
   const prefix = Number(prefixText)
   if (prefix > 32 || prefixText.length > 1 && prefixText.startsWith('0')) {
-    return `--cidrs: "${text}" has prefix length /${prefixText}: it must be a number from 0 to 32`
+    return `--cidrs: "${text}" has prefix length /${prefixText}: it must be a number from 0 to 32, without leading zeros`
   }
 
   const block = new IPCIDR(text)
-  if (block.start() !== address) {
-    return `--cidrs: "${text}" has host bits set: did you mean ${block.start()}/${prefix}?`
+  if (block.start() !== address) return hostBitsProblem(text, address, prefix)
+  return {
+    block,
+    first: block.start({type: 'bigInteger'}),
+    last: block.end({type: 'bigInteger'}),
+    text,
   }
-
-  return {block, text}
 }
 
 export interface RoutableCidrCheck {
@@ -145,13 +201,51 @@ export interface RoutableCidrCheck {
   readonly problems: readonly string[]
 }
 
-/** The rules that need nothing but the list itself: notation, RFC 1918, no overlaps. */
+/**
+ * Each repeated network once, and each network that overlaps another once, naming the widest network it lies in.
+ * Sorted by start (wider first on a tie) and swept once: CIDRs either nest or are apart, so a network overlaps an
+ * earlier one exactly when it lies inside the one reaching furthest so far.
+ */
+function listOverlaps(parsed: readonly ParsedCidr[]): string[] {
+  const problems: string[] = []
+  const seen = new Set<string>()
+  const distinct: ParsedCidr[] = []
+  const repeated = new Set<string>()
+  for (const cidr of parsed) {
+    if (seen.has(cidr.text)) repeated.add(cidr.text)
+    else distinct.push(cidr)
+    seen.add(cidr.text)
+  }
+
+  for (const text of repeated) problems.push(`--cidrs: "${text}" is listed more than once: list each network once`)
+  const sorted = [...distinct].sort((a, b) => (a.first === b.first ? Number(b.last - a.last) : a.first < b.first ? -1 : 1))
+  let widest: ParsedCidr | undefined
+  for (const cidr of sorted) {
+    if (widest !== undefined && cidr.first <= widest.last) {
+      problems.push(`--cidrs: "${cidr.text}" overlaps "${widest.text}", which contains it: list each network once`)
+    } else {
+      widest = cidr
+    }
+  }
+
+  return problems
+}
+
+/** The rules that need nothing but the list itself: notation, RFC 1918, length, no repeats or overlaps. */
 export function checkRoutableCidrs(input: string): RoutableCidrCheck {
   const items = input.split(',').map((item) => item.trim())
   if (items.every((item) => item === '')) {
     return {
       cidrs: [],
       problems: [`--cidrs is empty: give one or more RFC 1918 networks separated by commas, e.g. ${EXAMPLE_CIDRS}`],
+    }
+  }
+
+  const cidrs = items.filter((item) => item !== '')
+  if (cidrs.length > MAX_ROUTABLE_CIDRS) {
+    return {
+      cidrs,
+      problems: [`--cidrs lists ${cidrs.length} networks: a VPN connection takes at most ${MAX_ROUTABLE_CIDRS}; summarise neighbouring networks into wider ones`],
     }
   }
 
@@ -173,14 +267,7 @@ export function checkRoutableCidrs(input: string): RoutableCidrCheck {
     }
   }
 
-  for (const [index, a] of parsed.entries()) {
-    for (const b of parsed.slice(index + 1)) {
-      if (a.text === b.text) problems.push(`--cidrs: "${a.text}" is listed twice: list each network once`)
-      else if (overlaps(a.block, b.block)) problems.push(`--cidrs: "${a.text}" and "${b.text}" overlap: list each network once`)
-    }
-  }
-
-  return {cidrs: items.filter((item) => item !== ''), problems}
+  return {cidrs, problems: [...problems, ...listOverlaps(parsed)]}
 }
 
 /** The blocks of one space that a VPN connection must stay out of. */

@@ -1,5 +1,6 @@
 import type {HttpResponse} from './http.js'
 
+import {suggestCommand} from './command-lines.js'
 import {OperationError} from './errors.js'
 
 /** What a failed request was about, so the message can name it. */
@@ -48,7 +49,7 @@ export function platformApiError(response: HttpResponse, subject: RequestSubject
     case 404: {
       if (subject.connection !== undefined) {
         return make(`VPN connection "${subject.connection}" was not found in space "${subject.space}" (${apiMessage}).`, [
-          `List the space's VPN connections with \`heroku spaces:vpn:connections --space ${subject.space}\`.`,
+          `List the space's VPN connections with \`${suggestCommand('spaces:vpn:connections', '--space', subject.space)}\`.`,
         ])
       }
 

@@ -2,7 +2,7 @@ import type {CreateVpnConnectionBody, SpaceInfo, UpdateVpnConnectionBody, VpnCon
 import type {HttpRequest, Transport} from './http.js'
 
 import {PlatformApiError, platformApiError, type RequestSubject} from './platform-api-error.js'
-import {withRetries} from './retry.js'
+import {ONE_OFF_ATTEMPTS, withRetries} from './retry.js'
 
 export interface CallOptions {
   /** How many times to try; only requests that are safe to repeat take more than 1. */
@@ -15,11 +15,16 @@ export interface PlatformApi {
   getSpace(space: string, options?: CallOptions): Promise<SpaceInfo>
   listVpnConnections(space: string, options?: CallOptions): Promise<readonly VpnConnection[]>
   getVpnConnection(space: string, name: string, options?: CallOptions): Promise<VpnConnection>
-  /** Never repeated on its own: a lost answer may hide a connection that was created. */
-  createVpnConnection(space: string, body: CreateVpnConnectionBody, options?: Omit<CallOptions, 'attempts'>): Promise<VpnConnection>
+  /** Sent again after a transient failure only when `checkBeforeResend` finds that the lost create made nothing. */
+  createVpnConnection(space: string, body: CreateVpnConnectionBody, options?: CreateOptions): Promise<VpnConnection>
   updateVpnConnection(space: string, name: string, body: UpdateVpnConnectionBody, options?: CallOptions): Promise<VpnConnection>
   /** Never repeated on its own: a second DELETE after a lost answer would report "not found". */
   deleteVpnConnection(space: string, name: string, options?: Omit<CallOptions, 'attempts'>): Promise<VpnConnection>
+}
+
+export interface CreateOptions extends Omit<CallOptions, 'attempts'> {
+  /** Looks for the connection a lost create may have made; without it the create is sent once. */
+  readonly checkBeforeResend?: (error: unknown) => Promise<VpnConnection | undefined>
 }
 
 export interface PlatformApiOptions {
@@ -29,7 +34,6 @@ export interface PlatformApiOptions {
   readonly onRetry?: (error: unknown, delayMs: number) => void
 }
 
-export const DEFAULT_ATTEMPTS = 3
 
 /** One path segment: a name such as `a/b` or `..` must never become another segment. */
 export function pathSegment(value: string): string {
@@ -37,14 +41,19 @@ export function pathSegment(value: string): string {
 }
 
 export function createPlatformApi(options: PlatformApiOptions): PlatformApi {
-  const call = <T>(request: HttpRequest, subject: Omit<RequestSubject, 'tokenFromEnv'>, attempts: number) =>
+  const call = <T>(
+    request: HttpRequest,
+    subject: Omit<RequestSubject, 'tokenFromEnv'>,
+    attempts: number,
+    checkBeforeResend?: (error: unknown) => Promise<T | undefined>,
+  ) =>
     withRetries(
       async () => {
         const response = await options.transport(request)
         if (response.status >= 200 && response.status < 300) return response.body as T
         throw platformApiError(response, {...subject, tokenFromEnv: options.tokenFromEnv})
       },
-      {attempts, onRetry: options.onRetry, sleep: options.sleep},
+      {attempts, checkBeforeResend, method: request.method, onRetry: options.onRetry, sleep: options.sleep},
     )
 
   const connectionsPath = (space: string) => `/spaces/${pathSegment(space)}/vpn-connections`
@@ -52,24 +61,29 @@ export function createPlatformApi(options: PlatformApiOptions): PlatformApi {
 
   return {
     createVpnConnection: (space, body, callOptions = {}) =>
-      call({body, method: 'POST', path: connectionsPath(space), timeoutMs: callOptions.timeoutMs}, {space}, 1),
+      call(
+        {body, method: 'POST', path: connectionsPath(space), timeoutMs: callOptions.timeoutMs},
+        {space},
+        ONE_OFF_ATTEMPTS,
+        callOptions.checkBeforeResend,
+      ),
     deleteVpnConnection: (space, name, callOptions = {}) =>
       call({method: 'DELETE', path: connectionPath(space, name), timeoutMs: callOptions.timeoutMs}, {connection: name, space}, 1),
     getSpace: (space, callOptions = {}) =>
-      call({method: 'GET', path: `/spaces/${pathSegment(space)}`, timeoutMs: callOptions.timeoutMs}, {space}, callOptions.attempts ?? DEFAULT_ATTEMPTS),
+      call({method: 'GET', path: `/spaces/${pathSegment(space)}`, timeoutMs: callOptions.timeoutMs}, {space}, callOptions.attempts ?? ONE_OFF_ATTEMPTS),
     getVpnConnection: (space, name, callOptions = {}) =>
       call(
         {method: 'GET', path: connectionPath(space, name), timeoutMs: callOptions.timeoutMs},
         {connection: name, space},
-        callOptions.attempts ?? DEFAULT_ATTEMPTS,
+        callOptions.attempts ?? ONE_OFF_ATTEMPTS,
       ),
     listVpnConnections: (space, callOptions = {}) =>
-      call({method: 'GET', path: connectionsPath(space), timeoutMs: callOptions.timeoutMs}, {space}, callOptions.attempts ?? DEFAULT_ATTEMPTS),
+      call({method: 'GET', path: connectionsPath(space), timeoutMs: callOptions.timeoutMs}, {space}, callOptions.attempts ?? ONE_OFF_ATTEMPTS),
     updateVpnConnection: (space, name, body, callOptions = {}) =>
       call(
         {body, method: 'PATCH', path: connectionPath(space, name), timeoutMs: callOptions.timeoutMs},
         {connection: name, space},
-        callOptions.attempts ?? DEFAULT_ATTEMPTS,
+        callOptions.attempts ?? ONE_OFF_ATTEMPTS,
       ),
   }
 }

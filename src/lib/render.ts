@@ -1,6 +1,8 @@
 import type {VpnConnection, VpnTunnel} from './api-types.js'
 import type {Style} from './terminal.js'
 
+import {printable, printableInline} from './printable.js'
+
 /** Applies a style when the destination shows colour, else returns the text as it is. */
 export type Stylist = (style: Style, text: string) => string
 
@@ -32,7 +34,8 @@ export interface Column {
 }
 
 /** A table in the layout of the article's example: padded columns, headers underlined with ─. */
-export function formatTable(columns: readonly Column[], rows: readonly (readonly string[])[], stylist: Stylist = plain): string {
+export function formatTable(columns: readonly Column[], rawRows: readonly (readonly string[])[], stylist: Stylist = plain): string {
+  const rows = rawRows.map((row) => row.map((cell) => printableInline(cell)))
   const widths = columns.map((column, index) => Math.max(width(column.header), ...rows.map((row) => width(row[index] ?? ''))))
   const line = (cells: readonly string[], styled: (index: number, cell: string) => string) =>
     cells
@@ -51,7 +54,7 @@ export function formatTable(columns: readonly Column[], rows: readonly (readonly
 
 /** `Key: value` lines with the values aligned; empty values are left out. */
 export function formatKeyValues(pairs: ReadonlyArray<readonly [string, string]>, stylist: Stylist = plain, statusKeys: readonly string[] = []): string {
-  const shown = pairs.filter(([, value]) => value !== '')
+  const shown = pairs.filter(([, value]) => value !== '').map(([key, value]) => [key, printableInline(value)] as const)
   const keyWidth = Math.max(...shown.map(([key]) => width(key) + 1))
   return shown
     .map(([key, value]) => {
@@ -62,7 +65,7 @@ export function formatKeyValues(pairs: ReadonlyArray<readonly [string, string]>,
 }
 
 export function heading(text: string, stylist: Stylist = plain): string {
-  return stylist('bold', `=== ${text}`)
+  return stylist('bold', `=== ${printableInline(text)}`)
 }
 
 export function tunnelLabel(index: number): string {
@@ -123,13 +126,21 @@ export interface CommandHints {
   /** `heroku spaces:vpn:wait office --space acme` and the like, for the connection in view. */
   readonly wait: string
   readonly config: string
+  /** What to do about a connection that failed. */
+  readonly replaceFailed: string
+}
+
+function noTunnelsHint(connection: VpnConnection, hints: CommandHints): string {
+  if (connection.status === 'failed') return `No tunnels: the connection failed. ${hints.replaceFailed}`
+  if (connection.status === 'deprovisioning') return 'No tunnels: the connection is being destroyed.'
+  return `No tunnels yet (status ${connection.status ?? 'unknown'}): run \`${hints.wait}\` to wait for them.`
 }
 
 /** What `info` and `wait` print for a person: the connection, the article's tunnel table, each tunnel's state. */
 export function formatConnectionInfo(space: string, connection: VpnConnection, hints: CommandHints, stylist: Stylist = plain): string {
   const sections = [heading(`${space} VPN connection ${connection.name ?? ''}`, stylist), formatConnectionSummary(connection, stylist)]
   if (tunnelsOf(connection).length === 0) {
-    sections.push(`No tunnels yet (status ${connection.status ?? 'unknown'}): run \`${hints.wait}\` to wait for them.`)
+    sections.push(noTunnelsHint(connection, hints))
   } else {
     sections.push(
       formatTunnelTable(connection, {withKeys: false}, stylist),
@@ -182,7 +193,7 @@ export function formatTunnelConfiguration(space: string, connection: VpnConnecti
 export function formatError(message: string, suggestions: readonly string[], stylist: Stylist = plain): string {
   const advice =
     suggestions.length === 0 ? [] : suggestions.length === 1 ? [`Try this: ${suggestions[0]}`] : ['Try this:', ...suggestions.map((s) => `  * ${s}`)]
-  const lines = [`Error: ${message}`, ...advice].flatMap((line) => line.split('\n'))
+  const lines = [`Error: ${message}`, ...advice].flatMap((line) => printable(line).split('\n'))
   const bang = stylist('red', '›')
   return lines.map((line) => ` ${bang}   ${line}`).join('\n') + '\n'
 }

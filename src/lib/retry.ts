@@ -1,49 +1,90 @@
+import type {HttpMethod} from './http.js'
+
 import {formatDuration} from './duration.js'
 import {NetworkError} from './http.js'
 import {PlatformApiError} from './platform-api-error.js'
 
-/** Trouble that says nothing about the request itself and may be gone on the next try. */
+/**
+ * Trouble that says nothing about the request itself and may be gone on the next try: no answer (refused, dropped,
+ * timed out), 429 and 5xx. A TLS certificate that is not accepted (http.ts's TlsCertificateError) and a proxy that
+ * cannot be reached (network-route.ts's proxyFailure) are not NetworkErrors: they fail at once.
+ */
 export function isTransient(error: unknown): boolean {
   if (error instanceof NetworkError) return true
   return error instanceof PlatformApiError && (error.status === 429 || error.status >= 500)
 }
 
-export interface BackoffPolicy {
-  readonly initialMs: number
-  readonly maxMs: number
+/** A 429 was refused before anything was done, so even a create may be sent again without checking. */
+export function wasRefusedUnprocessed(error: unknown): boolean {
+  return error instanceof PlatformApiError && error.status === 429
 }
+
+/**
+ * Methods sent again on their own after a transient failure. A POST or DELETE whose answer was lost may have been
+ * carried out: a create is resent only after a check that it created nothing, a delete never (the caller checks).
+ */
+export const RESENDABLE_METHODS: ReadonlySet<HttpMethod> = new Set(['GET', 'PATCH'])
+
+export interface RetryPolicy {
+  /** The first backoff delay; it doubles on each retry up to `maxBackoffMs`. */
+  readonly initialBackoffMs: number
+  readonly maxBackoffMs: number
+  /** A Retry-After longer than this is not waited for: the request fails at once, saying when to try again. */
+  readonly maxRetryAfterMs: number
+}
+
+/** The longest Retry-After a command waits for before failing; `wait` waits as long as its --timeout allows. */
+export const MAX_RETRY_AFTER_MS = 60_000
 
 /** One-off commands retry briefly: a person or a script is waiting for the answer. */
-export const ONE_OFF_BACKOFF: BackoffPolicy = {initialMs: 500, maxMs: 4000}
+export const ONE_OFF_RETRY: RetryPolicy = {initialBackoffMs: 500, maxBackoffMs: 4000, maxRetryAfterMs: MAX_RETRY_AFTER_MS}
 
-/** A one-off command fails instead of honouring a Retry-After longer than this. */
-export const ONE_OFF_MAX_RETRY_AFTER_MS = 15_000
+/** How many times a one-off request is sent at most. */
+export const ONE_OFF_ATTEMPTS = 3
 
-/** How long to wait before try number `retry` (0-based) after a transient error; the server's Retry-After wins. */
-export function retryDelayMs(error: unknown, retry: number, policy: BackoffPolicy): number {
-  if (error instanceof PlatformApiError && error.retryAfterMs !== undefined) return error.retryAfterMs
-  return Math.min(policy.maxMs, policy.initialMs * 2 ** retry)
+/**
+ * How long to wait before retry number `retry` (0-based) after `error`, or undefined when it must not be retried:
+ * not transient, or the server asks for a longer wait than the policy allows. The server's Retry-After wins.
+ */
+export function retryDelayMs(error: unknown, retry: number, policy: RetryPolicy): number | undefined {
+  if (!isTransient(error)) return undefined
+  if (error instanceof PlatformApiError && error.retryAfterMs !== undefined) {
+    return error.retryAfterMs > policy.maxRetryAfterMs ? undefined : error.retryAfterMs
+  }
+
+  return Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** retry)
 }
 
-export interface RetryOptions {
+export interface RetryOptions<T> {
+  readonly method: HttpMethod
   readonly attempts: number
-  readonly policy?: BackoffPolicy
+  readonly policy?: RetryPolicy
   readonly sleep: (ms: number) => Promise<void>
   readonly onRetry?: (error: unknown, delayMs: number) => void
+  /**
+   * For a request that is not resendable: looks, after a transient failure, for what the lost request would have
+   * done. A result ends the retries with it; undefined means nothing happened, and the request is sent again.
+   */
+  readonly checkBeforeResend?: (error: unknown) => Promise<T | undefined>
 }
 
-/** Runs an idempotent request, trying again after transient errors. */
-export async function withRetries<T>(run: () => Promise<T>, options: RetryOptions): Promise<T> {
-  const policy = options.policy ?? ONE_OFF_BACKOFF
+/** Runs a request, trying again after transient errors as the policy and the method allow. */
+export async function withRetries<T>(run: () => Promise<T>, options: RetryOptions<T>): Promise<T> {
+  const policy = options.policy ?? ONE_OFF_RETRY
+  const resendable = RESENDABLE_METHODS.has(options.method)
   for (let attempt = 1; ; attempt++) {
     try {
       return await run()
     } catch (error) {
-      if (attempt >= options.attempts || !isTransient(error)) throw error
       const delayMs = retryDelayMs(error, attempt - 1, policy)
-      if (delayMs > ONE_OFF_MAX_RETRY_AFTER_MS) throw error
+      const mayResend = resendable || wasRefusedUnprocessed(error) || options.checkBeforeResend !== undefined
+      if (attempt >= options.attempts || delayMs === undefined || !mayResend) throw error
       options.onRetry?.(error, delayMs)
       await options.sleep(delayMs)
+      if (!resendable && !wasRefusedUnprocessed(error)) {
+        const done = await options.checkBeforeResend!(error)
+        if (done !== undefined) return done
+      }
     }
   }
 }

@@ -1,8 +1,8 @@
 import type {SpaceInfo} from './api-types.js'
 import type {PlatformApi} from './platform-api.js'
 
-import {InputError} from './errors.js'
 import {DEFAULT_DATA_CIDR, DEFAULT_SPACE_CIDR, type SpaceBlocks} from './network.js'
+import {spaceNotFound} from './not-found.js'
 import {PlatformApiError} from './platform-api-error.js'
 
 /** The space generation that does not offer VPN connections yet. */
@@ -25,7 +25,7 @@ export async function findSpace(api: PlatformApi, space: string, outcome: string
     return await api.getSpace(space)
   } catch (error) {
     if (error instanceof PlatformApiError && error.status === 404) {
-      throw new InputError(`Space "${space}" does not exist or you have no access to it. ${outcome}`, error.suggestions)
+      throw spaceNotFound(space, outcome)
     }
 
     throw error

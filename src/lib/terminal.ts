@@ -2,6 +2,8 @@ import {styleText} from 'node:util'
 
 import type {Env} from './credentials.js'
 
+import {printable} from './printable.js'
+
 export interface OutputStream {
   write(chunk: string): unknown
   readonly isTTY?: boolean
@@ -66,8 +68,13 @@ export class Terminal {
     return this.stderr.isTTY === true && this.env.TERM !== 'dumb' && !this.env.CI
   }
 
-  /** Writes the result: text to stdout, with a final newline. */
+  /** Writes a result in words to stdout, with a final newline; control characters from values are escaped. */
   out(text: string): void {
+    this.outRendered(printable(text))
+  }
+
+  /** Writes a result whose values the renderer escaped already, and which may carry its colours. */
+  outRendered(text: string): void {
     this.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
   }
 
@@ -77,11 +84,11 @@ export class Terminal {
 
   /** Progress and hints, on stderr. */
   info(text: string): void {
-    this.stderr.write(`${text}\n`)
+    this.stderr.write(`${printable(text)}\n`)
   }
 
   warn(text: string): void {
-    this.stderr.write(`${this.styleErr('yellow', 'Warning:')} ${text}\n`)
+    this.stderr.write(`${this.styleErr('yellow', 'Warning:')} ${printable(text)}\n`)
   }
 
   /** Styles text bound for stdout; a function value, so it can be handed to the renderers. */
@@ -89,12 +96,12 @@ export class Terminal {
 
   readonly styleErr = (style: Style, text: string): string => (this.stderrColor ? paint(style, text) : text)
 
-  /** Asks on stderr and reads one line from stdin; end of input (Ctrl-D) answers with an empty line. */
-  async prompt(question: string): Promise<string> {
+  /** Asks on stderr and reads one line from stdin; undefined at the end of input (Ctrl-D). */
+  async prompt(question: string): Promise<string | undefined> {
     const {createInterface} = await import('node:readline')
     const readline = createInterface({input: this.stdin, output: this.stderr as NodeJS.WritableStream, terminal: false})
     return new Promise((resolve) => {
-      readline.once('close', () => resolve(''))
+      readline.once('close', () => resolve(undefined))
       readline.question(question, (answer) => {
         resolve(answer)
         readline.close()

@@ -30,9 +30,20 @@ export function lineProgress(terminal: Terminal, title: string): WaitProgress {
   }
 }
 
+type UxModule = typeof import('@oclif/core/ux')
+
+/**
+ * @oclif/core/ux is CommonJS. Node's import gives its named exports, but the standalone bundle (esbuild) gives
+ * only `default`, the module's exports object, so `ux` is read from whichever is there.
+ */
+export async function loadUx(): Promise<UxModule> {
+  const loaded = (await import('@oclif/core/ux')) as UxModule & {default?: UxModule}
+  return loaded.ux === undefined && loaded.default !== undefined ? loaded.default : loaded
+}
+
 /** At a terminal: a spinner showing the current state and the time waited so far. */
 export async function spinnerProgress(terminal: Terminal, title: string, now: () => number): Promise<WaitProgress> {
-  const {ux} = await import('@oclif/core/ux')
+  const {ux} = await loadUx()
   const started = now()
   let state = 'starting'
   const render = () => {

@@ -2,10 +2,14 @@ import type {VpnConnection} from './api-types.js'
 
 import {formatDuration} from './duration.js'
 import {OperationError, WaitTimeoutError} from './errors.js'
-import {DEFAULT_REQUEST_TIMEOUT_MS} from './http.js'
-import {isTransient, retryDelayMs} from './retry.js'
+import {REQUEST_TIMEOUT_MS} from './http.js'
+import {replaceFailedHint} from './command-lines.js'
+import {printableInline} from './printable.js'
+import {retryDelayMs, type RetryPolicy} from './retry.js'
 
 export const DEFAULT_WAIT_INTERVAL_SECONDS = 10
+/** The Platform API allows about 4,500 requests an hour: one poll a second stays under it (3,600). */
+export const MIN_WAIT_INTERVAL_SECONDS = 1
 export const DEFAULT_WAIT_TIMEOUT_SECONDS = 20 * 60
 
 export interface WaitOptions {
@@ -30,8 +34,6 @@ export interface WaitDependencies {
 export interface WaitSubject {
   readonly space: string
   readonly name: string
-  /** The command that destroys the connection, suggested when it failed. */
-  readonly destroyCommand: string
 }
 
 export function isReady(connection: VpnConnection, tunnelsUp: boolean): boolean {
@@ -44,7 +46,8 @@ export function isReady(connection: VpnConnection, tunnelsUp: boolean): boolean 
 /** What a person would call a change worth a line in a CI log. */
 export function describeState(connection: VpnConnection): string {
   const tunnels = (connection.tunnels ?? []).map((tunnel) => tunnel.status ?? '?')
-  return tunnels.length === 0 ? `${connection.status}` : `${connection.status}, tunnels ${tunnels.join('/')}`
+  const state = tunnels.length === 0 ? `${connection.status}` : `${connection.status}, tunnels ${tunnels.join('/')}`
+  return printableInline(state)
 }
 
 /**
@@ -62,24 +65,29 @@ export async function waitForConnection(subject: WaitSubject, options: WaitOptio
  * Polls until the API no longer has the connection (its GET answers 404), with the same retries, deadline and events
  * as waitForConnection; `deprovisioning` is progress here, not an end.
  */
-export async function waitForDeletion(subject: Omit<WaitSubject, 'destroyCommand'>, options: Omit<WaitOptions, 'tunnelsUp'>, deps: WaitDependencies): Promise<void> {
-  await pollConnection({...subject, destroyCommand: ''}, {...options, tunnelsUp: false, untilGone: true}, deps)
+export async function waitForDeletion(subject: WaitSubject, options: Omit<WaitOptions, 'tunnelsUp'>, deps: WaitDependencies): Promise<void> {
+  await pollConnection(subject, {...options, tunnelsUp: false, untilGone: true}, deps)
 }
 
 async function pollConnection(subject: WaitSubject, options: WaitOptions & {readonly untilGone: boolean}, deps: WaitDependencies): Promise<VpnConnection | undefined> {
   const started = deps.now()
   const deadline = started + options.timeoutMs
-  const backoff = {initialMs: Math.min(1000, options.intervalMs), maxMs: options.intervalMs}
+  // Backoff starts at the minimum interval whatever --interval is, and the deadline bounds any Retry-After.
+  const policy: RetryPolicy = {
+    initialBackoffMs: MIN_WAIT_INTERVAL_SECONDS * 1000,
+    maxBackoffMs: Math.max(MIN_WAIT_INTERVAL_SECONDS * 1000, options.intervalMs),
+    maxRetryAfterMs: Number.POSITIVE_INFINITY,
+  }
   let lastState: string | undefined
   let lastProblem: unknown
   let retries = 0
 
   const timedOut = () => {
-    const seen = lastState === undefined ? 'no answer was received' : `last status: ${lastState}`
-    const problem = lastProblem instanceof Error ? `; the last request failed: ${lastProblem.message}` : ''
+    const seen = lastState === undefined ? 'No answer was received.' : `Last status: ${lastState}.`
+    const problem = lastProblem instanceof Error ? ` The last request failed: ${lastProblem.message.split('\n')[0]!.replace(/\.?$/, '.')}` : ''
     const goal = options.untilGone ? ' to be destroyed' : ''
     return new WaitTimeoutError(
-      `Timed out after ${formatDuration(options.timeoutMs)} waiting for VPN connection ${subject.name} in space ${subject.space}${goal} (${seen}${problem}).`,
+      `Timed out after ${formatDuration(options.timeoutMs)} waiting for VPN connection ${subject.name} in space ${subject.space}${goal}. ${seen}${problem}`,
       ['Run the same command again to keep waiting, or give a longer --timeout.'],
     )
   }
@@ -98,12 +106,13 @@ async function pollConnection(subject: WaitSubject, options: WaitOptions & {read
     if (remaining <= 0) throw timedOut()
     let connection: VpnConnection | undefined
     try {
-      connection = await deps.poll(Math.min(DEFAULT_REQUEST_TIMEOUT_MS, remaining))
+      connection = await deps.poll(Math.min(REQUEST_TIMEOUT_MS, remaining))
     } catch (error) {
-      if (!isTransient(error)) throw error
+      const delayMs = retryDelayMs(error, retries++, policy)
+      if (delayMs === undefined) throw error
       lastProblem = error
-      const delayMs = retryDelayMs(error, retries++, backoff)
-      deps.onEvent({delayMs, elapsedMs: deps.now() - started, error, kind: 'retry'})
+      // no "trying again in ..." when the deadline comes first
+      if (deps.now() + delayMs < deadline) deps.onEvent({delayMs, elapsedMs: deps.now() - started, error, kind: 'retry'})
       await sleepUntilDeadlineOr(delayMs)
       continue
     }
@@ -122,7 +131,7 @@ async function pollConnection(subject: WaitSubject, options: WaitOptions & {read
     if (connection.status === 'failed') {
       throw new OperationError(
         `VPN connection ${subject.name} in space ${subject.space} failed: ${connection.status_message || 'the API gave no reason'}.`,
-        [`Destroy it with \`${subject.destroyCommand}\` and connect again once the cause is fixed.`],
+        [replaceFailedHint(subject)],
       )
     }
 

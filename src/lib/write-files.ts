@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto'
-import {lstat, mkdir, open, rename, unlink} from 'node:fs/promises'
-import {join} from 'node:path'
+import {constants} from 'node:fs'
+import {access, lstat, mkdir, open, rename, stat, unlink} from 'node:fs/promises'
+import {dirname, join, resolve} from 'node:path'
 
 import {InputError, OperationError} from './errors.js'
 
@@ -20,8 +21,60 @@ function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code
 }
 
+/** The reason without the path Node puts in its message, which may be a hidden temporary file's. */
+function reason(error: unknown): string {
+  const code = errorCode(error)
+  const words: Record<string, string> = {
+    EACCES: 'permission denied',
+    EDQUOT: 'the disk quota is used up',
+    ENOSPC: 'no space left on the device',
+    EPERM: 'operation not permitted',
+    EROFS: 'the file system is read-only',
+  }
+  if (code === undefined) return error instanceof Error ? error.message : String(error)
+  return `${words[code] ?? 'the system refused'} (${code})`
+}
+
 function cannotWrite(dir: string, error: unknown): OperationError {
-  return new OperationError(`Could not write to ${dir}: ${error instanceof Error ? error.message : String(error)}`)
+  return new OperationError(`Could not write the files into ${dir}: ${reason(error)}. Nothing was written.`)
+}
+
+async function writable(path: string): Promise<boolean> {
+  return access(path, constants.W_OK | constants.X_OK).then(
+    () => true,
+    () => false,
+  )
+}
+
+/**
+ * What stops `dir` from taking the files, found before anything is fetched: a path the shell did not expand, a
+ * file in the way, a directory that cannot be written or created. Undefined when the files can go there.
+ */
+export async function outputDirProblem(flag: string, dir: string): Promise<string | undefined> {
+  if (dir === '~' || dir.startsWith('~/')) {
+    return `${flag} "${dir}" starts with ~, which the shell expands only at the start of a word (not after ${flag}=): write ${flag} ${dir} with a space, or use $HOME`
+  }
+
+  let existing = resolve(dir)
+  for (;;) {
+    const info = await stat(existing).catch((error: unknown) => {
+      if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') return undefined
+      throw cannotWrite(dir, error)
+    })
+    if (info === undefined) {
+      if (dirname(existing) === existing) return undefined
+      existing = dirname(existing)
+      continue
+    }
+
+    const isTarget = existing === resolve(dir)
+    if (!info.isDirectory()) {
+      return isTarget ? `${flag} "${dir}" is a file, not a directory: give a directory to write the files into` : `${flag} "${dir}" cannot be created: ${existing} is a file`
+    }
+
+    if (await writable(existing)) return undefined
+    return isTarget ? `${flag} "${dir}" is a directory you cannot write to` : `${flag} "${dir}" cannot be created: you cannot write to ${existing}`
+  }
 }
 
 /** The paths among `names` in `dir` that exist already (as anything: file, link, directory). */

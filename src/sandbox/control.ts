@@ -31,7 +31,8 @@ export interface SandboxControl {
   clearRequests(): void
 }
 
-export function createControl(state: SandboxState, faults: FaultInjector, log: RequestLog): SandboxControl {
+/** `dropHeld` cancels the requests a delay fault is holding, so that a reset leaves nothing to happen later. */
+export function createControl(state: SandboxState, faults: FaultInjector, log: RequestLog, dropHeld: () => void): SandboxControl {
   const startingTiming = state.timing
   return {
     clearFaults: () => faults.clear(),
@@ -43,6 +44,7 @@ export function createControl(state: SandboxState, faults: FaultInjector, log: R
     injectFault: (rule) => faults.add(rule),
     requests: () => log.entries(),
     reset() {
+      dropHeld()
       state.timing = startingTiming
       state.reset()
       faults.clear()

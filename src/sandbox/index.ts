@@ -6,7 +6,7 @@ import {createApiHandler} from './api.js'
 import {createControl, type SandboxControl} from './control.js'
 import {FaultInjector} from './faults.js'
 import {RequestLog} from './request-log.js'
-import {createSandboxServer, SANDBOX_HOST} from './server.js'
+import {createSandboxServer, SANDBOX_HOST, type SandboxServer} from './server.js'
 import {SandboxState} from './state.js'
 import {checkTiming, DEMO_TIMING, type SandboxTiming} from './timing.js'
 
@@ -63,8 +63,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const state = new SandboxState({...DEMO_TIMING, ...timing}, options.now)
   const faults = new FaultInjector()
   const log = new RequestLog()
-  const control = createControl(state, faults, log)
-  const server = createSandboxServer({
+  const control = createControl(state, faults, log, () => server.dropHeld())
+  const server: SandboxServer = createSandboxServer({
     faults,
     handleAdmin: createAdminHandler(control),
     handleApi: createApiHandler(state, apiKey),

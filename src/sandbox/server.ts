@@ -23,6 +23,8 @@ export interface SandboxServer {
   listen(port: number): Promise<number>
   /** Stops listening, cancels delayed answers and closes every connection. */
   close(): Promise<void>
+  /** Drops every request held by a delay, without carrying it out: nothing it would have done happens later. */
+  dropHeld(): void
 }
 
 /** The Platform API's hourly budget; the sandbox only reports it, limiting nothing unless a fault says so. */
@@ -105,9 +107,16 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     const delayMs = fault?.kind === 'delay' ? (fault.delayMs ?? 0) : 0
     const replacement: FaultRule | undefined = fault?.kind === 'delay' ? undefined : fault
 
-    if (!after && !(await delays.wait(delayMs))) return
+    if (!(after || (await delays.wait(delayMs)))) {
+      response.socket?.destroy()
+      return
+    }
+
     const outcome = replacement && !after ? undefined : options.handleApi(request)
-    if (after && !(await delays.wait(delayMs))) return
+    if (after && !(await delays.wait(delayMs))) {
+      response.socket?.destroy()
+      return
+    }
 
     let status: number | null = null
     if (replacement?.kind === 'drop') {
@@ -159,6 +168,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
         server.close(() => resolve())
         server.closeAllConnections()
       }),
+    dropHeld: () => delays.cancelAll(),
     listen: (port) =>
       new Promise((resolve, reject) => {
         server.once('error', reject)

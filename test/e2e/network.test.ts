@@ -104,7 +104,7 @@ describe('certificate authorities', () => {
   it('fails at once on an untrusted certificate, naming the problem and the variables that add a CA', async () => {
     const result = await overHttps()
     expect(result.code).toBe(1)
-    expect(result.stderr).toContain(`The TLS certificate of ${front.url} is not trusted: self-signed certificate`)
+    expect(result.stderr).toContain(`The TLS certificate of ${front.url} was not accepted: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)`)
     for (const variable of ['SSL_CERT_FILE', 'SSL_CERT_DIR', 'NODE_EXTRA_CA_CERTS']) expect(result.stderr).toContain(variable)
     expect(result.stderr).not.toContain('trying again')
     expect(front.connections).toBe(1)

@@ -74,7 +74,7 @@ describe('connect --if-not-exists', () => {
 
 describe('destroy --wait', () => {
   it('returns once the connection is gone, with progress on stderr and one JSON document on stdout', async () => {
-    const result = await cli('spaces:vpn:destroy', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--confirm', SEEDED_CONNECTION, '--wait', '--interval', '0.1', '--json')
+    const result = await cli('spaces:vpn:destroy', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--confirm', SEEDED_CONNECTION, '--wait', '--interval', '1', '--json')
     expect(result.code).toBe(0)
     expect((JSON.parse(result.stdout) as {name: string}).name).toBe(SEEDED_CONNECTION)
     expect(result.stderr).toContain(`Waiting until VPN connection ${SEEDED_CONNECTION} in space ${SPACE_WITH_CONNECTION} is destroyed...`)
@@ -89,12 +89,12 @@ describe('destroy --wait', () => {
     slow.control.injectFault({kind: 'error', method: 'GET', status: 503, times: 1})
     try {
       const result = await runCli(
-        ['spaces:vpn:destroy', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--confirm', SEEDED_CONNECTION, '--wait', '--interval', '0.2', '--timeout', '1'],
+        ['spaces:vpn:destroy', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--confirm', SEEDED_CONNECTION, '--wait', '--interval', '1', '--timeout', '3'],
         {env: slow.env},
       )
       expect(result.code).toBe(124)
       expect(result.stderr).toContain('trying again')
-      expect(result.stderr).toContain(`waiting for VPN connection ${SEEDED_CONNECTION} in space ${SPACE_WITH_CONNECTION} to be destroyed (last status: deprovisioning`)
+      expect(result.stderr).toContain(`waiting for VPN connection ${SEEDED_CONNECTION} in space ${SPACE_WITH_CONNECTION} to be destroyed. Last status: deprovisioning.`)
     } finally {
       await slow.stop()
     }
@@ -131,7 +131,7 @@ describe("the README's key rotation script", () => {
       ...sandbox.env,
       CIDRS: '172.16.0.0/16',
       GATEWAY_IP: IP,
-      INTERVAL: '0.2',
+      INTERVAL: '1',
       LOCAL_IP: '172.16.0.2',
       NAME: SEEDED_CONNECTION,
       OUT: out,
@@ -147,6 +147,18 @@ describe("the README's key rotation script", () => {
     const written = await Promise.all((await readdir(out)).map((file) => readFile(join(out, file), 'utf8')))
     for (const key of newKeys) expect(written.some((text) => text.includes(key))).toBe(true)
     for (const key of oldKeys) expect(written.some((text) => text.includes(key))).toBe(false)
-    expect(await readFile(join(scratch, 'sudo.log'), 'utf8')).toContain('swanctl --load-all')
+    const base = `${SPACE_WITH_CONNECTION}-${SEEDED_CONNECTION}`
+    const sudo = (await readFile(join(scratch, 'sudo.log'), 'utf8')).split('\n')
+    // the script runs exactly the commands config's next steps print, in their order
+    for (const line of sudo.filter(Boolean)) expect(stderr).toContain(`sudo ${line}\n`)
+    expect(sudo).toEqual([
+      `install -D -m 0600 ${out}/swanctl.conf /etc/swanctl/conf.d/${base}.conf`,
+      `install -D -m 0755 ${out}/updown.sh /etc/swanctl/${base}-updown.sh`,
+      `install -D -m 0644 ${out}/strongswan.conf /etc/strongswan.d/heroku-spaces-vpn.conf`,
+      `install -D -m 0644 ${out}/sysctl.conf /etc/sysctl.d/90-heroku-spaces-vpn.conf`,
+      'sysctl -p /etc/sysctl.d/90-heroku-spaces-vpn.conf',
+      'systemctl restart strongswan',
+      '',
+    ])
   })
 })

@@ -97,6 +97,18 @@ describe('fault injection', () => {
     expect((await answer).status).toBe(201)
   })
 
+  it('drops on reset every request a delay holds, so nothing it would have done happens after the reset', async () => {
+    const {api, sandbox} = await sandboxForTest()
+    sandbox.control.injectFault({delayMs: 300, kind: 'delay', method: 'POST'})
+    const held = api('POST', CONNECTIONS, OFFICE_BODY)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    sandbox.control.reset()
+    await expect(held).rejects.toMatchObject({code: 'ECONNRESET'})
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    expect((await api('GET', CONNECTIONS)).body).toEqual([])
+    expect(sandbox.control.requests().map((entry) => `${entry.method} ${entry.path}`)).toEqual([`GET ${CONNECTIONS}`])
+  })
+
   it('with a probability, hits a repeatable share of the matching requests, drawn from its seed', async () => {
     const pattern = async (seed: number) => {
       const {api, sandbox} = await sandboxForTest()

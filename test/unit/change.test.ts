@@ -4,7 +4,7 @@ import {describe, expect, it} from 'vitest'
 import {destroyConnection} from '../../src/lib/actions/destroy.js'
 import {updateConnection} from '../../src/lib/actions/update.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
-import {API, space, testContext, vpnConnection} from '../support/fixtures.js'
+import {API, socketError, space, testContext, vpnConnection} from '../support/fixtures.js'
 
 const CONNECTION_PATH = '/spaces/acme-space/vpn-connections/office'
 
@@ -16,6 +16,8 @@ describe('update', () => {
     nock(API)
       .get('/spaces/acme-space')
       .reply(200, space())
+      .get(CONNECTION_PATH)
+      .reply(200, vpnConnection())
       .patch(CONNECTION_PATH, {routable_cidrs: ['172.16.0.0/16', '192.168.20.0/24']})
       .reply(200, vpnConnection({routable_cidrs: ['172.16.0.0/16', '192.168.20.0/24']}))
     await updateConnection(options, context)
@@ -26,7 +28,7 @@ describe('update', () => {
 
   it('prints the updated object with --json', async () => {
     const context = testContext()
-    nock(API).get('/spaces/acme-space').reply(200, space()).patch(CONNECTION_PATH).reply(200, vpnConnection())
+    nock(API).get('/spaces/acme-space').reply(200, space()).get(CONNECTION_PATH).reply(200, vpnConnection()).patch(CONNECTION_PATH).reply(200, vpnConnection())
     await updateConnection({...options, json: true}, context)
     expect(JSON.parse(context.stdout())).toEqual(vpnConnection())
   })
@@ -49,29 +51,40 @@ describe('update', () => {
     expect(error).toMatchObject({exitCode: ExitCode.usage, message: expect.stringContaining('Nothing was changed.')})
   })
 
-  it('reports a connection that does not exist with exit code 1', async () => {
+  it('reports a connection that does not exist with exit code 2, sending no PATCH', async () => {
     const context = testContext()
-    nock(API).get('/spaces/acme-space').reply(200, space()).patch(CONNECTION_PATH).reply(404, {id: 'not_found', message: 'gone'})
+    nock(API).get('/spaces/acme-space').times(2).reply(200, space()).get(CONNECTION_PATH).reply(404, {id: 'not_found', message: 'gone'})
     await expect(updateConnection(options, context)).rejects.toMatchObject({
-      exitCode: ExitCode.failed,
-      message: 'VPN connection "office" was not found in space "acme-space" (gone).',
+      exitCode: ExitCode.usage,
+      message: 'VPN connection "office" was not found in space "acme-space".',
+      suggestions: ["List the space's VPN connections with `heroku spaces:vpn:connections --space acme-space`."],
+    })
+  })
+
+  it('refuses a connection that is being destroyed, sending no PATCH', async () => {
+    const context = testContext()
+    nock(API).get('/spaces/acme-space').reply(200, space()).get(CONNECTION_PATH).reply(200, vpnConnection({status: 'deprovisioning'}))
+    await expect(updateConnection(options, context)).rejects.toMatchObject({
+      exitCode: ExitCode.usage,
+      message: expect.stringContaining('is being destroyed: its routable CIDRs cannot change. Nothing was changed.'),
     })
   })
 })
 
 describe('destroy', () => {
   const options = {json: false, name: 'office', space: 'acme-space'}
+  const exists = () => nock(API).get(CONNECTION_PATH).reply(200, vpnConnection())
 
   it('destroys with a matching --confirm', async () => {
     const context = testContext()
-    nock(API).delete(CONNECTION_PATH).reply(202, vpnConnection({status: 'deprovisioning'}))
+    exists().delete(CONNECTION_PATH).reply(202, vpnConnection({status: 'deprovisioning'}))
     await destroyConnection({...options, confirm: 'office'}, context)
     expect(context.stdout()).toBe('Destroying VPN connection office in space acme-space: its tunnels are being torn down.\n')
   })
 
   it('prints the destroyed object with --json', async () => {
     const context = testContext()
-    nock(API).delete(CONNECTION_PATH).reply(202, vpnConnection({status: 'deprovisioning'}))
+    exists().delete(CONNECTION_PATH).reply(202, vpnConnection({status: 'deprovisioning'}))
     await destroyConnection({...options, confirm: 'office', json: true}, context)
     expect(JSON.parse(context.stdout())).toMatchObject({status: 'deprovisioning'})
   })
@@ -80,9 +93,11 @@ describe('destroy', () => {
     ['with a --confirm for another name', {confirm: 'offices'}, {}, '--confirm "offices" does not match the connection name "office"'],
     ['off a terminal without --confirm', {}, {tty: false}, 'there is no terminal to ask at: pass --confirm office'],
     ['at a terminal when the typed name differs', {}, {stdinText: 'ofice\n', tty: true}, '"ofice" does not match the connection name "office"'],
-    ['at a terminal when nothing is typed', {}, {stdinText: '', tty: true}, '"" does not match'],
+    ['at a terminal when an empty line is typed', {}, {stdinText: '\n', tty: true}, '"" does not match'],
+    ['at a terminal at the end of input (Ctrl-D)', {}, {stdinText: '', tty: true}, 'The destroy was cancelled: input ended before a name was typed.'],
   ])('refuses %s, with exit code 2, deleting nothing', async (_case, change, terminal, words) => {
     const context = testContext(terminal)
+    if ('tty' in terminal && terminal.tty) exists()
     const error = await destroyConnection({...options, ...change}, context).catch((error_: unknown) => error_)
     expect(error).toMatchObject({exitCode: ExitCode.usage})
     expect((error as Error).message).toContain(words)
@@ -91,9 +106,49 @@ describe('destroy', () => {
 
   it('asks at a terminal and destroys when the name is typed', async () => {
     const context = testContext({stdinText: 'office\n', tty: true})
-    nock(API).delete(CONNECTION_PATH).reply(202, vpnConnection({status: 'deprovisioning'}))
+    exists().delete(CONNECTION_PATH).reply(202, vpnConnection({status: 'deprovisioning'}))
     await destroyConnection(options, context)
     expect(context.stderr()).toContain('To proceed, type office: ')
     expect(context.stderr()).toContain('both tunnels go down')
+  })
+
+  it('ends the prompt line at the end of input (Ctrl-D), so the error starts on a line of its own', async () => {
+    const context = testContext({stdinText: '', tty: true})
+    exists()
+    await destroyConnection(options, context).catch(() => {})
+    expect(context.stderr()).toMatch(/To proceed, type office: \n$/)
+  })
+
+  it('checks that the connection exists before asking, and says which of space and connection is missing', async () => {
+    const context = testContext({stdinText: 'office\n', tty: true})
+    nock(API).get(CONNECTION_PATH).reply(404, {id: 'not_found', message: 'Not found.'}).get('/spaces/acme-space').reply(404, {id: 'not_found', message: 'Not found.'})
+    await expect(destroyConnection(options, context)).rejects.toMatchObject({exitCode: ExitCode.usage, message: 'Space "acme-space" was not found, or you have no access to it.'})
+    expect(context.stderr()).not.toContain('To proceed')
+  })
+
+  it.each([
+    ['is being torn down', () => nock(API).get(CONNECTION_PATH).reply(200, vpnConnection({status: 'deprovisioning'}))],
+    ['is gone', () => nock(API).get(CONNECTION_PATH).reply(404, {id: 'not_found', message: 'Not found.'})],
+  ])('after a DELETE whose answer was lost, succeeds when the connection %s', async (_case, after) => {
+    const context = testContext()
+    exists().delete(CONNECTION_PATH).replyWithError(socketError('ECONNRESET', 'socket hang up'))
+    after()
+    await destroyConnection({...options, confirm: 'office'}, context)
+    expect(context.stdout()).toBe('Destroying VPN connection office in space acme-space: its tunnels are being torn down.\n')
+    expect(context.stderr()).toContain('checking whether it went through')
+  })
+
+  it('after a DELETE whose answer was lost, reports the failure when the connection is still there, and never sends it twice', async () => {
+    const context = testContext()
+    exists().delete(CONNECTION_PATH).reply(503, {id: 'unavailable', message: 'busy'}).get(CONNECTION_PATH).reply(200, vpnConnection())
+    await expect(destroyConnection({...options, confirm: 'office'}, context)).rejects.toMatchObject({exitCode: ExitCode.failed})
+  })
+
+  it('says a connection already being destroyed is, without asking or deleting again', async () => {
+    const context = testContext({tty: true})
+    nock(API).get(CONNECTION_PATH).reply(200, vpnConnection({status: 'deprovisioning'}))
+    await destroyConnection(options, context)
+    expect(context.stderr()).toContain('is already being destroyed')
+    expect(context.stderr()).not.toContain('To proceed')
   })
 })

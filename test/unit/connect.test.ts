@@ -77,7 +77,7 @@ describe('connect', () => {
   })
 
   it.each([
-    ['does not exist', () => nock(API).get('/spaces/acme-space').reply(404, {id: 'not_found', message: "Couldn't find that space."}), 'Space "acme-space" does not exist'],
+    ['does not exist', () => nock(API).get('/spaces/acme-space').reply(404, {id: 'not_found', message: "Couldn't find that space."}), 'Space "acme-space" was not found, or you have no access to it'],
     ['is Fir-generation (string)', () => nock(API).get('/spaces/acme-space').reply(200, space({generation: 'fir'})), 'Fir-generation'],
     ['is Fir-generation (object)', () => nock(API).get('/spaces/acme-space').reply(200, space({generation: {id: 'x', name: 'fir'}})), 'Fir-generation'],
     ['is still allocating', () => nock(API).get('/spaces/acme-space').reply(200, space({state: 'allocating'})), 'is allocating, not allocated'],
@@ -115,7 +115,7 @@ describe('connect', () => {
       .reply(200, pendingConnection())
     await connect(valid, context)
     expect(context.stdout()).toContain('Created VPN connection office')
-    expect(context.stderr()).toContain('checking whether it went through before sending it again')
+    expect(context.stderr()).toContain('Checking whether the create went through before sending it again.')
   })
 
   it('after a 503, sends the create again only once it has checked that nothing was created', async () => {
@@ -140,6 +140,13 @@ describe('connect', () => {
       .reply(201, pendingConnection())
     await connect(valid, context)
     expect(context.sleeps).toEqual([2000])
+  })
+
+  it('fails at once on a 429 whose Retry-After is longer than the cap, instead of sleeping for it', async () => {
+    const context = testContext()
+    spaceReady().post('/spaces/acme-space/vpn-connections').reply(429, {id: 'rate_limit', message: 'slow down'}, {'Retry-After': '7200'})
+    await expect(connect(valid, context)).rejects.toMatchObject({exitCode: ExitCode.failed, suggestions: ['Try again in 7200 s.']})
+    expect(context.sleeps).toEqual([])
   })
 
   it('gives up after three creates that all failed, with exit code 1', async () => {

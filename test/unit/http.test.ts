@@ -50,7 +50,20 @@ describe('the HTTP transport, over real loopback HTTP', () => {
     const error = await transportFor(url)({method: 'GET', path: '/slow', timeoutMs: 200}).catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(NetworkError)
     expect((error as NetworkError).code).toBe('ETIMEDOUT')
-    expect((error as NetworkError).message).toContain('no answer within 200 ms')
+    expect((error as NetworkError).message).toContain('no complete answer within 200 ms')
+  })
+
+  it('gives up on a server that trickles its answer, after the request timeout in all', async () => {
+    const url = await serve((_request, response) => {
+      response.writeHead(200, {'Content-Length': '1000'})
+      const ticker = setInterval(() => response.write(' '), 30)
+      response.on('close', () => clearInterval(ticker))
+    })
+    const started = Date.now()
+    const error = await transportFor(url)({method: 'GET', path: '/trickle', timeoutMs: 300}).catch((error_: unknown) => error_)
+    expect(Date.now() - started).toBeLessThan(1000)
+    expect(error).toBeInstanceOf(NetworkError)
+    expect((error as NetworkError).code).toBe('ETIMEDOUT')
   })
 
   it('reports an answer cut off half way as a dropped connection', async () => {

@@ -5,6 +5,7 @@ import {
   checkGatewayIp,
   checkLocalIp,
   checkRoutableCidrs,
+  MAX_ROUTABLE_CIDRS,
   NON_PUBLIC_IPV4_RANGES,
   nonPublicRangeOf,
 } from '../../src/lib/network.js'
@@ -57,7 +58,7 @@ describe('checkGatewayIp', () => {
     ['   ', 'is empty'],
     ['52.91.173', 'is not an IPv4 address'],
     ['52.91.173.256', 'is not an IPv4 address'],
-    ['052.91.173.226', 'is not an IPv4 address'],
+    ['052.91.173.226', 'has a leading zero'],
     ['52.91.173.226.1', 'is not an IPv4 address'],
     ['gateway.example.com', 'is not an IPv4 address'],
     ['2001:db8::1', 'is an IPv6 address'],
@@ -131,13 +132,35 @@ describe('checkRoutableCidrs', () => {
     ['172.0.0.0/8', ['"172.0.0.0/8" is not a private network']],
     ['192.168.0.0/15', ['"192.168.0.0/15" is not a private network']],
     ['100.64.0.0/10', ['"100.64.0.0/10" is not a private network']],
-    ['172.16.0.0/16,172.16.5.0/24', ['"172.16.0.0/16" and "172.16.5.0/24" overlap']],
-    ['172.16.5.0/24,172.16.0.0/16', ['"172.16.5.0/24" and "172.16.0.0/16" overlap']],
-    ['172.16.0.0/16,172.16.0.0/16', ['"172.16.0.0/16" is listed twice']],
+    ['172.16.0.0/16,172.16.5.0/24', ['"172.16.5.0/24" overlaps "172.16.0.0/16"']],
+    ['172.16.5.0/24,172.16.0.0/16', ['"172.16.5.0/24" overlaps "172.16.0.0/16"']],
+    ['172.16.0.0/16,172.16.0.0/16', ['"172.16.0.0/16" is listed more than once']],
+    ['172.16.0.0/8', ['"172.16.0.0/8" has host bits set, and 172.0.0.0/8 is not a private network', 'e.g. 172.16.0.0/12']],
+    ['172.016.0.0/16', ['"172.016.0.0" has a leading zero']],
+    ['8.8.8.1/24', ['has host bits set and is not a private network']],
+    ['172.16.0.0/16 192.168.1.0/24', ['contains spaces: separate networks with commas']],
   ])('refuses %j', (input, fragments) => {
     const {problems} = checkRoutableCidrs(input)
     expect(problems).toHaveLength(1)
     for (const fragment of fragments) expect(problems[0]).toContain(fragment)
+  })
+
+  it('reports a network repeated 3,000 times once, and refuses a list longer than the cap without checking each item', () => {
+    expect(checkRoutableCidrs(Array.from({length: MAX_ROUTABLE_CIDRS}, () => '172.16.0.0/16').join(',')).problems).toEqual([
+      '--cidrs: "172.16.0.0/16" is listed more than once: list each network once',
+    ])
+    const long = Array.from({length: 3000}, () => '172.16.0.0/16').join(',')
+    expect(checkRoutableCidrs(long).problems).toEqual([expect.stringContaining(`--cidrs lists 3000 networks: a VPN connection takes at most ${MAX_ROUTABLE_CIDRS}`)])
+  })
+
+  it('checks the longest list allowed with nested networks quickly, naming each overlapping network once', () => {
+    const nested = Array.from({length: MAX_ROUTABLE_CIDRS}, (_, index) => `10.${index}.0.0/16`)
+    nested[MAX_ROUTABLE_CIDRS - 1] = '10.0.0.0/8'
+    const started = performance.now()
+    const {problems} = checkRoutableCidrs(nested.join(','))
+    expect(performance.now() - started).toBeLessThan(500)
+    expect(problems).toHaveLength(MAX_ROUTABLE_CIDRS - 1)
+    expect(problems[0]).toBe('--cidrs: "10.0.0.0/16" overlaps "10.0.0.0/8", which contains it: list each network once')
   })
 
   it('reports every bad item at once', () => {

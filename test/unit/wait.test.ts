@@ -38,9 +38,9 @@ function scenario(answers: Answer[], pollMs = 0) {
 const subject = {destroyCommand: 'heroku spaces:vpn:destroy office --space acme --confirm office', name: 'office', space: 'acme'}
 const options: WaitOptions = {intervalMs: 10_000, timeoutMs: 60_000, tunnelsUp: false}
 
-function apiError(status: number, headers: Record<string, string> = {}): PlatformApiError {
+function apiError(status: number, headers: Record<string, string> = {}, message = `HTTP ${status}`): PlatformApiError {
   const retryAfter = headers['retry-after']
-  return new PlatformApiError(`HTTP ${status}`, status, undefined, retryAfter ? Number(retryAfter) * 1000 : undefined)
+  return new PlatformApiError(message, status, undefined, retryAfter ? Number(retryAfter) * 1000 : undefined)
 }
 
 const dropped = () => new NetworkError('ECONNRESET', 'https://api.heroku.com', 'socket hang up')
@@ -104,7 +104,7 @@ describe('waitForConnection', () => {
     const run = scenario(answers)
     const error = await waitForConnection(subject, {...options, timeoutMs: 25_000}, run.deps).catch((error_: unknown) => error_)
     expect(error).toMatchObject({exitCode: ExitCode.timeout})
-    expect((error as Error).message).toBe('Timed out after 25s waiting for VPN connection office in space acme (last status: provisioning).')
+    expect((error as Error).message).toBe('Timed out after 25s waiting for VPN connection office in space acme. Last status: provisioning.')
     expect(run.time()).toBe(25_000)
     expect(run.polls.map((poll) => poll.at)).toEqual([0, 10_000, 20_000])
   })
@@ -113,8 +113,30 @@ describe('waitForConnection', () => {
     const run = scenario(Array.from({length: 20}, () => dropped()))
     const error = await waitForConnection(subject, {...options, timeoutMs: 12_000}, run.deps).catch((error_: unknown) => error_)
     expect(error).toMatchObject({exitCode: ExitCode.timeout})
-    expect((error as Error).message).toContain('no answer was received; the last request failed: Could not reach the Heroku API')
+    expect((error as Error).message).toBe(
+      'Timed out after 12s waiting for VPN connection office in space acme. No answer was received. The last request failed: Could not reach the Heroku API at https://api.heroku.com: socket hang up.',
+    )
     expect(run.time()).toBe(12_000)
+  })
+
+  it('ends a message from the API that ends in a period with one period, not ").)."', async () => {
+    const run = scenario(Array.from({length: 5}, () => apiError(503, {}, 'Service unavailable (try later).')))
+    const error = await waitForConnection(subject, {...options, timeoutMs: 500}, run.deps).catch((error_: unknown) => error_)
+    expect((error as Error).message).toMatch(/The last request failed: Service unavailable \(try later\)\.$/)
+  })
+
+  it('does not announce a retry that the deadline comes before', async () => {
+    const run = scenario([pendingConnection(), apiError(429, {'retry-after': '60'})])
+    const error = await waitForConnection(subject, {...options, intervalMs: 1000, timeoutMs: 30_000}, run.deps).catch((error_: unknown) => error_)
+    expect(error).toMatchObject({exitCode: ExitCode.timeout})
+    expect(run.events.filter((event) => event.kind === 'retry')).toEqual([])
+    expect(run.time()).toBe(30_000)
+  })
+
+  it('backs off from 1 s whatever the interval, so a short interval does not mean fast retries', async () => {
+    const run = scenario([apiError(503), apiError(503), vpnConnection()])
+    await waitForConnection(subject, {...options, intervalMs: 100}, run.deps)
+    expect(run.sleeps).toEqual([1000, 1000])
   })
 
   it('never lets a request outlive the deadline', async () => {

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {ExitCode} from '../../src/lib/exit-codes.js'
-import {type FileToWrite, writeFiles} from '../../src/lib/write-files.js'
+import {type FileToWrite, outputDirProblem, writeFiles} from '../../src/lib/write-files.js'
 
 const FILES: FileToWrite[] = [
   {content: 'conn a\n', mode: 0o644, name: 'ipsec.conf'},
@@ -47,7 +47,7 @@ describe('writeFiles', () => {
   it('removes what it created when a later file cannot be written', async () => {
     const files = [FILES[0]!, {...FILES[1]!, name: join('no-such-dir', 'ipsec.secrets')}]
     const error = await writeFiles(root, files, {force: false}).catch((error_: unknown) => error_)
-    expect(error).toMatchObject({exitCode: ExitCode.failed, message: expect.stringContaining(`Could not write to ${root}`)})
+    expect(error).toMatchObject({exitCode: ExitCode.failed, message: `Could not write the files into ${root}: the system refused (ENOENT). Nothing was written.`})
     expect(await readdir(root)).toEqual([])
   })
 
@@ -87,5 +87,29 @@ describe('writeFiles', () => {
     expect(error).toMatchObject({exitCode: ExitCode.failed, message: expect.stringContaining('is a directory')})
     expect(await readFile(join(root, 'ipsec.conf'), 'utf8')).toBe('old')
     expect((await readdir(root)).sort()).toEqual(['ipsec.conf', 'ipsec.secrets'])
+  })
+})
+
+describe('outputDirProblem', () => {
+  it('accepts a directory that exists or can be created', async () => {
+    expect(await outputDirProblem('--output-dir', root)).toBeUndefined()
+    expect(await outputDirProblem('--output-dir', join(root, 'a', 'b'))).toBeUndefined()
+  })
+
+  it.each([['~/gw'], ['~']])('refuses %j, which the shell did not expand', async (dir) => {
+    expect(await outputDirProblem('--output-dir', dir)).toContain(`--output-dir "${dir}" starts with ~, which the shell expands only at the start of a word`)
+  })
+
+  it('refuses a regular file, and a path below one', async () => {
+    await writeFile(join(root, 'file'), '')
+    expect(await outputDirProblem('--output-dir', join(root, 'file'))).toBe(`--output-dir "${join(root, 'file')}" is a file, not a directory: give a directory to write the files into`)
+    expect(await outputDirProblem('--output-dir', join(root, 'file', 'gw'))).toBe(`--output-dir "${join(root, 'file', 'gw')}" cannot be created: ${join(root, 'file')} is a file`)
+  })
+
+  // root may write anywhere, so this needs an ordinary user
+  it.skipIf(process.getuid?.() === 0)('refuses a directory it cannot write to, or create in', async () => {
+    await mkdir(join(root, 'locked'), {mode: 0o500})
+    expect(await outputDirProblem('--output-dir', join(root, 'locked'))).toContain('is a directory you cannot write to')
+    expect(await outputDirProblem('--output-dir', join(root, 'locked', 'gw'))).toContain(`cannot be created: you cannot write to ${join(root, 'locked')}`)
   })
 })

@@ -1,14 +1,15 @@
 import type {VpnConnection} from '../api-types.js'
 import type {CommandContext, ConnectionTarget} from '../context.js'
 
-import {connectionCommand} from '../command-lines.js'
+import {connectionCommand, replaceFailedHint} from '../command-lines.js'
 import {inputErrors, NOTHING_SENT, OperationError} from '../errors.js'
 import {checkLocalIp} from '../network.js'
+import {findConnection} from '../not-found.js'
 import {formatTunnelConfiguration} from '../render.js'
-import {GATEWAY_FORMATS, type GatewayFormatName} from '../strongswan/formats.js'
-import {planGateway} from '../strongswan/gateway-plan.js'
-import {formatNextSteps} from '../strongswan/next-steps.js'
-import {existingFiles, refuseToOverwrite, writeFiles} from '../write-files.js'
+import {GATEWAY_FORMATS, type GatewayFormatName} from '../gateway/formats.js'
+import {formatNextSteps, octalMode, printedFiles} from '../gateway/next-steps.js'
+import {FILE_MODES, planGateway} from '../gateway/plan.js'
+import {existingFiles, outputDirProblem, refuseToOverwrite, writeFiles} from '../write-files.js'
 
 export const CONFIG_FORMATS = ['table', 'json', 'strongswan', 'swanctl'] as const
 export type ConfigFormat = (typeof CONFIG_FORMATS)[number]
@@ -22,12 +23,17 @@ export interface ConfigOptions extends ConnectionTarget {
   readonly force?: boolean
 }
 
-const SECRET_FILE_MODE = 0o600
-const PLAIN_FILE_MODE = 0o644
-
 /** Gateway configuration needs both tunnels' addresses and keys, which exist once the connection is active. */
 export function requireTunnels(connection: VpnConnection, target: ConnectionTarget): void {
   if (connection.status === 'active' && (connection.tunnels ?? []).length > 0) return
+  if (connection.status === 'failed') {
+    throw new OperationError(`VPN connection ${target.name} in space ${target.space} failed, so it has no tunnels to configure.`, [replaceFailedHint(target)])
+  }
+
+  if (connection.status === 'deprovisioning') {
+    throw new OperationError(`VPN connection ${target.name} in space ${target.space} is being destroyed, so it has no tunnels to configure.`)
+  }
+
   throw new OperationError(
     `VPN connection ${target.name} in space ${target.space} is not ready (status: ${connection.status ?? 'unknown'}), so it has no tunnels to configure yet.`,
     [`Wait for it with \`${connectionCommand('wait', target.name, target.space)}\`, then run this again.`],
@@ -60,31 +66,39 @@ function checkFlags(options: ConfigOptions): string[] {
 }
 
 async function writeGatewayConfig(format: GatewayFormatName, options: ConfigOptions, context: CommandContext): Promise<void> {
-  const {files: targets, build} = GATEWAY_FORMATS[format]
+  const {build, fileNames} = GATEWAY_FORMATS[format]
   const dir = options.outputDir
+  const dirProblem = dir === undefined ? undefined : await outputDirProblem('--output-dir', dir)
+  if (dirProblem !== undefined) throw inputErrors([dirProblem], NOTHING_SENT)
   if (dir !== undefined && !options.force) {
-    const existing = await existingFiles(dir, targets.map((target) => target.name))
+    const existing = await existingFiles(dir, fileNames)
     if (existing.length > 0) throw refuseToOverwrite(existing, NOTHING_SENT)
   }
 
-  const connection = await context.api.getVpnConnection(options.space, options.name)
+  const connection = await findConnection(context.api, options)
+  // the names as the API spells them, so the same connection always yields the same files, however it was asked for
+  const space = await context.api.getSpace(options.space)
   requireTunnels(connection, options)
-  const plan = planGateway({connection, localIp: options.localIp?.trim(), target: options})
+  const names = {name: connection.name ?? options.name, space: space.name ?? options.space}
+  const plan = planGateway({connection, localIp: options.localIp?.trim(), names, target: options}, [
+    `See what the API returned with \`${connectionCommand('info', options.name, options.space, '--json')}\`.`,
+  ])
   const gateway = build(plan)
   const {terminal} = context
   if (dir === undefined) {
-    terminal.out(gateway.files.map((file) => file.content).join('\n'))
-  } else {
-    const files = gateway.files.map((file) => ({...file, mode: file.secret ? SECRET_FILE_MODE : PLAIN_FILE_MODE}))
-    const written = await writeFiles(dir, files, {force: options.force ?? false})
-    const lines = files.map((file, index) => {
-      const mode = `mode 0${file.mode.toString(8)}${file.secret ? ', holds the pre-shared keys' : ''}`
-      return `Wrote ${written[index]} (${mode}), for ${file.destination}`
-    })
-    terminal.out(lines.join('\n'))
+    terminal.out(printedFiles(gateway.files))
+    terminal.info(formatNextSteps(plan, gateway, options))
+    return
   }
 
-  terminal.info(formatNextSteps(plan, gateway, options))
+  const files = gateway.files.map((file) => ({...file, mode: FILE_MODES[file.kind]}))
+  const written = await writeFiles(dir, files, {force: options.force ?? false})
+  const lines = gateway.files.map((file, index) => {
+    const mode = `mode ${octalMode(file)}${file.kind === 'keys' ? ', holds the pre-shared keys' : ''}`
+    return `Wrote ${written[index]} (${mode}), for ${file.destination}`
+  })
+  terminal.out(lines.join('\n'))
+  terminal.info(formatNextSteps(plan, gateway, options, written))
 }
 
 export async function showConfig(options: ConfigOptions, context: CommandContext): Promise<void> {
@@ -95,12 +109,12 @@ export async function showConfig(options: ConfigOptions, context: CommandContext
     return
   }
 
-  const connection = await context.api.getVpnConnection(options.space, options.name)
+  const connection = await findConnection(context.api, options)
   if (options.format === 'json') {
     context.terminal.json(connection)
     return
   }
 
   requireTunnels(connection, options)
-  context.terminal.out(formatTunnelConfiguration(options.space, connection, context.terminal.styleOut))
+  context.terminal.outRendered(formatTunnelConfiguration(options.space, connection, context.terminal.styleOut))
 }

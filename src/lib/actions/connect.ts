@@ -6,8 +6,6 @@ import {InputError, inputErrors, NOTHING_CREATED, NOTHING_SENT, OperationError} 
 import {checkConnectionName} from '../names.js'
 import {checkCidrsAgainstSpace, checkGatewayIp, checkRoutableCidrs} from '../network.js'
 import {findVpnConnection} from '../platform-api.js'
-import {PlatformApiError} from '../platform-api-error.js'
-import {isTransient, ONE_OFF_BACKOFF, retryDelayMs} from '../retry.js'
 import {findSpace, GENERATION_WITHOUT_VPN, spaceBlocks, spaceGeneration} from '../space.js'
 
 export interface ConnectOptions {
@@ -20,9 +18,6 @@ export interface ConnectOptions {
   readonly ifNotExists?: boolean
 }
 
-/** How many times a create is sent at most; every resend follows a check that the last one created nothing. */
-export const CREATE_ATTEMPTS = 3
-
 function refuseSpace(spaceName: string, space: SpaceInfo): void {
   if (spaceGeneration(space) === GENERATION_WITHOUT_VPN) {
     throw new InputError(
@@ -32,7 +27,7 @@ function refuseSpace(spaceName: string, space: SpaceInfo): void {
 
   if (space.state !== undefined && space.state !== 'allocated') {
     throw new InputError(`Space ${spaceName} is ${space.state}, not allocated: a VPN connection needs an allocated space. ${NOTHING_CREATED}`, [
-      space.state === 'allocating' ? `Wait for it with \`heroku spaces:wait --space ${spaceName}\`, then connect again.` : 'Use another space.',
+      space.state === 'allocating' ? `Wait for it with \`${suggestCommand('spaces:wait', '--space', spaceName)}\`, then connect again.` : 'Use another space.',
     ])
   }
 }
@@ -96,25 +91,17 @@ async function existingConnection(options: ConnectOptions, cidrs: readonly strin
 }
 
 /**
- * Sends the create. After a transient failure the request may or may not have been carried out, so the
- * connection is looked up before the create is sent again: a create is never repeated blindly.
+ * Sends the create. After a transient failure the create may or may not have been carried out, so the connection
+ * is looked up before the create is sent again: a create is never repeated blindly.
  */
-async function createConnection(options: ConnectOptions, cidrs: readonly string[], context: CommandContext): Promise<VpnConnection> {
+function createConnection(options: ConnectOptions, cidrs: readonly string[], context: CommandContext): Promise<VpnConnection> {
   const body = {name: options.name, public_ip: options.ip, routable_cidrs: cidrs}
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await context.api.createVpnConnection(options.space, body)
-    } catch (error) {
-      if (!isTransient(error) || attempt >= CREATE_ATTEMPTS) throw error
-      const delayMs = retryDelayMs(error, attempt - 1, ONE_OFF_BACKOFF)
-      const reason = error instanceof Error ? error.message : String(error)
-      context.terminal.warn(`The create got no clear answer (${reason}); checking whether it went through before sending it again.`)
-      await context.sleep(delayMs)
-      const rejectedUnprocessed = error instanceof PlatformApiError && error.status === 429
-      const created = rejectedUnprocessed ? undefined : await findVpnConnection(context.api, options.space, options.name)
-      if (created) return created
-    }
-  }
+  return context.api.createVpnConnection(options.space, body, {
+    async checkBeforeResend() {
+      context.terminal.info('Checking whether the create went through before sending it again.')
+      return findVpnConnection(context.api, options.space, options.name)
+    },
+  })
 }
 
 export async function connect(options: ConnectOptions, context: CommandContext): Promise<VpnConnection> {

@@ -1,5 +1,6 @@
 import type {CommandContext} from '../context.js'
 
+import {isNotFound, spaceNotFound} from '../not-found.js'
 import {formatConnectionList} from '../render.js'
 
 export interface ConnectionsOptions {
@@ -8,8 +9,10 @@ export interface ConnectionsOptions {
 }
 
 export async function listConnections(options: ConnectionsOptions, context: CommandContext): Promise<void> {
-  const connections = await context.api.listVpnConnections(options.space)
+  const connections = await context.api.listVpnConnections(options.space).catch((error: unknown) => {
+    throw isNotFound(error) ? spaceNotFound(options.space) : error
+  })
   const {terminal} = context
   if (options.json) terminal.json(connections)
-  else terminal.out(formatConnectionList(options.space, connections, terminal.styleOut))
+  else terminal.outRendered(formatConnectionList(options.space, connections, terminal.styleOut))
 }

@@ -5,6 +5,8 @@ import type {WaitOptions} from '../wait.js'
 
 import {connectionCommand} from '../command-lines.js'
 import {InputError} from '../errors.js'
+import {connectionNotFound, findConnection, isNotFound} from '../not-found.js'
+import {isTransient} from '../retry.js'
 import {waitUntilGone} from './wait.js'
 
 export interface DestroyOptions extends ConnectionTarget {
@@ -16,10 +18,13 @@ export interface DestroyOptions extends ConnectionTarget {
 
 const NOTHING_DESTROYED = 'Nothing was destroyed.'
 
-/** Destroying is confirmed by the name: typed at a terminal, or given as --confirm anywhere else. */
-export async function confirmDestroy(options: DestroyOptions, terminal: Terminal): Promise<void> {
+/**
+ * Destroying is confirmed by the name: given as --confirm, or typed at a terminal. What can be checked without the
+ * API is checked before any request; true when a prompt is still needed.
+ */
+export function needsPrompt(options: DestroyOptions, terminal: Terminal): boolean {
   if (options.confirm !== undefined) {
-    if (options.confirm === options.name) return
+    if (options.confirm === options.name) return false
     throw new InputError(`--confirm "${options.confirm}" does not match the connection name "${options.name}". ${NOTHING_DESTROYED}`)
   }
 
@@ -30,25 +35,70 @@ export async function confirmDestroy(options: DestroyOptions, terminal: Terminal
     )
   }
 
-  terminal.info(
-    `${terminal.styleErr('red', 'Warning:')} this destroys VPN connection ${options.name} in space ${options.space}: both tunnels go down and its pre-shared keys are gone for good.`,
-  )
-  const answer = (await terminal.prompt(`To proceed, type ${options.name}: `)).trim()
-  if (answer !== options.name) {
-    throw new InputError(`"${answer}" does not match the connection name "${options.name}". ${NOTHING_DESTROYED}`)
+  return true
+}
+
+async function askToConfirm(options: DestroyOptions, terminal: Terminal): Promise<void> {
+  terminal.warn(`this destroys VPN connection ${options.name} in space ${options.space}: both tunnels go down and its pre-shared keys are gone for good.`)
+  const answer = await terminal.prompt(`To proceed, type ${options.name}: `)
+  if (answer === undefined) {
+    // Ctrl-D: the prompt's line was never ended
+    terminal.info('')
+    throw new InputError(`The destroy was cancelled: input ended before a name was typed. ${NOTHING_DESTROYED}`)
+  }
+
+  if (answer.trim() !== options.name) {
+    throw new InputError(`"${answer.trim()}" does not match the connection name "${options.name}". ${NOTHING_DESTROYED}`)
   }
 }
 
-export async function destroyConnection(options: DestroyOptions, context: CommandContext): Promise<VpnConnection> {
-  await confirmDestroy(options, context.terminal)
-  const destroyed = await context.api.deleteVpnConnection(options.space, options.name)
+/**
+ * After a DELETE whose answer was lost, what the connection's state says happened: being torn down or gone means
+ * the delete went through. Undefined when it did not, or when that cannot be told.
+ */
+async function deleteWentThrough(options: DestroyOptions, before: VpnConnection, context: CommandContext): Promise<VpnConnection | undefined> {
+  context.terminal.info('The destroy got no clear answer; checking whether it went through.')
+  try {
+    const connection = await context.api.getVpnConnection(options.space, options.name)
+    return connection.status === 'deprovisioning' ? connection : undefined
+  } catch (error) {
+    if (isNotFound(error)) return before
+    return undefined
+  }
+}
+
+/** Says the connection is being destroyed; with --wait, first waits until it is gone and says so. */
+async function reportDestroying(options: DestroyOptions, context: CommandContext, connection: VpnConnection): Promise<void> {
   const destroying = `Destroying VPN connection ${options.name} in space ${options.space}: its tunnels are being torn down.`
   if (options.wait) {
     context.terminal.info(destroying)
     await waitUntilGone(options, options.wait, context)
   }
 
-  if (options.json) context.terminal.json(destroyed)
+  if (options.json) context.terminal.json(connection)
   else context.terminal.out(options.wait ? `Destroyed VPN connection ${options.name} in space ${options.space}.` : destroying)
+}
+
+export async function destroyConnection(options: DestroyOptions, context: CommandContext): Promise<VpnConnection> {
+  const prompt = needsPrompt(options, context.terminal)
+  const current = await findConnection(context.api, options)
+  if (current.status === 'deprovisioning') {
+    context.terminal.info(`VPN connection ${options.name} in space ${options.space} is already being destroyed.`)
+    await reportDestroying(options, context, current)
+    return current
+  }
+
+  if (prompt) await askToConfirm(options, context.terminal)
+  let destroyed: VpnConnection
+  try {
+    destroyed = await context.api.deleteVpnConnection(options.space, options.name)
+  } catch (error) {
+    if (isNotFound(error)) throw connectionNotFound(options)
+    const outcome = isTransient(error) ? await deleteWentThrough(options, current, context) : undefined
+    if (outcome === undefined) throw error
+    destroyed = outcome
+  }
+
+  await reportDestroying(options, context, destroyed)
   return destroyed
 }

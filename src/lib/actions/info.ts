@@ -2,7 +2,8 @@ import type {VpnConnection} from '../api-types.js'
 import type {CommandContext, ConnectionTarget} from '../context.js'
 import type {Terminal} from '../terminal.js'
 
-import {connectionCommand} from '../command-lines.js'
+import {connectionCommand, replaceFailedHint} from '../command-lines.js'
+import {findConnection} from '../not-found.js'
 import {formatConnectionInfo} from '../render.js'
 
 export interface InfoOptions extends ConnectionTarget {
@@ -18,12 +19,13 @@ export function printConnection(terminal: Terminal, target: ConnectionTarget, co
 
   const hints = {
     config: connectionCommand('config', target.name, target.space),
+    replaceFailed: replaceFailedHint(target),
     wait: connectionCommand('wait', target.name, target.space),
   }
-  terminal.out(formatConnectionInfo(target.space, connection, hints, terminal.styleOut))
+  terminal.outRendered(formatConnectionInfo(target.space, connection, hints, terminal.styleOut))
 }
 
 export async function showInfo(options: InfoOptions, context: CommandContext): Promise<void> {
-  const connection = await context.api.getVpnConnection(options.space, options.name)
+  const connection = await findConnection(context.api, options)
   printConnection(context.terminal, options, connection, options.json)
 }

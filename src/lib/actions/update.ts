@@ -1,8 +1,9 @@
 import type {VpnConnection} from '../api-types.js'
 import type {CommandContext, ConnectionTarget} from '../context.js'
 
-import {inputErrors, NOTHING_SENT} from '../errors.js'
+import {InputError, inputErrors, NOTHING_SENT} from '../errors.js'
 import {checkCidrsAgainstSpace, checkRoutableCidrs} from '../network.js'
+import {connectionNotFound, findConnection, isNotFound} from '../not-found.js'
 import {findSpace, spaceBlocks} from '../space.js'
 
 export interface UpdateOptions extends ConnectionTarget {
@@ -21,7 +22,14 @@ export async function updateConnection(options: UpdateOptions, context: CommandC
   if (spaceCheck.problems.length > 0) throw inputErrors(spaceCheck.problems, NOTHING_CHANGED)
   for (const warning of spaceCheck.warnings) context.terminal.warn(warning)
 
-  const updated = await context.api.updateVpnConnection(options.space, options.name, {routable_cidrs: cidrCheck.cidrs})
+  const current = await findConnection(context.api, options)
+  if (current.status === 'deprovisioning') {
+    throw new InputError(`VPN connection ${options.name} in space ${options.space} is being destroyed: its routable CIDRs cannot change. ${NOTHING_CHANGED}`)
+  }
+
+  const updated = await context.api.updateVpnConnection(options.space, options.name, {routable_cidrs: cidrCheck.cidrs}).catch((error: unknown) => {
+    throw isNotFound(error) ? connectionNotFound(options) : error
+  })
   if (options.json) {
     context.terminal.json(updated)
   } else {

@@ -1,7 +1,7 @@
 import type {VpnConnection} from '../api-types.js'
 import type {CommandContext, ConnectionTarget} from '../context.js'
 
-import {connectionCommand} from '../command-lines.js'
+import {explainNotFound} from '../not-found.js'
 import {findVpnConnection} from '../platform-api.js'
 import {waitForConnection, waitForDeletion, type WaitOptions} from '../wait.js'
 import {lineProgress, spinnerProgress, type WaitProgress} from '../wait-progress.js'
@@ -14,6 +14,7 @@ export interface WaitCommandOptions extends ConnectionTarget, WaitOptions {
 /** Runs a wait under the progress display (a spinner at a terminal, lines elsewhere) and reports how it ended. */
 async function withProgress<T extends VpnConnection | undefined>(
   title: string,
+  target: ConnectionTarget,
   context: CommandContext,
   wait: (onEvent: WaitProgress['onEvent']) => Promise<T>,
 ): Promise<T> {
@@ -25,7 +26,7 @@ async function withProgress<T extends VpnConnection | undefined>(
     result = await wait(progress.onEvent)
   } catch (error) {
     progress.abandon()
-    throw error
+    throw await explainNotFound(context.api, target, error)
   }
 
   progress.finish(result, context.now() - started)
@@ -35,9 +36,9 @@ async function withProgress<T extends VpnConnection | undefined>(
 /** Blocks until the connection is ready, then prints what `info` prints, from the last poll. */
 export async function waitUntilReady(options: WaitCommandOptions, context: CommandContext): Promise<VpnConnection> {
   const readiness = options.tunnelsUp ? 'is active with every tunnel UP' : 'is active'
-  const connection = await withProgress(`Waiting until VPN connection ${options.name} in space ${options.space} ${readiness}`, context, (onEvent) =>
+  const connection = await withProgress(`Waiting until VPN connection ${options.name} in space ${options.space} ${readiness}`, options, context, (onEvent) =>
     waitForConnection(
-      {destroyCommand: connectionCommand('destroy', options.name, options.space, '--confirm', options.name), ...options},
+      options,
       options,
       {
         now: context.now,
@@ -54,7 +55,7 @@ export async function waitUntilReady(options: WaitCommandOptions, context: Comma
 /** Blocks until the API no longer has the connection: what `destroy --wait` adds after the delete. */
 export async function waitUntilGone(target: ConnectionTarget, timing: Omit<WaitOptions, 'tunnelsUp'>, context: CommandContext): Promise<void> {
   const poll = (timeoutMs: number) => findVpnConnection(context.api, target.space, target.name, {attempts: 1, timeoutMs})
-  await withProgress(`Waiting until VPN connection ${target.name} in space ${target.space} is destroyed`, context, async (onEvent) => {
+  await withProgress(`Waiting until VPN connection ${target.name} in space ${target.space} is destroyed`, target, context, async (onEvent) => {
     await waitForDeletion(target, timing, {now: context.now, onEvent, poll, sleep: context.sleep})
     return undefined
   })

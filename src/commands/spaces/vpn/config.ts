@@ -1,9 +1,9 @@
 import * as Flags from '@oclif/core/flags'
 
 import {CONFIG_FORMATS, type ConfigFormat, showConfig} from '../../../lib/actions/config.js'
-import {PROPOSAL} from '../../../lib/strongswan/gateway-plan.js'
+import {PROPOSAL} from '../../../lib/gateway/plan.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
-import {connectionName, nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
+import {connectionName, nameArg, nameFlag, spaceFlag, spaceName} from '../../../cli/flags.js'
 
 export default class Config extends VpnCommand {
   static override args = {name: nameArg}
@@ -88,7 +88,7 @@ Wrote gateway/swanctl.conf (mode 0600, holds the pre-shared keys), for /etc/swan
         localIp: flags['local-ip'],
         name: connectionName(args.name, flags.name),
         outputDir: flags['output-dir'],
-        space: flags.space,
+        space: spaceName(flags.space),
       },
       this.buildContext(),
     )

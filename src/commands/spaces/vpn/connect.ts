@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags'
 import {connect} from '../../../lib/actions/connect.js'
 import {RFC1918_BLOCKS} from '../../../lib/network.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
-import {connectionName, jsonFlag, nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
+import {connectionName, jsonFlag, nameArg, nameFlag, spaceFlag, spaceName} from '../../../cli/flags.js'
 
 export default class Connect extends VpnCommand {
   static override args = {name: nameArg}
@@ -40,7 +40,8 @@ VPN connection office already existed in space acme-space with the same public I
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Connect)
     const name = connectionName(args.name, flags.name)
-    const options = {cidrs: flags.cidrs, ifNotExists: flags['if-not-exists'], ip: flags.ip, json: flags.json, name, space: flags.space}
+    const space = spaceName(flags.space)
+    const options = {cidrs: flags.cidrs, ifNotExists: flags['if-not-exists'], ip: flags.ip, json: flags.json, name, space}
     await connect(options, this.buildContext())
   }
 }

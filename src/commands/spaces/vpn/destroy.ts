@@ -2,16 +2,17 @@ import * as Flags from '@oclif/core/flags'
 
 import {destroyConnection} from '../../../lib/actions/destroy.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
-import {connectionName, intervalFlag, jsonFlag, nameArg, nameFlag, spaceFlag, timeoutFlag, waitTiming} from '../../../cli/flags.js'
+import {connectionName, intervalFlag, jsonFlag, nameArg, nameFlag, spaceFlag, spaceName, timeoutFlag, waitTiming} from '../../../cli/flags.js'
 
 export default class Destroy extends VpnCommand {
   static override args = {name: nameArg}
 
   static override description = describe(`destroy a VPN connection
 
-At a terminal you are asked to type the connection's name. Anywhere else --confirm NAME is required; without it, or
-with another name, nothing is destroyed and the exit code is 2. Destroying and connecting again is also how the
-pre-shared keys are changed.
+The connection is looked up first. At a terminal you are then asked to type its name (Ctrl-D or Ctrl-C cancels).
+Anywhere else --confirm NAME is required; without it, or with another name, nothing is sent and the exit code is 2.
+If the answer to the delete is lost, the connection is looked up again: being destroyed or gone counts as done.
+Destroying and connecting again is also how the pre-shared keys are changed.
 
 With --wait it returns once the connection is gone, polling as spaces:vpn:wait does: passing trouble is retried
 within --timeout, which ends the wait with exit code 124.`)
@@ -36,6 +37,6 @@ Destroying VPN connection office in space acme-space: its tunnels are being torn
     const {args, flags} = await this.parse(Destroy)
     const name = connectionName(args.name, flags.name)
     const wait = flags.wait ? waitTiming(flags) : undefined
-    await destroyConnection({confirm: flags.confirm, json: flags.json, name, space: flags.space, wait}, this.buildContext())
+    await destroyConnection({confirm: flags.confirm, json: flags.json, name, space: spaceName(flags.space), wait}, this.buildContext())
   }
 }

@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {waitUntilReady} from '../../../lib/actions/wait.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
-import {connectionName, intervalFlag, jsonFlag, nameArg, nameFlag, spaceFlag, timeoutFlag, waitTiming} from '../../../cli/flags.js'
+import {connectionName, intervalFlag, jsonFlag, nameArg, nameFlag, spaceFlag, spaceName, timeoutFlag, waitTiming} from '../../../cli/flags.js'
 
 export default class Wait extends VpnCommand {
   static override args = {name: nameArg}
@@ -32,6 +32,6 @@ a spinner at a terminal, one line per change of state elsewhere.`)
     const {args, flags} = await this.parse(Wait)
     const name = connectionName(args.name, flags.name)
     const timing = waitTiming(flags)
-    await waitUntilReady({...timing, json: flags.json, name, space: flags.space, tunnelsUp: flags['tunnels-up']}, this.buildContext())
+    await waitUntilReady({...timing, json: flags.json, name, space: spaceName(flags.space), tunnelsUp: flags['tunnels-up']}, this.buildContext())
   }
 }

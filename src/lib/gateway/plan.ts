@@ -1,0 +1,246 @@
+import {createHash} from 'node:crypto'
+
+import type {VpnConnection} from '../api-types.js'
+import type {ConnectionTarget} from '../context.js'
+
+import {listProblems, OperationError} from '../errors.js'
+import {isIpv4, isIpv4Network} from '../network.js'
+
+/**
+ * The IKE and ESP proposal: the article's aes256-sha2-modp2048 spelled the way strongSwan knows it ("sha2" is not
+ * an algorithm keyword: strongSwan 5.9 drops a conn that uses it).
+ */
+export const PROPOSAL = 'aes256-sha256-modp2048'
+
+/** The article's ikelifetime=28800s, which is also AWS's phase 1 lifetime. */
+export const IKE_LIFETIME_SECONDS = 28_800
+
+/** The article's lifetime=1h, which is also AWS's phase 2 lifetime. */
+export const CHILD_LIFETIME_SECONDS = 3600
+
+/** ipsec.conf's default margintime (9m): renewal starts this long, plus up to as long again, before expiry. */
+export const REKEY_MARGIN_SECONDS = 540
+
+/** How often an idle tunnel is probed: short, so a tunnel that died silently is given up quickly. */
+export const DPD_DELAY_SECONDS = 5
+
+/** IKEv1 only: a peer that has not answered for this long is dead. IKEv2 counts retransmissions instead. */
+export const DPD_TIMEOUT_SECONDS = 15
+
+/**
+ * The far end is route-based (AWS Site-to-Site VPN): one SA pair per tunnel, selecting everything, which the
+ * routes through each tunnel's interface then narrow to the space.
+ */
+export const TRAFFIC_SELECTOR = '0.0.0.0/0'
+
+/** Route metric of tunnel N through its interface is N times this: tunnel 1 carries the traffic while it is up. */
+export const ROUTE_METRIC_STEP = 100
+
+/** UDP ports and the IP protocol the gateway's firewall must let through towards the tunnel IPs. */
+export const IKE_PORTS = [500, 4500] as const
+export const ESP_PROTOCOL = 50
+
+/**
+ * Retransmission of IKE messages, for every connection of the charon that loads these files. The defaults (4 s,
+ * x1.8, 5 tries) take 165 s to give up on a peer that vanished; IKEv2 has no DPD timeout of its own, so this is
+ * what bounds the outage, and what spaces out new attempts while a tunnel's far end is away.
+ */
+export const IKE_RETRANSMIT = {base: 1.5, timeoutSeconds: 2, tries: 3} as const
+
+/** Seconds until charon gives up on an unanswered IKE message with IKE_RETRANSMIT. */
+export function retransmitGiveUpSeconds(): number {
+  const {base, timeoutSeconds, tries} = IKE_RETRANSMIT
+  let total = 0
+  for (let attempt = 0; attempt <= tries; attempt++) total += timeoutSeconds * base ** attempt
+  return total
+}
+
+export type IkeVersion = 1 | 2
+
+export interface PlannedTunnel {
+  /** 1 or 2, as the article's table numbers the tunnels. */
+  readonly number: number
+  /** Name of the tunnel's IKE connection and of its one IPsec SA. */
+  readonly name: string
+  /** The Private Space end of the tunnel: strongSwan's `right`. */
+  readonly ip: string
+  /** The pre-shared key written the way ipsec.secrets and swanctl.conf both read it back unchanged. */
+  readonly secret: string
+  /** Marks the tunnel's inbound policies and keys what its interface receives. */
+  readonly markIn: string
+  /**
+   * Marks the tunnel's outbound policies and SAs and keys what its interface sends: what ties traffic routed there
+   * to this SA. It differs from markIn because a packet that arrives through a tunnel keeps the inbound key as its
+   * mark, and forwarded on with the same mark it would match the outbound policy and go straight back into the tunnel.
+   */
+  readonly markOut: string
+  /** The route-based tunnel interface (VTI) the updown script creates: at most 15 characters. */
+  readonly interfaceName: string
+  /** Metric of the route to the space through this tunnel; the lowest one carries the traffic. */
+  readonly routeMetric: number
+}
+
+/** What a customer gateway needs for one VPN connection, whatever software renders it. */
+export interface GatewayPlan {
+  readonly space: string
+  readonly connectionName: string
+  /** Prefix of every name in the generated files, unique per space and connection. */
+  readonly baseName: string
+  readonly ikeVersion: IkeVersion
+  /** The VPN host's own address (`left`), which is the private one when the host is behind NAT. */
+  readonly localIp: string
+  /** The connection's routable CIDRs: the networks behind the gateway. */
+  readonly localSubnets: readonly string[]
+  /** The space's network, routed into the tunnels. */
+  readonly remoteSubnet: string
+  readonly tunnels: readonly PlannedTunnel[]
+}
+
+/** What a file holds decides its mode: keys are for root's eyes only, the updown script is run by charon. */
+export const FILE_MODES = {keys: 0o600, script: 0o755, settings: 0o644} as const
+
+export type GatewayFileKind = keyof typeof FILE_MODES
+
+export interface GatewayFile {
+  /** The file's name in --output-dir. */
+  readonly name: string
+  /** Where it is installed on the VPN host. */
+  readonly destination: string
+  readonly kind: GatewayFileKind
+  readonly content: string
+}
+
+export interface GatewayConfig {
+  readonly files: readonly GatewayFile[]
+  /** Commands that apply the files and (re)start strongSwan; the tunnels then come up by themselves. */
+  readonly activate: readonly string[]
+  /** What the files change on the VPN host beyond the two tunnels, one sentence each. */
+  readonly hostChanges: readonly string[]
+}
+
+const UNSAFE_NAME_CHARACTERS = /[^A-Za-z0-9_-]+/g
+
+/**
+ * A name strongSwan accepts as an ipsec.conf conn, a swanctl.conf section and a word on a shell command line: dots
+ * would split a swanctl.conf key, and `%`, quotes, braces or spaces mean something to one of them.
+ */
+export function gatewayName(...parts: readonly string[]): string {
+  const words = parts.map((part) => part.replaceAll(UNSAFE_NAME_CHARACTERS, '-').replaceAll(/^-+|-+$/g, '')).filter((word) => word !== '')
+  return words.length === 0 ? 'heroku-vpn' : words.join('-')
+}
+
+/** Characters a pre-shared key may have to be written in double quotes; anything else is written in base64. */
+const QUOTABLE_SECRET = /^[A-Za-z0-9._+/=:@-]+$/
+
+/**
+ * A pre-shared key as an ipsec.secrets or swanctl.conf value. Neither file has a way to escape a double quote, and
+ * swanctl.conf reads a value starting with 0x or 0s as hex or base64 even in quotes, so such keys are written in
+ * the `0s` base64 form, which both read as the exact bytes.
+ */
+export function secretValue(preSharedKey: string): string {
+  if (QUOTABLE_SECRET.test(preSharedKey) && !/^0[sx]/i.test(preSharedKey)) return `"${preSharedKey}"`
+  return `0s${Buffer.from(preSharedKey, 'utf8').toString('base64')}`
+}
+
+/**
+ * Marks and interface names unique to one connection, so several connections (of several spaces) can share a
+ * gateway: derived from its base name, stable across runs.
+ */
+function tunnelIdentity(baseName: string, number: number): {interfaceName: string; markIn: string; markOut: string} {
+  const digest = createHash('sha256').update(baseName).digest()
+  // the low 3 bits number the tunnel, the 4th tells outbound from inbound; bit 31 stays clear so no tool reads a mark as negative
+  const base = digest.readUInt32BE(0) & 0x7f_ff_ff_f0
+  const hex = (value: number) => `0x${(value >>> 0).toString(16).padStart(8, '0')}`
+  return {interfaceName: `vti-${hex(base).slice(2, 8)}-${number}`, markIn: hex(base | number), markOut: hex(base | 0x8 | number)}
+}
+
+export interface PlanInput {
+  /** The space's and connection's names as the Platform API returns them: they name everything generated. */
+  readonly names: ConnectionTarget
+  /** What the user typed, for messages. */
+  readonly target: ConnectionTarget
+  readonly connection: VpnConnection
+  /** --local-ip; the connection's public IP when absent. */
+  readonly localIp?: string
+}
+
+function quoted(value: unknown): string {
+  return JSON.stringify(value) ?? String(value)
+}
+
+/** Values from the Platform API that would make a broken or unsafe configuration, in words. */
+function findProblems(connection: VpnConnection, localIp: string | undefined): string[] {
+  const problems: string[] = []
+  const tunnels = connection.tunnels ?? []
+  if (tunnels.length !== 2) problems.push(`the connection has ${tunnels.length} tunnels, not 2`)
+  for (const [index, tunnel] of tunnels.entries()) {
+    if (typeof tunnel.ip !== 'string' || !isIpv4(tunnel.ip)) problems.push(`tunnel ${index + 1}'s IP ${quoted(tunnel.ip)} is not an IPv4 address`)
+    if (typeof tunnel.pre_shared_key !== 'string' || tunnel.pre_shared_key === '') problems.push(`tunnel ${index + 1} has no pre-shared key`)
+  }
+
+  if (new Set(tunnels.map((tunnel) => tunnel.ip)).size < tunnels.length) problems.push('two tunnels have the same IP')
+  const cidrs = connection.routable_cidrs ?? []
+  if (cidrs.length === 0) problems.push('the connection has no routable CIDRs')
+  for (const cidr of cidrs) {
+    if (typeof cidr !== 'string' || !isIpv4Network(cidr)) problems.push(`routable CIDR ${quoted(cidr)} is not an IPv4 network in CIDR notation`)
+  }
+
+  const spaceCidr = connection.space_cidr_block
+  if (typeof spaceCidr !== 'string' || !isIpv4Network(spaceCidr)) {
+    problems.push(`the space CIDR ${quoted(spaceCidr)} is not an IPv4 network in CIDR notation`)
+  }
+
+  if (connection.ike_version !== 1 && connection.ike_version !== 2) problems.push(`IKE version ${quoted(connection.ike_version)} is neither 1 nor 2`)
+  if (localIp === undefined && (typeof connection.public_ip !== 'string' || !isIpv4(connection.public_ip))) {
+    problems.push(`the gateway's public IP ${quoted(connection.public_ip)} is not an IPv4 address (give --local-ip)`)
+  }
+
+  return problems
+}
+
+/**
+ * Turns an active connection into what the gateway needs: two route-based tunnels, each one SA pair selecting
+ * everything, the space routed through tunnel 1 while it is up and through tunnel 2 otherwise. Refuses (exit 1)
+ * values that are not what the Platform API promises rather than writing them into a configuration file.
+ */
+export function planGateway(input: PlanInput, suggestions: readonly string[] = []): GatewayPlan {
+  const {connection, names, target} = input
+  const problems = findProblems(connection, input.localIp)
+  if (problems.length > 0) {
+    throw new OperationError(
+      listProblems(
+        problems.map((problem) => `The Platform API says ${problem}.`),
+        `No gateway configuration was written for VPN connection ${target.name} in space ${target.space}.`,
+        "the connection's data",
+      ),
+      suggestions,
+    )
+  }
+
+  const baseName = gatewayName(names.space, names.name)
+  return {
+    baseName,
+    connectionName: names.name,
+    ikeVersion: connection.ike_version as IkeVersion,
+    localIp: input.localIp ?? connection.public_ip!,
+    localSubnets: connection.routable_cidrs!,
+    remoteSubnet: connection.space_cidr_block!,
+    space: names.space,
+    tunnels: connection.tunnels!.map((tunnel, index) => {
+      const number = index + 1
+      return {
+        ...tunnelIdentity(baseName, number),
+        ip: tunnel.ip!,
+        name: `${baseName}-tunnel${number}`,
+        number,
+        routeMetric: number * ROUTE_METRIC_STEP,
+        secret: secretValue(tunnel.pre_shared_key!),
+      }
+    }),
+  }
+}
+
+/** The first comment of every generated file: what it is for, in words safe in a comment. */
+export function describePlan(plan: GatewayPlan, what: string): string {
+  return `# ${what} for Heroku Private Space ${gatewayName(plan.space)}, VPN connection ${gatewayName(plan.connectionName)} (IKEv${plan.ikeVersion}): generated by heroku spaces:vpn:config`
+}

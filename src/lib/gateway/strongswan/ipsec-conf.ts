@@ -1,0 +1,90 @@
+import {CHARON_SETTINGS_CHANGE, CHARON_SETTINGS_DESTINATION, renderCharonSettings} from './charon-settings.js'
+import {renderUpdown} from './updown.js'
+import {renderSysctl, SYSCTL_CHANGE, SYSCTL_DESTINATION} from '../linux-sysctl.js'
+import {
+  CHILD_LIFETIME_SECONDS,
+  describePlan,
+  DPD_DELAY_SECONDS,
+  DPD_TIMEOUT_SECONDS,
+  type GatewayConfig,
+  type GatewayPlan,
+  IKE_LIFETIME_SECONDS,
+  PROPOSAL,
+  TRAFFIC_SELECTOR,
+} from '../plan.js'
+
+/** The names the files get in --output-dir, known before the connection is read so existing ones are refused first. */
+export const IPSEC_FILE_NAMES = ['ipsec.conf', 'ipsec.secrets', 'updown.sh', 'strongswan.conf', 'sysctl.conf'] as const
+
+function section(header: string, settings: ReadonlyArray<readonly [string, string]>): string {
+  return [header, ...settings.map(([key, value]) => `  ${key}=${value}`)].join('\n')
+}
+
+export function updownPath(plan: GatewayPlan): string {
+  return `/etc/ipsec.d/${plan.baseName}-updown.sh`
+}
+
+/** What every tunnel shares, in a conn that is never loaded by itself, so the user's other conns are left alone. */
+function baseConn(plan: GatewayPlan): string {
+  return section(`conn ${plan.baseName}-base`, [
+    ['auto', 'ignore'],
+    ['type', 'tunnel'],
+    ['compress', 'no'],
+    ['keyexchange', `ikev${plan.ikeVersion}`],
+    ['ike', `${PROPOSAL}!`],
+    ['esp', `${PROPOSAL}!`],
+    ['ikelifetime', `${IKE_LIFETIME_SECONDS}s`],
+    ['lifetime', `${CHILD_LIFETIME_SECONDS}s`],
+    ['authby', 'secret'],
+    ['left', plan.localIp],
+    ['leftid', plan.localIp],
+    ['leftsubnet', TRAFFIC_SELECTOR],
+    ['rightsubnet', TRAFFIC_SELECTOR],
+    ['leftupdown', updownPath(plan)],
+    ['dpddelay', `${DPD_DELAY_SECONDS}s`],
+    ...(plan.ikeVersion === 1 ? ([['dpdtimeout', `${DPD_TIMEOUT_SECONDS}s`]] as const) : []),
+    ['dpdaction', 'restart'],
+    ['closeaction', 'restart'],
+    ['keyingtries', '%forever'],
+  ])
+}
+
+export function renderIpsecConf(plan: GatewayPlan): string {
+  const conns = plan.tunnels.map((tunnel) =>
+    section(`conn ${tunnel.name}`, [
+      ['also', `${plan.baseName}-base`],
+      ['auto', 'start'],
+      ['right', tunnel.ip],
+      ['rightid', tunnel.ip],
+      ['mark_in', tunnel.markIn],
+      ['mark_out', tunnel.markOut],
+    ]),
+  )
+  const about = [
+    describePlan(plan, 'ipsec.conf'),
+    `# Two route-based tunnels, each one IPsec SA pair that selects all traffic, as the far end (AWS Site-to-Site VPN)`,
+    `# expects; a tunnel's marks let only what is routed through its interface in. ${updownPath(plan)}`,
+    `# routes ${plan.remoteSubnet} through tunnel 1, or through tunnel 2 while tunnel 1 is down. Both start with strongSwan.`,
+  ].join('\n')
+  return `${[about, baseConn(plan), ...conns].join('\n\n')}\n`
+}
+
+export function renderIpsecSecrets(plan: GatewayPlan): string {
+  return `${[describePlan(plan, 'ipsec.secrets'), ...plan.tunnels.map((tunnel) => `${tunnel.ip} : PSK ${tunnel.secret}`)].join('\n')}\n`
+}
+
+/** ipsec.conf and ipsec.secrets for strongSwan's ipsec starter (the article's example), with what they rely on. */
+export function ipsecGateway(plan: GatewayPlan): GatewayConfig {
+  const [conf, secrets, updown, charon, sysctl] = IPSEC_FILE_NAMES
+  return {
+    activate: [`sudo sysctl -p ${SYSCTL_DESTINATION}`, 'sudo ipsec restart'],
+    files: [
+      {content: renderIpsecConf(plan), destination: '/etc/ipsec.conf', kind: 'settings', name: conf},
+      {content: renderIpsecSecrets(plan), destination: '/etc/ipsec.secrets', kind: 'keys', name: secrets},
+      {content: renderUpdown(plan), destination: updownPath(plan), kind: 'script', name: updown},
+      {content: renderCharonSettings(), destination: CHARON_SETTINGS_DESTINATION, kind: 'settings', name: charon},
+      {content: renderSysctl(), destination: SYSCTL_DESTINATION, kind: 'settings', name: sysctl},
+    ],
+    hostChanges: [CHARON_SETTINGS_CHANGE, SYSCTL_CHANGE],
+  }
+}

@@ -1,0 +1,54 @@
+import type {VpnConnection} from './api-types.js'
+import type {ConnectionTarget} from './context.js'
+import type {PlatformApi} from './platform-api.js'
+
+import {suggestCommand} from './command-lines.js'
+import {InputError} from './errors.js'
+import {PlatformApiError} from './platform-api-error.js'
+
+/**
+ * A space or connection that does not exist. Every command reports it with the same exit code as other wrong
+ * input (2): the name given names nothing, and nothing was changed.
+ */
+export class NotFoundError extends InputError {}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof NotFoundError || (error instanceof PlatformApiError && error.status === 404)
+}
+
+export function spaceNotFound(space: string, outcome?: string): NotFoundError {
+  const tail = outcome === undefined ? '' : ` ${outcome}`
+  return new NotFoundError(`Space "${space}" was not found, or you have no access to it.${tail}`, [
+    `List the spaces you can use with \`${suggestCommand('spaces')}\`.`,
+  ])
+}
+
+export function connectionNotFound(target: ConnectionTarget): NotFoundError {
+  return new NotFoundError(`VPN connection "${target.name}" was not found in space "${target.space}".`, [
+    `List the space's VPN connections with \`${suggestCommand('spaces:vpn:connections', '--space', target.space)}\`.`,
+  ])
+}
+
+/**
+ * What a 404 on a connection's path means: the API answers the same for a missing space and a missing connection,
+ * so the space is looked up to tell them apart. Other errors are returned as they are.
+ */
+export async function explainNotFound(api: PlatformApi, target: ConnectionTarget, error: unknown): Promise<unknown> {
+  if (!(error instanceof PlatformApiError && error.status === 404)) return error
+  try {
+    await api.getSpace(target.space, {attempts: 1})
+  } catch (spaceError) {
+    if (spaceError instanceof PlatformApiError && spaceError.status === 404) return spaceNotFound(target.space)
+  }
+
+  return connectionNotFound(target)
+}
+
+/** GETs the connection; a 404 says which of the space and the connection is missing. */
+export async function findConnection(api: PlatformApi, target: ConnectionTarget): Promise<VpnConnection> {
+  try {
+    return await api.getVpnConnection(target.space, target.name)
+  } catch (error) {
+    throw await explainNotFound(api, target, error)
+  }
+}
