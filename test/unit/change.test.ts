@@ -71,9 +71,10 @@ describe('update', () => {
   })
 })
 
+const exists = () => nock(API).get(CONNECTION_PATH).reply(200, vpnConnection())
+
 describe('destroy', () => {
   const options = {json: false, name: 'office', space: 'acme-space'}
-  const exists = () => nock(API).get(CONNECTION_PATH).reply(200, vpnConnection())
 
   it('destroys with a matching --confirm', async () => {
     const context = testContext()
@@ -159,9 +160,7 @@ describe('destroy --wait', () => {
 
   it('after a DELETE whose answer was lost, checks that it went through, then waits until the connection is gone', async () => {
     const context = testContext()
-    nock(API)
-      .get(CONNECTION_PATH)
-      .reply(200, vpnConnection())
+    exists()
       .delete(CONNECTION_PATH)
       .replyWithError(socketError('ECONNRESET', 'socket hang up'))
       .get(CONNECTION_PATH)
@@ -195,9 +194,7 @@ describe('destroy --wait', () => {
 
   it('rides out passing trouble while waiting, with the one retry policy', async () => {
     const context = testContext()
-    nock(API)
-      .get(CONNECTION_PATH)
-      .reply(200, vpnConnection())
+    exists()
       .delete(CONNECTION_PATH)
       .reply(202, vpnConnection({status: 'deprovisioning'}))
       .get(CONNECTION_PATH)

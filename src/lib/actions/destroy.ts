@@ -6,6 +6,7 @@ import type {WaitOptions} from '../wait.js'
 import {connectionCommand} from '../command-lines.js'
 import {InputError} from '../errors.js'
 import {connectionNotFound, findConnection, isNotFound} from '../not-found.js'
+import {findVpnConnection} from '../platform-api.js'
 import {isTransient} from '../retry.js'
 import {waitUntilGone} from './wait.js'
 
@@ -58,13 +59,10 @@ async function askToConfirm(options: DestroyOptions, terminal: Terminal): Promis
  */
 async function deleteWentThrough(options: DestroyOptions, before: VpnConnection, context: CommandContext): Promise<VpnConnection | undefined> {
   context.terminal.info('The destroy got no clear answer; checking whether it went through.')
-  try {
-    const connection = await context.api.getVpnConnection(options.space, options.name)
-    return connection.status === 'deprovisioning' ? connection : undefined
-  } catch (error) {
-    if (isNotFound(error)) return before
-    return undefined
-  }
+  // undefined: gone; null: the check failed too, which tells nothing
+  const connection = await findVpnConnection(context.api, options.space, options.name).catch(() => null)
+  if (connection === undefined) return before
+  return connection?.status === 'deprovisioning' ? connection : undefined
 }
 
 /** Says the connection is being destroyed; with --wait, first waits until it is gone and says so. */
