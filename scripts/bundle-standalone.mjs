@@ -17,10 +17,15 @@ const loaders = commandFiles.map((file) => {
   return `  ${JSON.stringify(id)}: () => import(${JSON.stringify(`../../dist/commands/${file}`)}),`
 })
 
-// COMMANDS is oclif's `explicit` command registry; bin/run.js fills it with the command it is asked for.
+// COMMANDS is oclif's `explicit` command registry; bin/run.js fills it with the command it is asked for. The
+// command_not_found hook is loaded only for a mistyped command.
 const entry = `export {execute} from '@oclif/core/execute'
 export {settings} from '@oclif/core/settings'
 export const COMMANDS = {}
+export async function COMMAND_NOT_FOUND(options) {
+  const {default: hook} = await import('../../dist/hooks/command_not_found/did-you-mean.js')
+  return hook.call(this, options)
+}
 export const LOADERS = {
 ${loaders.join('\n')}
 }

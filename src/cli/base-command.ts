@@ -5,10 +5,12 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {CommandContext} from '../lib/context.js'
 
-import {apiEndpoint, resolveCredentials} from '../lib/credentials.js'
+import {useProgramName} from '../lib/command-lines.js'
+import {apiEndpoint, processCredentialHost, resolveCredentials} from '../lib/credentials.js'
 import {OperationError, VpnCliError} from '../lib/errors.js'
 import {EXIT_CODES_HELP} from '../lib/exit-codes.js'
 import {createTransport} from '../lib/http.js'
+import {type NetworkRoute, networkRoute} from '../lib/network-route.js'
 import {createPlatformApi} from '../lib/platform-api.js'
 import {formatError} from '../lib/render.js'
 import {retryNotice} from '../lib/retry.js'
@@ -49,6 +51,7 @@ function unexpected(error: unknown, terminal: Terminal): OperationError {
 export abstract class VpnCommand extends Command {
   protected override async init(): Promise<void> {
     await super.init()
+    useProgramName(this.config.bin)
     // Run by another CLI (the Heroku CLI) rather than on its own: that CLI's signal handlers are in the process.
     if (this.config.name !== pjson.name) keepSignalExitCodes(process)
     guardStdout({exit: (code) => process.exit(code), stderr: process.stderr, stdout: process.stdout})
@@ -61,11 +64,21 @@ export abstract class VpnCommand extends Command {
     if (endpoint.warning) terminal.warn(endpoint.warning)
     const debug = env.HEROKU_DEBUG ? (line: string) => terminal.info(`[debug] ${line}`) : undefined
     let token: Promise<string> | undefined
+    let route: Promise<NetworkRoute> | undefined
     const transport = createTransport({
       baseUrl: endpoint.baseUrl,
       debug,
+      route: () => {
+        route ??= networkRoute(new URL(endpoint.baseUrl), env)
+        return route
+      },
       token: () => {
-        token ??= resolveCredentials(env, this.config).then((credentials) => credentials.token)
+        token ??= resolveCredentials(env, {
+          config: this.config,
+          debug,
+          host: processCredentialHost(this.config.dataDir),
+          warn: (message) => terminal.warn(message),
+        }).then((credentials) => credentials.token)
         return token
       },
       userAgent: USER_AGENT,

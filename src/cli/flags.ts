@@ -1,7 +1,9 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {InputError, NOTHING_SENT} from '../lib/errors.js'
+import {parseSeconds} from '../lib/duration.js'
+import {InputError, inputErrors, NOTHING_SENT} from '../lib/errors.js'
+import {DEFAULT_WAIT_INTERVAL_SECONDS, DEFAULT_WAIT_TIMEOUT_SECONDS, MIN_WAIT_INTERVAL_SECONDS, type WaitOptions} from '../lib/wait.js'
 
 export const spaceFlag = Flags.string({char: 's', description: 'name or id of the Private Space', required: true})
 
@@ -32,4 +34,26 @@ export function connectionName(fromArg: string | undefined, fromFlag: string | u
   }
 
   return name
+}
+
+export const intervalFlag = Flags.string({
+  char: 'i',
+  description: `seconds between polls, at least ${MIN_WAIT_INTERVAL_SECONDS} [default: ${DEFAULT_WAIT_INTERVAL_SECONDS}]`,
+})
+
+export const timeoutFlag = Flags.string({
+  char: 't',
+  description: `seconds to wait at most before giving up with exit code 124 [default: ${DEFAULT_WAIT_TIMEOUT_SECONDS}]`,
+})
+
+/** --interval and --timeout in milliseconds, or both problems at once before anything is sent. */
+export function waitTiming(flags: {interval?: string; timeout?: string}): Omit<WaitOptions, 'tunnelsUp'> {
+  const interval = parseSeconds('--interval', flags.interval ?? String(DEFAULT_WAIT_INTERVAL_SECONDS), {
+    because: 'the Platform API allows about 4,500 requests an hour for your account, and faster polling would use them up',
+    min: MIN_WAIT_INTERVAL_SECONDS,
+  })
+  const timeout = parseSeconds('--timeout', flags.timeout ?? String(DEFAULT_WAIT_TIMEOUT_SECONDS))
+  const problems = [interval, timeout].filter((value): value is string => typeof value === 'string')
+  if (problems.length > 0) throw inputErrors(problems, NOTHING_SENT)
+  return {intervalMs: (interval as number) * 1000, timeoutMs: (timeout as number) * 1000}
 }

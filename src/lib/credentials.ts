@@ -1,4 +1,11 @@
+import {accessSync, constants, existsSync, statSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
+import {homedir, tmpdir} from 'node:os'
+import {delimiter, join} from 'node:path'
+import {parse as parseLegacyUrl} from 'node:url'
+
 import {InputError, OperationError} from './errors.js'
+import {netrcFile, type NetrcLocationInput, parseNetrc} from './netrc.js'
 
 /** Hosts @heroku-cli/command lets HEROKU_HOST point at; any other value falls back to heroku.com. */
 export const ALLOWED_HEROKU_DOMAINS = ['heroku.com', 'herokai.com', 'herokuspace.com', 'herokudev.com'] as const
@@ -14,6 +21,12 @@ function isAllowedHost(host: string): boolean {
   )
 }
 
+/** HEROKU_HOST when it is allowed, else heroku.com: @heroku-cli/command's `vars.host`. */
+function herokuHost(env: Env): string {
+  const host = env.HEROKU_HOST
+  return host && isAllowedHost(host) ? host : 'heroku.com'
+}
+
 export interface ApiEndpoint {
   readonly baseUrl: string
   /** Set when HEROKU_HOST was ignored, to be shown as a warning. */
@@ -27,11 +40,8 @@ export interface ApiEndpoint {
 export function apiEndpoint(env: Env): ApiEndpoint {
   const host = env.HEROKU_HOST
   if (host && host.trim() !== host) throw badHost(host, 'has spaces or line breaks around it')
-  if (host && !isAllowedHost(host)) {
-    return {baseUrl: 'https://api.heroku.com', warning: `Invalid HEROKU_HOST '${host}' - using default`}
-  }
-
-  const effective = host || 'heroku.com'
+  const effective = herokuHost(env)
+  if (host && effective !== host) return {baseUrl: 'https://api.heroku.com', warning: `Invalid HEROKU_HOST '${host}' - using default`}
   const baseUrl = effective.startsWith('http') ? effective : `https://api.${effective}`
   if (!URL.canParse(baseUrl)) throw badHost(host!, 'is not a valid host or URL')
   const {protocol} = new URL(baseUrl)
@@ -61,6 +71,104 @@ export function apiKeyFromEnv(env: Env): string | undefined {
   return key
 }
 
+/** The netrc machine holding the token for the API host: @heroku-cli/command's `vars.apiHost`. */
+export function netrcMachineName(env: Env): string {
+  const host = herokuHost(env)
+  // The legacy parser, as @heroku-cli/command's: it keeps an explicit default port (:443), which URL drops.
+  const parsed = host.startsWith('http') ? parseLegacyUrl(host).host : null
+  return parsed || `api.${host}`
+}
+
+export const CREDENTIAL_STORES = {
+  darwin: 'macOS Keychain',
+  linux: 'Secret Service (secret-tool)',
+  win32: 'Windows Credential Manager',
+} as const satisfies Partial<Record<NodeJS.Platform, string>>
+
+export type CredentialStoreName = (typeof CREDENTIAL_STORES)[keyof typeof CREDENTIAL_STORES]
+
+/** What the credential lookup reads from the machine, handed in so that tests can stand in for any platform. */
+export interface CredentialHost extends NetrcLocationInput {
+  /** oclif's data directory, where `heroku login` records the account whose token is in the OS credential store. */
+  readonly dataDir: string | undefined
+  readonly isOnPath: (program: string) => boolean
+  /** The file's text, or undefined when it does not exist. */
+  readonly readFile: (path: string) => Promise<string | undefined>
+}
+
+/**
+ * @heroku-cli/command 13's choice of store: none with HEROKU_NETRC_WRITE=true; else the platform's own (on Linux only
+ * when `secret-tool` is on the PATH).
+ */
+export function credentialStore(host: Pick<CredentialHost, 'env' | 'isOnPath' | 'platform'>): CredentialStoreName | undefined {
+  if (host.env.HEROKU_NETRC_WRITE?.toLowerCase() === 'true') return undefined
+  if (host.platform === 'linux') return host.isOnPath('secret-tool') ? CREDENTIAL_STORES.linux : undefined
+  return host.platform === 'darwin' || host.platform === 'win32' ? CREDENTIAL_STORES[host.platform] : undefined
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK)
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
+/** This process's machine; `isOnPath` looks through PATH as `which` does, without starting it. */
+export function processCredentialHost(dataDir: string | undefined): CredentialHost {
+  return {
+    dataDir,
+    env: process.env,
+    exists: existsSync,
+    homedir,
+    isOnPath: (program) => (process.env.PATH ?? '').split(delimiter).some((dir) => isExecutableFile(join(dir || '.', program))),
+    platform: process.platform,
+    readFile: (path) =>
+      readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined
+        throw error
+      }),
+    tmpdir,
+  }
+}
+
+export type StoredCredentials =
+  | {readonly kind: 'netrc'; readonly file: string; readonly machine: string; readonly token: string}
+  | {readonly kind: 'delegate'; readonly reason: string}
+
+async function loggedInAccount(host: CredentialHost): Promise<string | undefined> {
+  if (!host.dataDir) return undefined
+  try {
+    const {account} = JSON.parse((await host.readFile(join(host.dataDir, 'login.json'))) ?? '{}') as {account?: unknown}
+    return typeof account === 'string' && account.length > 0 ? account : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The token as @heroku-cli/command 13's `getAuthEntry` finds it without HEROKU_API_KEY, when that can be had from a
+ * plain netrc; everywhere else (an account in the OS credential store, a gpg netrc, no token, an unreadable file)
+ * the answer is left to @heroku-cli/command itself, side effects included, so that no one is logged out.
+ */
+export async function storedCredentials(host: CredentialHost): Promise<StoredCredentials> {
+  const store = credentialStore(host)
+  if (store && (await loggedInAccount(host))) return {kind: 'delegate', reason: `heroku login keeps the token in the ${store}`}
+  const file = netrcFile(host)
+  if (file.endsWith('.gpg')) return {kind: 'delegate', reason: `the netrc ${file} is encrypted with gpg`}
+  let body: string | undefined
+  try {
+    body = await host.readFile(file)
+  } catch {
+    return {kind: 'delegate', reason: `the netrc ${file} cannot be read`}
+  }
+
+  const machine = netrcMachineName(host.env)
+  const token = parseNetrc(body ?? '').get(machine)?.password
+  return token ? {file, kind: 'netrc', machine, token} : {kind: 'delegate', reason: `the netrc ${file} has no password for ${machine}`}
+}
+
 export interface Credentials {
   readonly token: string
   readonly fromEnv: boolean
@@ -69,15 +177,30 @@ export interface Credentials {
 /** The parts of an oclif Config that @heroku-cli/command's APIClient reads. */
 export type HerokuConfig = ConstructorParameters<typeof import('@heroku-cli/command').APIClient>[0]
 
+export interface CredentialOptions {
+  readonly config: HerokuConfig
+  readonly host: CredentialHost
+  readonly debug?: (line: string) => void
+  readonly warn?: (message: string) => void
+}
+
 /**
- * The API token: HEROKU_API_KEY at once, else the netrc or the OS credential store through
- * @heroku-cli/command, loaded only on that path.
+ * The API token: HEROKU_API_KEY at once, else the netrc where @heroku-cli/command would read it, else
+ * @heroku-cli/command itself (the OS credential store, gpg), loaded only on that path: its import costs half a second.
  */
-export async function resolveCredentials(env: Env, config: HerokuConfig): Promise<Credentials> {
+export async function resolveCredentials(env: Env, options: CredentialOptions): Promise<Credentials> {
   const key = apiKeyFromEnv(env)
   if (key !== undefined) return {fromEnv: true, token: key}
+  const stored = await storedCredentials(options.host)
+  if (stored.kind === 'netrc') {
+    options.debug?.(`token from the netrc ${stored.file}, machine ${stored.machine}`)
+    if (env.HEROKU_API_TOKEN) options.warn?.('HEROKU_API_TOKEN is set but you probably meant HEROKU_API_KEY')
+    return {fromEnv: false, token: stored.token}
+  }
+
+  options.debug?.(`token from @heroku-cli/command: ${stored.reason}`)
   const {APIClient} = await import('@heroku-cli/command')
-  const token = await new APIClient(config).getAuth()
+  const token = await new APIClient(options.config).getAuth()
   if (!token) {
     throw new OperationError('No Heroku credentials were found.', [
       'Run `heroku login`, or set HEROKU_API_KEY to an API key from `heroku authorizations:create`.',

@@ -1,6 +1,7 @@
 import type {IncomingHttpHeaders} from 'node:http'
 
 import {OperationError} from './errors.js'
+import {type NetworkRoute, proxyFailure} from './network-route.js'
 
 export type HttpMethod = 'DELETE' | 'GET' | 'PATCH' | 'POST'
 
@@ -36,16 +37,36 @@ export class NetworkError extends OperationError {
   }
 }
 
-/** Node's codes for a server certificate that was not accepted. */
-const TLS_CERTIFICATE_CODES = new Set([
+/**
+ * Node's codes for a server certificate that was not accepted (OpenSSL's X509_V_ERR_* as
+ * https://nodejs.org/api/tls.html lists them, and the host name check): the one classification of TLS errors.
+ */
+export const TLS_CERTIFICATE_CODES: ReadonlySet<string> = new Set([
+  'CERT_CHAIN_TOO_LONG',
   'CERT_HAS_EXPIRED',
   'CERT_NOT_YET_VALID',
+  'CERT_REJECTED',
   'CERT_REVOKED',
   'CERT_SIGNATURE_FAILURE',
   'CERT_UNTRUSTED',
+  'CRL_HAS_EXPIRED',
+  'CRL_NOT_YET_VALID',
+  'CRL_SIGNATURE_FAILURE',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CRL_LAST_UPDATE_FIELD',
+  'ERROR_IN_CRL_NEXT_UPDATE_FIELD',
+  'HOSTNAME_MISMATCH',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
   'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+  'UNABLE_TO_GET_CRL',
   'UNABLE_TO_GET_ISSUER_CERT',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -59,7 +80,7 @@ export class TlsCertificateError extends OperationError {
     detail: string,
   ) {
     super(`The TLS certificate of ${url} was not accepted: ${detail} (${code}). Nothing was sent.`, [
-      'Check HEROKU_HOST. If a proxy of your network re-signs TLS traffic, point NODE_EXTRA_CA_CERTS at its CA certificate file.',
+      'Check HEROKU_HOST. If your network has its own certificate authority (a TLS-inspecting proxy, a private CA), trust it: point SSL_CERT_FILE at its PEM file, SSL_CERT_DIR at a folder of them, or NODE_EXTRA_CA_CERTS at a PEM file.',
     ])
   }
 }
@@ -70,6 +91,8 @@ export interface TransportOptions {
   readonly token: () => Promise<string>
   readonly userAgent: string
   readonly debug?: (line: string) => void
+  /** The proxy and certificate authorities to use, resolved on the first request. */
+  readonly route?: () => Promise<NetworkRoute>
 }
 
 /** A JSON-over-HTTP transport on node:http(s): it loads in a few milliseconds, which keeps start-up light. */
@@ -79,6 +102,7 @@ export function createTransport(options: TransportOptions): Transport {
     // Joined as text: resolving through URL would turn an encoded `..` segment (%2E%2E) back into a parent step.
     const path = base.pathname.replace(/\/$/, '') + request.path
     const payload = request.body === undefined ? undefined : JSON.stringify(request.body)
+    const route = await options.route?.()
     const headers: Record<string, string> = {
       Accept: 'application/vnd.heroku+json; version=3',
       Authorization: `Bearer ${await options.token()}`,
@@ -95,15 +119,17 @@ export function createTransport(options: TransportOptions): Transport {
     return new Promise<HttpResponse>((resolve, reject) => {
       let settled = false
       let timer: NodeJS.Timeout | undefined
-      const fail = (code: string, detail: string) => {
+      const fail = (code: string, detail: string, error?: NodeJS.ErrnoException) => {
         if (settled) return
         settled = true
         clearTimeout(timer)
         options.debug?.(`${request.method} ${path} failed after ${Date.now() - started} ms: ${code}`)
-        reject(TLS_CERTIFICATE_CODES.has(code) ? new TlsCertificateError(code, base.origin, detail) : new NetworkError(code, base.origin, detail))
+        if (TLS_CERTIFICATE_CODES.has(code)) reject(new TlsCertificateError(code, base.origin, detail))
+        else reject((error && proxyFailure(error, route)) ?? new NetworkError(code, base.origin, detail))
       }
 
-      const req = send({headers, hostname: base.hostname, method: request.method, path, port: base.port, protocol: base.protocol}, (res) => {
+      const target = {hostname: base.hostname, method: request.method, path, port: base.port, protocol: base.protocol}
+      const req = send({...target, agent: route?.agent, ca: route?.ca, headers}, (res) => {
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))
         res.on('close', () => {
@@ -121,7 +147,7 @@ export function createTransport(options: TransportOptions): Transport {
       timer = setTimeout(() => {
         req.destroy(Object.assign(new Error(`no complete answer within ${formatMs(timeoutMs)}`), {code: 'ETIMEDOUT'}))
       }, Math.max(1, timeoutMs))
-      req.on('error', (error: NodeJS.ErrnoException) => fail(error.code ?? 'ECONNRESET', error.message))
+      req.on('error', (error: NodeJS.ErrnoException) => fail(error.code ?? 'ECONNRESET', error.message, error))
       req.end(payload)
     })
   }

@@ -1,7 +1,7 @@
 import type {CreateVpnConnectionBody, SpaceInfo, UpdateVpnConnectionBody, VpnConnection} from './api-types.js'
 import type {HttpRequest, Transport} from './http.js'
 
-import {platformApiError, type RequestSubject} from './platform-api-error.js'
+import {PlatformApiError, platformApiError, type RequestSubject} from './platform-api-error.js'
 import {ONE_OFF_ATTEMPTS, withRetries} from './retry.js'
 
 export interface CallOptions {
@@ -85,5 +85,15 @@ export function createPlatformApi(options: PlatformApiOptions): PlatformApi {
         {connection: name, space},
         callOptions.attempts ?? ONE_OFF_ATTEMPTS,
       ),
+  }
+}
+
+/** The connection, or undefined when the API says it does not exist (404). */
+export async function findVpnConnection(api: PlatformApi, space: string, name: string, options?: CallOptions): Promise<VpnConnection | undefined> {
+  try {
+    return await api.getVpnConnection(space, name, options)
+  } catch (error) {
+    if (error instanceof PlatformApiError && error.status === 404) return undefined
+    throw error
   }
 }

@@ -6,7 +6,8 @@ import {PlatformApiError} from './platform-api-error.js'
 
 /**
  * Trouble that says nothing about the request itself and may be gone on the next try: no answer (refused, dropped,
- * timed out), 429 and 5xx. A TLS certificate that is not accepted is not a NetworkError: it fails at once.
+ * timed out), 429 and 5xx. A TLS certificate that is not accepted (http.ts's TlsCertificateError) and a proxy that
+ * cannot be reached (network-route.ts's proxyFailure) are not NetworkErrors: they fail at once.
  */
 export function isTransient(error: unknown): boolean {
   if (error instanceof NetworkError) return true

@@ -8,7 +8,8 @@ import {describeState} from './wait.js'
 
 export interface WaitProgress {
   readonly onEvent: (event: WaitEvent) => void
-  finish(connection: VpnConnection, elapsedMs: number): void
+  /** The connection as the wait ended, or undefined when it ended because the connection is gone. */
+  finish(connection: VpnConnection | undefined, elapsedMs: number): void
   abandon(): void
 }
 
@@ -18,7 +19,9 @@ export function lineProgress(terminal: Terminal, title: string): WaitProgress {
   return {
     abandon() {},
     finish(connection, elapsedMs) {
-      terminal.info(`Ready after ${formatDuration(elapsedMs)}: ${describeState(connection)}.`)
+      terminal.info(
+        connection ? `Ready after ${formatDuration(elapsedMs)}: ${describeState(connection)}.` : `Destroyed after ${formatDuration(elapsedMs)}.`,
+      )
     },
     onEvent(event) {
       if (event.kind === 'retry') terminal.warn(retryNotice(event.error, event.delayMs))
@@ -58,7 +61,7 @@ export async function spinnerProgress(terminal: Terminal, title: string, now: ()
     },
     finish(connection, elapsedMs) {
       clearInterval(ticker)
-      ux.action.stop(terminal.styleErr('green', `${describeState(connection)} after ${formatDuration(elapsedMs)}`))
+      ux.action.stop(terminal.styleErr('green', `${connection ? describeState(connection) : 'destroyed'} after ${formatDuration(elapsedMs)}`))
     },
     onEvent(event) {
       if (event.kind === 'retry') {

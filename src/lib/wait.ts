@@ -24,8 +24,8 @@ export type WaitEvent =
   | {readonly kind: 'retry'; readonly error: unknown; readonly delayMs: number; readonly elapsedMs: number}
 
 export interface WaitDependencies {
-  /** One GET of the connection, answered within `timeoutMs` or failed. */
-  readonly poll: (timeoutMs: number) => Promise<VpnConnection>
+  /** One GET of the connection, answered within `timeoutMs` or failed; undefined when a wait until gone sees a 404. */
+  readonly poll: (timeoutMs: number) => Promise<VpnConnection | undefined>
   readonly now: () => number
   readonly sleep: (ms: number) => Promise<void>
   readonly onEvent: (event: WaitEvent) => void
@@ -56,6 +56,20 @@ export function describeState(connection: VpnConnection): string {
  * on time, with no request after the last poll.
  */
 export async function waitForConnection(subject: WaitSubject, options: WaitOptions, deps: WaitDependencies): Promise<VpnConnection> {
+  const connection = await pollConnection(subject, {...options, untilGone: false}, deps)
+  // Only a wait until gone ends without a connection.
+  return connection!
+}
+
+/**
+ * Polls until the API no longer has the connection (its GET answers 404), with the same retries, deadline and events
+ * as waitForConnection; `deprovisioning` is progress here, not an end.
+ */
+export async function waitForDeletion(subject: WaitSubject, options: Omit<WaitOptions, 'tunnelsUp'>, deps: WaitDependencies): Promise<void> {
+  await pollConnection(subject, {...options, tunnelsUp: false, untilGone: true}, deps)
+}
+
+async function pollConnection(subject: WaitSubject, options: WaitOptions & {readonly untilGone: boolean}, deps: WaitDependencies): Promise<VpnConnection | undefined> {
   const started = deps.now()
   const deadline = started + options.timeoutMs
   // Backoff starts at the minimum interval whatever --interval is, and the deadline bounds any Retry-After.
@@ -71,8 +85,9 @@ export async function waitForConnection(subject: WaitSubject, options: WaitOptio
   const timedOut = () => {
     const seen = lastState === undefined ? 'No answer was received.' : `Last status: ${lastState}.`
     const problem = lastProblem instanceof Error ? ` The last request failed: ${lastProblem.message.split('\n')[0]!.replace(/\.?$/, '.')}` : ''
+    const goal = options.untilGone ? ' to be destroyed' : ''
     return new WaitTimeoutError(
-      `Timed out after ${formatDuration(options.timeoutMs)} waiting for VPN connection ${subject.name} in space ${subject.space}. ${seen}${problem}`,
+      `Timed out after ${formatDuration(options.timeoutMs)} waiting for VPN connection ${subject.name} in space ${subject.space}${goal}. ${seen}${problem}`,
       ['Run the same command again to keep waiting, or give a longer --timeout.'],
     )
   }
@@ -89,7 +104,7 @@ export async function waitForConnection(subject: WaitSubject, options: WaitOptio
   for (;;) {
     const remaining = deadline - deps.now()
     if (remaining <= 0) throw timedOut()
-    let connection: VpnConnection
+    let connection: VpnConnection | undefined
     try {
       connection = await deps.poll(Math.min(REQUEST_TIMEOUT_MS, remaining))
     } catch (error) {
@@ -104,9 +119,15 @@ export async function waitForConnection(subject: WaitSubject, options: WaitOptio
 
     retries = 0
     lastProblem = undefined
+    if (connection === undefined) return undefined
     const state = describeState(connection)
     deps.onEvent({changed: state !== lastState, connection, elapsedMs: deps.now() - started, kind: 'poll'})
     lastState = state
+    if (options.untilGone) {
+      await sleepUntilDeadlineOr(options.intervalMs)
+      continue
+    }
+
     if (connection.status === 'failed') {
       throw new OperationError(
         `VPN connection ${subject.name} in space ${subject.space} failed: ${connection.status_message || 'the API gave no reason'}.`,

@@ -54,7 +54,7 @@ describe('the article flow, command by command, over real HTTP', () => {
   it('connects, waits, shows info and config, and destroys', async () => {
     const connected = await cli(...connectArgs())
     expect(connected).toMatchObject({code: 0, stdout: `Created VPN connection office in space ${DEFAULT_BLOCKS_SPACE} (status: pending).\n`})
-    expect(connected.stderr).toContain(`heroku spaces:vpn:wait office --space ${DEFAULT_BLOCKS_SPACE}`)
+    expect(connected.stderr).toContain(`./bin/run.js spaces:vpn:wait office --space ${DEFAULT_BLOCKS_SPACE}`)
 
     const waited = await cli('spaces:vpn:wait', 'office', '--space', DEFAULT_BLOCKS_SPACE, '--interval', '1')
     expect(waited.code).toBe(0)

@@ -119,12 +119,19 @@ describe('destroy and update against what the connection is', () => {
   })
 
   it('update refuses a connection being destroyed, sending no PATCH', async () => {
-    sandbox.control.setTiming({deprovisioning: 60})
-    expect((await cli('spaces:vpn:destroy', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--confirm', SEEDED_CONNECTION)).code).toBe(0)
-    const result = await cli('spaces:vpn:update', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--cidrs', '172.16.0.0/16')
-    expect(result.code).toBe(2)
-    expect(result.stderr).toContain('is being destroyed')
-    expect(requests().filter((request) => request.startsWith('PATCH'))).toEqual([])
+    // setTiming changes only connections created later: the seeded one keeps its 0.2 s, which a loaded machine can
+    // spend between two commands, so this test has a sandbox whose seeded connection takes a minute to go
+    const slow = await startSandbox({timing: {deprovisioning: 60, pending: 0.2, provisioning: 0.2, tunnelsUpAfter: 0.2}})
+    try {
+      const run = (...args: string[]) => runCli(args, {env: slow.env})
+      expect((await run('spaces:vpn:destroy', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--confirm', SEEDED_CONNECTION)).code).toBe(0)
+      const result = await run('spaces:vpn:update', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--cidrs', '172.16.0.0/16')
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain('is being destroyed')
+      expect(slow.control.requests().filter((entry) => entry.method === 'PATCH')).toEqual([])
+    } finally {
+      await slow.stop()
+    }
   })
 
   it('info and config on a failed connection suggest replacing it, not waiting', async () => {

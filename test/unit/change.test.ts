@@ -71,9 +71,10 @@ describe('update', () => {
   })
 })
 
+const exists = () => nock(API).get(CONNECTION_PATH).reply(200, vpnConnection())
+
 describe('destroy', () => {
   const options = {json: false, name: 'office', space: 'acme-space'}
-  const exists = () => nock(API).get(CONNECTION_PATH).reply(200, vpnConnection())
 
   it('destroys with a matching --confirm', async () => {
     const context = testContext()
@@ -150,5 +151,58 @@ describe('destroy', () => {
     await destroyConnection(options, context)
     expect(context.stderr()).toContain('is already being destroyed')
     expect(context.stderr()).not.toContain('To proceed')
+  })
+})
+
+describe('destroy --wait', () => {
+  const options = {confirm: 'office', json: false, name: 'office', space: 'acme-space', wait: {intervalMs: 1000, timeoutMs: 60_000}}
+  const gone = {id: 'not_found', message: 'Not found.'}
+
+  it('after a DELETE whose answer was lost, checks that it went through, then waits until the connection is gone', async () => {
+    const context = testContext()
+    exists()
+      .delete(CONNECTION_PATH)
+      .replyWithError(socketError('ECONNRESET', 'socket hang up'))
+      .get(CONNECTION_PATH)
+      .reply(200, vpnConnection({status: 'deprovisioning'}))
+      .get(CONNECTION_PATH)
+      .reply(200, vpnConnection({status: 'deprovisioning'}))
+      .get(CONNECTION_PATH)
+      .reply(404, gone)
+    await destroyConnection(options, context)
+    expect(context.stderr()).toContain('checking whether it went through')
+    expect(context.stdout()).toBe('Destroyed VPN connection office in space acme-space.\n')
+    expect(nock.isDone()).toBe(true)
+  })
+
+  it('waits for a connection already being destroyed, without deleting again', async () => {
+    const context = testContext()
+    nock(API).get(CONNECTION_PATH).reply(200, vpnConnection({status: 'deprovisioning'})).get(CONNECTION_PATH).reply(404, gone)
+    await destroyConnection(options, context)
+    expect(context.stderr()).toContain('is already being destroyed')
+    expect(context.stdout()).toBe('Destroyed VPN connection office in space acme-space.\n')
+  })
+
+  it('says which of space and connection is missing, with exit code 2, before deleting or waiting', async () => {
+    const context = testContext()
+    nock(API).get(CONNECTION_PATH).reply(404, gone).get('/spaces/acme-space').reply(200, space())
+    await expect(destroyConnection(options, context)).rejects.toMatchObject({
+      exitCode: ExitCode.usage,
+      message: 'VPN connection "office" was not found in space "acme-space".',
+    })
+  })
+
+  it('rides out passing trouble while waiting, with the one retry policy', async () => {
+    const context = testContext()
+    exists()
+      .delete(CONNECTION_PATH)
+      .reply(202, vpnConnection({status: 'deprovisioning'}))
+      .get(CONNECTION_PATH)
+      .reply(503, {id: 'unavailable', message: 'busy'})
+      .get(CONNECTION_PATH)
+      .reply(404, gone)
+    await destroyConnection(options, context)
+    expect(context.stderr()).toContain('trying again in 1s')
+    expect(context.sleeps).toEqual([1000])
   })
 })

@@ -1,6 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {apiEndpoint, resolveCredentials} from '../../src/lib/credentials.js'
+import {apiEndpoint, credentialStore, netrcMachineName, resolveCredentials} from '../../src/lib/credentials.js'
+import {netrcFile} from '../../src/lib/netrc.js'
 
 const saved = {...process.env}
 afterEach(() => {
@@ -36,8 +37,55 @@ describe('apiEndpoint', () => {
 
 describe('resolveCredentials', () => {
   it('takes HEROKU_API_KEY without loading @heroku-cli/command', async () => {
-    const config = {} as Parameters<typeof resolveCredentials>[1]
-    await expect(resolveCredentials({HEROKU_API_KEY: 'key-1'}, config)).resolves.toEqual({fromEnv: true, token: 'key-1'})
+    const options = {} as Parameters<typeof resolveCredentials>[1]
+    await expect(resolveCredentials({HEROKU_API_KEY: 'key-1'}, options)).resolves.toEqual({fromEnv: true, token: 'key-1'})
   })
 })
 
+
+describe('credentialStore and the netrc file, on each platform', () => {
+  const host = (platform: NodeJS.Platform, env: Record<string, string> = {}, secretTool = false, gpg = false) => ({
+    env,
+    exists: (path: string) => gpg && path.endsWith('.gpg'),
+    homedir: () => '/home/me',
+    isOnPath: (program: string) => secretTool && program === 'secret-tool',
+    platform,
+    tmpdir: () => '/tmp',
+  })
+
+  it.each([
+    ['darwin', {}, false, 'macOS Keychain'],
+    ['win32', {}, false, 'Windows Credential Manager'],
+    ['linux', {}, true, 'Secret Service (secret-tool)'],
+    ['linux', {}, false, undefined],
+    ['darwin', {HEROKU_NETRC_WRITE: 'TRUE'}, false, undefined],
+    ['freebsd', {}, true, undefined],
+  ] as const)('%s %j, secret-tool %s: %s', (platform, env, secretTool, store) => {
+    expect(credentialStore(host(platform, env, secretTool))).toBe(store)
+  })
+
+  it.each([
+    ['linux', {}, false, '/home/me/.netrc'],
+    ['linux', {}, true, '/home/me/.netrc.gpg'],
+    ['win32', {HOMEDRIVE: 'C:', HOMEPATH: '/Users/me'}, false, 'C:/Users/me/_netrc'],
+    ['win32', {USERPROFILE: '/profile'}, false, '/profile/_netrc'],
+    ['win32', {HOME: '/h', USERPROFILE: '/profile'}, true, '/h/_netrc.gpg'],
+  ] as const)('%s %j, gpg %s: %s', (platform, env, gpg, file) => {
+    expect(netrcFile(host(platform, env, false, gpg))).toBe(file)
+  })
+
+  it.each([
+    [undefined, 'api.heroku.com'],
+    ['herokudev.com', 'api.herokudev.com'],
+    ['http://127.0.0.1:5000', '127.0.0.1:5000'],
+    ['https://api.heroku.com:443', 'api.heroku.com'],
+    ['http://localhost:5000/', 'localhost:5000'],
+    ['https://attacker.test', 'api.heroku.com'],
+  ])('HEROKU_HOST=%s reads the netrc machine %s, as @heroku-cli/command does', async (hostName, machine) => {
+    if (hostName === undefined) delete process.env.HEROKU_HOST
+    else process.env.HEROKU_HOST = hostName
+    const {vars} = await import('@heroku-cli/command')
+    expect(netrcMachineName(process.env)).toBe(machine)
+    expect(vars.apiHost).toBe(machine)
+  })
+})

@@ -142,7 +142,8 @@ lab     b2                                    52.91.173.226  192.168.0.0/24, 192
 describe('the help example of spaces:vpn:info', () => {
   it('is what info prints for the same connection', async () => {
     const {default: Info} = await import('../../src/commands/spaces/vpn/info.js')
-    const example = String(Info.examples?.[0] ?? '')
+    // As oclif renders it inside the Heroku CLI, where hints name `heroku`.
+    const example = String(Info.examples?.[0] ?? '').replaceAll('<%= config.bin %>', 'heroku')
     const context = testContext()
     nock(API).get(CONNECTION_PATH).reply(200, vpnConnection())
     await showInfo({...target, json: false}, context)

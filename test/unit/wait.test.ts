@@ -3,9 +3,10 @@ import {describe, expect, it} from 'vitest'
 import type {VpnConnection} from '../../src/lib/api-types.js'
 
 import {ExitCode} from '../../src/lib/exit-codes.js'
-import {NetworkError} from '../../src/lib/http.js'
+import {NetworkError, TlsCertificateError} from '../../src/lib/http.js'
+import {proxyFailure} from '../../src/lib/network-route.js'
 import {PlatformApiError} from '../../src/lib/platform-api-error.js'
-import {isReady, waitForConnection, type WaitEvent, type WaitOptions} from '../../src/lib/wait.js'
+import {isReady, waitForConnection, waitForDeletion, type WaitEvent, type WaitOptions} from '../../src/lib/wait.js'
 import {pendingConnection, tunnel, vpnConnection} from '../support/fixtures.js'
 
 type Answer = Error | VpnConnection
@@ -179,3 +180,49 @@ describe('isReady', () => {
     expect(isReady(connection, tunnelsUp)).toBe(ready)
   })
 })
+
+describe('waitForDeletion', () => {
+  const deprovisioning = vpnConnection({status: 'deprovisioning', tunnels: []})
+  /** The scripted API, where a connection without a status stands for a 404. */
+  const untilGone = (answers: Answer[]) => {
+    const run = scenario(answers)
+    const poll = async (timeoutMs: number) => {
+      const connection = await run.deps.poll(timeoutMs)
+      return connection.status === undefined ? undefined : connection
+    }
+
+    return {...run, deps: {...run.deps, poll}}
+  }
+
+  it('polls through deprovisioning until the connection is gone', async () => {
+    const run = untilGone([deprovisioning, deprovisioning, {}])
+    await waitForDeletion(subject, options, run.deps)
+    expect(run.polls).toHaveLength(3)
+    expect(run.sleeps).toEqual([10_000, 10_000])
+  })
+
+  it('ends with exit code 124 when the connection is still there at the deadline', async () => {
+    const run = untilGone(Array.from({length: 10}, () => deprovisioning))
+    const error = await waitForDeletion(subject, {...options, timeoutMs: 25_000}, run.deps).catch((error_: unknown) => error_)
+    expect(error).toMatchObject({exitCode: ExitCode.timeout})
+    expect((error as Error).message).toBe('Timed out after 25s waiting for VPN connection office in space acme to be destroyed. Last status: deprovisioning.')
+  })
+
+  it.each([
+    ['an untrusted certificate', new TlsCertificateError('DEPTH_ZERO_SELF_SIGNED_CERT', 'https://api.heroku.com', 'self-signed certificate')],
+    [
+      'an unreachable proxy',
+      proxyFailure(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3128'), {code: 'ECONNREFUSED', port: 3128}), {
+        proxy: {shown: 'http://127.0.0.1:3128', url: new URL('http://127.0.0.1:3128'), variable: 'HTTPS_PROXY'},
+      })!,
+    ],
+  ])('fails at once on %s, as the retry policy says, with exit code 1', async (_case, failure) => {
+    for (const wait of [(deps: ReturnType<typeof scenario>['deps']) => waitForDeletion(subject, options, deps), (deps: ReturnType<typeof scenario>['deps']) => waitForConnection(subject, options, deps)]) {
+      const run = scenario([failure])
+      await expect(wait(run.deps)).rejects.toMatchObject({exitCode: ExitCode.failed, message: failure.message})
+      expect(run.sleeps).toEqual([])
+      expect(run.events).toEqual([])
+    }
+  })
+})
+

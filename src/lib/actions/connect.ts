@@ -2,10 +2,10 @@ import type {SpaceInfo, VpnConnection} from '../api-types.js'
 import type {CommandContext} from '../context.js'
 
 import {connectionCommand, suggestCommand} from '../command-lines.js'
-import {InputError, inputErrors, NOTHING_CREATED, NOTHING_SENT} from '../errors.js'
+import {InputError, inputErrors, NOTHING_CREATED, NOTHING_SENT, OperationError} from '../errors.js'
 import {checkConnectionName} from '../names.js'
 import {checkCidrsAgainstSpace, checkGatewayIp, checkRoutableCidrs} from '../network.js'
-import {PlatformApiError} from '../platform-api-error.js'
+import {findVpnConnection} from '../platform-api.js'
 import {findSpace, GENERATION_WITHOUT_VPN, spaceBlocks, spaceGeneration} from '../space.js'
 
 export interface ConnectOptions {
@@ -14,6 +14,8 @@ export interface ConnectOptions {
   readonly ip: string
   readonly cidrs: string
   readonly json: boolean
+  /** --if-not-exists: the same connection already in the space is success, for pipelines that run twice. */
+  readonly ifNotExists?: boolean
 }
 
 function refuseSpace(spaceName: string, space: SpaceInfo): void {
@@ -30,15 +32,60 @@ function refuseSpace(spaceName: string, space: SpaceInfo): void {
   }
 }
 
-async function refuseSecondConnection(spaceName: string, context: CommandContext): Promise<void> {
-  const [existing] = await context.api.listVpnConnections(spaceName)
-  if (existing === undefined) return
+/** What differs between the connection asked for and the one the space has, each with the command that changes it. */
+export function connectionDifferences(existing: VpnConnection, asked: Pick<ConnectOptions, 'ip' | 'name' | 'space'>, cidrs: readonly string[]): string[] {
+  const {ip, name, space} = asked
+  const problems: string[] = []
+  if (existing.public_ip !== ip) {
+    problems.push(
+      `--ip ${ip} differs from its public IP ${existing.public_ip ?? '(none)'}, which cannot be changed: destroy it and connect again (\`${connectionCommand('destroy', name, space, '--confirm', name, '--wait')}\`)`,
+    )
+  }
+
+  const theirs = [...(existing.routable_cidrs ?? [])].sort()
+  if (theirs.join(',') !== [...cidrs].sort().join(',')) {
+    problems.push(
+      `--cidrs ${cidrs.join(',')} differ from its routable CIDRs ${theirs.join(',') || '(none)'}: change them with \`${connectionCommand('update', name, space, '--cidrs', cidrs.join(','))}\``,
+    )
+  }
+
+  return problems
+}
+
+/**
+ * One connection per space: a second is refused, unless --if-not-exists and it is this very connection (by name or
+ * id) with the same IP and CIDRs, which is then the answer.
+ */
+async function existingConnection(options: ConnectOptions, cidrs: readonly string[], context: CommandContext): Promise<VpnConnection | undefined> {
+  const connections = await context.api.listVpnConnections(options.space)
+  const asked = connections.find((connection) => connection.name === options.name || connection.id === options.name)
+  if (asked && options.ifNotExists) {
+    const name = asked.name ?? options.name
+    const differences = connectionDifferences(asked, options, cidrs)
+    if (differences.length > 0) {
+      throw inputErrors(
+        differences.map((difference) => `VPN connection ${name} in space ${options.space} already exists, and ${difference}`),
+        NOTHING_CREATED,
+      )
+    }
+
+    if (asked.status === 'deprovisioning') {
+      throw new OperationError(`VPN connection ${name} in space ${options.space} is being destroyed. ${NOTHING_CREATED}`, [
+        `Connect again once it is gone; until then \`${suggestCommand('spaces:vpn:connections', '--space', options.space)}\` lists it.`,
+      ])
+    }
+
+    return asked
+  }
+
+  const existing = asked ?? connections[0]
+  if (existing === undefined) return undefined
   const name = existing.name ?? existing.id ?? 'unnamed'
   throw new InputError(
-    `Space ${spaceName} already has VPN connection "${name}" (${existing.status ?? 'unknown status'}): only one VPN connection per space is supported. ${NOTHING_CREATED}`,
+    `Space ${options.space} already has VPN connection "${name}" (${existing.status ?? 'unknown status'}): only one VPN connection per space is supported. ${NOTHING_CREATED}`,
     [
-      `Change its networks with \`${connectionCommand('update', name, spaceName, '--cidrs', 'CIDRS')}\`,`,
-      `or replace it: \`${connectionCommand('destroy', name, spaceName, '--confirm', name)}\`, then connect again.`,
+      `Change its networks with \`${connectionCommand('update', name, options.space, '--cidrs', 'CIDRS')}\`,`,
+      `or replace it: \`${connectionCommand('destroy', name, options.space, '--confirm', name)}\`, then connect again.`,
     ],
   )
 }
@@ -52,12 +99,7 @@ function createConnection(options: ConnectOptions, cidrs: readonly string[], con
   return context.api.createVpnConnection(options.space, body, {
     async checkBeforeResend() {
       context.terminal.info('Checking whether the create went through before sending it again.')
-      try {
-        return await context.api.getVpnConnection(options.space, options.name)
-      } catch (error) {
-        if (error instanceof PlatformApiError && error.status === 404) return undefined
-        throw error
-      }
+      return findVpnConnection(context.api, options.space, options.name)
     },
   })
 }
@@ -71,7 +113,8 @@ export async function connect(options: ConnectOptions, context: CommandContext):
 
   const space = await findSpace(context.api, options.space, NOTHING_CREATED)
   refuseSpace(options.space, space)
-  await refuseSecondConnection(options.space, context)
+  const existing = await existingConnection({...options, ip: options.ip.trim()}, cidrCheck.cidrs, context)
+  if (existing) return reportExisting(existing, options, context)
   const spaceCheck = checkCidrsAgainstSpace(cidrCheck.cidrs, spaceBlocks(options.space, space))
   if (spaceCheck.problems.length > 0) throw inputErrors(spaceCheck.problems, NOTHING_CREATED)
   for (const warning of spaceCheck.warnings) context.terminal.warn(warning)
@@ -88,4 +131,18 @@ export async function connect(options: ConnectOptions, context: CommandContext):
     `Setting up the gateway takes a few minutes. Wait for it with \`${connectionCommand('wait', options.name, options.space)}\`.`,
   )
   return connection
+}
+
+function reportExisting(existing: VpnConnection, options: ConnectOptions, context: CommandContext): VpnConnection {
+  const {terminal} = context
+  const already = `VPN connection ${existing.name ?? options.name} already existed in space ${options.space} with the same public IP and routable CIDRs (status: ${existing.status ?? 'unknown'}); nothing was changed.`
+  if (options.json) {
+    terminal.json(existing)
+    terminal.info(already)
+  } else {
+    terminal.out(already)
+  }
+
+  if (existing.status !== 'active') terminal.info(`Wait for it with \`${connectionCommand('wait', options.name, options.space)}\`.`)
+  return existing
 }

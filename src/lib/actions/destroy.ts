@@ -1,15 +1,20 @@
 import type {VpnConnection} from '../api-types.js'
 import type {CommandContext, ConnectionTarget} from '../context.js'
 import type {Terminal} from '../terminal.js'
+import type {WaitOptions} from '../wait.js'
 
 import {connectionCommand} from '../command-lines.js'
 import {InputError} from '../errors.js'
 import {connectionNotFound, findConnection, isNotFound} from '../not-found.js'
+import {findVpnConnection} from '../platform-api.js'
 import {isTransient} from '../retry.js'
+import {waitUntilGone} from './wait.js'
 
 export interface DestroyOptions extends ConnectionTarget {
   readonly confirm?: string
   readonly json: boolean
+  /** Set by --wait: block until the connection is gone. */
+  readonly wait?: Omit<WaitOptions, 'tunnelsUp'>
 }
 
 const NOTHING_DESTROYED = 'Nothing was destroyed.'
@@ -54,18 +59,22 @@ async function askToConfirm(options: DestroyOptions, terminal: Terminal): Promis
  */
 async function deleteWentThrough(options: DestroyOptions, before: VpnConnection, context: CommandContext): Promise<VpnConnection | undefined> {
   context.terminal.info('The destroy got no clear answer; checking whether it went through.')
-  try {
-    const connection = await context.api.getVpnConnection(options.space, options.name)
-    return connection.status === 'deprovisioning' ? connection : undefined
-  } catch (error) {
-    if (isNotFound(error)) return before
-    return undefined
-  }
+  // undefined: gone; null: the check failed too, which tells nothing
+  const connection = await findVpnConnection(context.api, options.space, options.name).catch(() => null)
+  if (connection === undefined) return before
+  return connection?.status === 'deprovisioning' ? connection : undefined
 }
 
-function reportDestroying(options: DestroyOptions, context: CommandContext, connection: VpnConnection): void {
+/** Says the connection is being destroyed; with --wait, first waits until it is gone and says so. */
+async function reportDestroying(options: DestroyOptions, context: CommandContext, connection: VpnConnection): Promise<void> {
+  const destroying = `Destroying VPN connection ${options.name} in space ${options.space}: its tunnels are being torn down.`
+  if (options.wait) {
+    context.terminal.info(destroying)
+    await waitUntilGone(options, options.wait, context)
+  }
+
   if (options.json) context.terminal.json(connection)
-  else context.terminal.out(`Destroying VPN connection ${options.name} in space ${options.space}: its tunnels are being torn down.`)
+  else context.terminal.out(options.wait ? `Destroyed VPN connection ${options.name} in space ${options.space}.` : destroying)
 }
 
 export async function destroyConnection(options: DestroyOptions, context: CommandContext): Promise<VpnConnection> {
@@ -73,7 +82,7 @@ export async function destroyConnection(options: DestroyOptions, context: Comman
   const current = await findConnection(context.api, options)
   if (current.status === 'deprovisioning') {
     context.terminal.info(`VPN connection ${options.name} in space ${options.space} is already being destroyed.`)
-    reportDestroying(options, context, current)
+    await reportDestroying(options, context, current)
     return current
   }
 
@@ -88,6 +97,6 @@ export async function destroyConnection(options: DestroyOptions, context: Comman
     destroyed = outcome
   }
 
-  reportDestroying(options, context, destroyed)
+  await reportDestroying(options, context, destroyed)
   return destroyed
 }

@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
@@ -12,7 +12,7 @@ import {
   SPACE_WITH_CONNECTION,
   startSandbox,
 } from '../../../src/sandbox/index.js'
-import {runCli} from '../support/run-cli.js'
+import {BIN, runCli} from '../support/run-cli.js'
 import {
   createHerokuHome,
   HEROKU_CLI_VERSION,
@@ -102,6 +102,10 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
       packed = await packPlugin(packDir)
       home = await newHome()
       await installPlugin(requireCli(), home, packed.tarball)
+      await mkdir(join(packDir, 'tree'))
+      await mkdir(join(packDir, 'installed'))
+      await symlink(BIN, join(packDir, 'tree', 'heroku'))
+      await symlink(installedPluginBin(home), join(packDir, 'installed', 'heroku'))
     }, 600_000)
 
     afterAll(async () => {
@@ -114,7 +118,8 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
 
     const heroku = (args: readonly string[], env: Record<string, string> = {}) =>
       runHeroku(requireCli(), home, args, {env: {...sandbox.env, ...env}})
-    const standalone = (args: readonly string[]) => runCli(args, {env: sandbox.env})
+    // Run under the name `heroku`, the standalone program's usage and hints read as the plugin's do inside heroku.
+    const standalone = (args: readonly string[]) => runCli(args, {bin: join(packDir, 'tree', 'heroku'), env: sandbox.env})
 
     it('answers every spaces:vpn command itself and leaves every other command to the Heroku CLI', async () => {
       const ours = await heroku(['commands', '--json'])
@@ -335,7 +340,7 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
       ['the help', ['--help']],
       ['an unknown command', ['spaces:vpn:nope']],
     ])("ships a standalone bin/run.js that answers %s as the working tree's does", async (_case, args) => {
-      const bundled = await run(process.execPath, [installedPluginBin(home), ...args], {env: {PATH: process.env.PATH, ...sandbox.env}})
+      const bundled = await run(process.execPath, [join(packDir, 'installed', 'heroku'), ...args], {env: {PATH: process.env.PATH, ...sandbox.env}})
       const modules = await standalone(args)
       expect({...outcome(bundled), stderr: bundled.stderr}).toEqual({...outcome(modules), stderr: modules.stderr})
     })

@@ -120,6 +120,9 @@ export async function installHerokuCli(version = HEROKU_CLI_VERSION, timeoutMs =
   const prefix = join(HEROKU_CLI_CACHE, `heroku-cli-${version}`)
   if ((await installedVersion(prefix)) === version) return cliAt(prefix, version)
   await mkdir(HEROKU_CLI_CACHE, {recursive: true})
+  console.warn(
+    `Fetching heroku@${version} from npm (about 395 MB, once): the plugin is tested inside the real Heroku CLI. Cached in ${relative(process.cwd(), prefix) || prefix}; delete that folder to fetch it again.`,
+  )
   // Without the registry npm retries for minutes: one quick look first tells that apart from a slow install.
   const probe = await run('npm', ['view', `heroku@${version}`, 'version', '--fetch-retries=0', '--loglevel=error'], {env: npmEnv(), timeoutMs: 60_000})
   if (probe.code !== 0 || probe.stdout.trim() !== version) {

@@ -16,6 +16,8 @@ export interface CliOptions {
   readonly input?: string
   readonly timeoutMs?: number
   readonly cwd?: string
+  /** Another path to the program, such as a link named like the package's bin entry. */
+  readonly bin?: string
 }
 
 /** Runs the built CLI as its own process, the way a user or a CI step does. */
@@ -24,7 +26,7 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value
   const started = Date.now()
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))

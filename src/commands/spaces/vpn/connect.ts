@@ -14,16 +14,23 @@ Every constraint of the Private Space VPN article is checked before anything is 
 public IPv4 address; each routable CIDR must lie inside one RFC 1918 block (${RFC1918_BLOCKS.join(', ')}), must not
 overlap the space's own network or 172.17.0.0/16, nor another CIDR of the list; the space must exist, not be
 Fir-generation, and have no VPN connection yet. Setting up the gateway takes a few minutes: follow with
-spaces:vpn:wait.`)
+spaces:vpn:wait.
+
+For pipelines that run twice, --if-not-exists makes the same connect succeed when the space already has this
+connection with the same IP and CIDRs (it is printed, and said to have existed); a different IP or different CIDRs
+are refused with exit code 2, naming each difference and the command that changes it.`)
 
   static override examples = [
     `<%= config.bin %> <%= command.id %> office --ip 52.91.173.226 --cidrs 172.16.0.0/16,192.168.10.0/24 --space acme-space
 Created VPN connection office in space acme-space (status: pending).
-Setting up the gateway takes a few minutes. Wait for it with \`heroku spaces:vpn:wait office --space acme-space\`.`,
+Setting up the gateway takes a few minutes. Wait for it with \`<%= config.bin %> spaces:vpn:wait office --space acme-space\`.`,
+    `<%= config.bin %> <%= command.id %> office --ip 52.91.173.226 --cidrs 172.16.0.0/16,192.168.10.0/24 --space acme-space --if-not-exists
+VPN connection office already existed in space acme-space with the same public IP and routable CIDRs (status: active); nothing was changed.`,
   ]
 
   static override flags = {
     cidrs: Flags.string({char: 'c', description: 'routable CIDRs of your network, separated by commas', required: true}),
+    'if-not-exists': Flags.boolean({description: 'succeed without a change if the space already has this connection with the same IP and CIDRs'}),
     ip: Flags.string({char: 'i', description: 'static public IPv4 address of your VPN gateway', required: true}),
     json: jsonFlag,
     name: nameFlag,
@@ -33,6 +40,8 @@ Setting up the gateway takes a few minutes. Wait for it with \`heroku spaces:vpn
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Connect)
     const name = connectionName(args.name, flags.name)
-    await connect({cidrs: flags.cidrs, ip: flags.ip, json: flags.json, name, space: spaceName(flags.space)}, this.buildContext())
+    const space = spaceName(flags.space)
+    const options = {cidrs: flags.cidrs, ifNotExists: flags['if-not-exists'], ip: flags.ip, json: flags.json, name, space}
+    await connect(options, this.buildContext())
   }
 }

@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {destroyConnection} from '../../../lib/actions/destroy.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
-import {connectionName, jsonFlag, nameArg, nameFlag, spaceFlag, spaceName} from '../../../cli/flags.js'
+import {connectionName, intervalFlag, jsonFlag, nameArg, nameFlag, spaceFlag, spaceName, timeoutFlag, waitTiming} from '../../../cli/flags.js'
 
 export default class Destroy extends VpnCommand {
   static override args = {name: nameArg}
@@ -12,23 +12,31 @@ export default class Destroy extends VpnCommand {
 The connection is looked up first. At a terminal you are then asked to type its name (Ctrl-D or Ctrl-C cancels).
 Anywhere else --confirm NAME is required; without it, or with another name, nothing is sent and the exit code is 2.
 If the answer to the delete is lost, the connection is looked up again: being destroyed or gone counts as done.
-Destroying and connecting again is also how the pre-shared keys are changed.`)
+Destroying and connecting again is also how the pre-shared keys are changed.
+
+With --wait it returns once the connection is gone, polling as spaces:vpn:wait does: passing trouble is retried
+within --timeout, which ends the wait with exit code 124.`)
 
   static override examples = [
     `<%= config.bin %> <%= command.id %> office --space acme-space --confirm office
 Destroying VPN connection office in space acme-space: its tunnels are being torn down.`,
+    `<%= config.bin %> <%= command.id %> office --space acme-space --confirm office --wait --timeout 600`,
   ]
 
   static override flags = {
     confirm: Flags.string({description: "the connection's name, to destroy it without a prompt"}),
+    interval: {...intervalFlag, dependsOn: ['wait']},
     json: jsonFlag,
     name: nameFlag,
     space: spaceFlag,
+    timeout: {...timeoutFlag, dependsOn: ['wait']},
+    wait: Flags.boolean({description: 'wait until the connection is gone (before connecting again, as a key rotation does)'}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Destroy)
     const name = connectionName(args.name, flags.name)
-    await destroyConnection({confirm: flags.confirm, json: flags.json, name, space: spaceName(flags.space)}, this.buildContext())
+    const wait = flags.wait ? waitTiming(flags) : undefined
+    await destroyConnection({confirm: flags.confirm, json: flags.json, name, space: spaceName(flags.space), wait}, this.buildContext())
   }
 }

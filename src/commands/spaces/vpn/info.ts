@@ -31,7 +31,7 @@ Tunnel    Status  Since                 Message
 Tunnel 1  UP      2026-11-24T10:02:13Z
 Tunnel 2  UP      2026-11-24T10:02:13Z
 
-Pre-shared keys are not shown here: run \`heroku spaces:vpn:config office --space acme-space\`, or add --json.`,
+Pre-shared keys are not shown here: run \`<%= config.bin %> spaces:vpn:config office --space acme-space\`, or add --json.`,
     `<%= config.bin %> <%= command.id %> office --space acme-space --json | jq -r '.tunnels[].pre_shared_key'`,
   ]
 

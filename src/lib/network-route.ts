@@ -1,0 +1,148 @@
+import type {Agent} from 'node:http'
+
+import {InputError, NOTHING_SENT, OperationError, type VpnCliError} from './errors.js'
+
+type Env = Readonly<Record<string, string | undefined>>
+
+/** Where a proxy came from, and its address without credentials: what messages name. */
+export interface ProxyChoice {
+  readonly url: URL
+  readonly variable: string
+  readonly shown: string
+}
+
+/** How requests reach the API: through a proxy or not, and which certificate authorities are trusted. */
+export interface NetworkRoute {
+  readonly agent?: Agent
+  /** Set only when SSL_CERT_FILE or SSL_CERT_DIR add authorities; otherwise Node's own store is used as it is. */
+  readonly ca?: string[]
+  readonly proxy?: ProxyChoice
+}
+
+export const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const
+
+/** The Heroku CLI's port for a proxy URL without one. */
+export const DEFAULT_PROXY_PORT = '8080'
+
+const ACCEPTED_PROXY = 'accepted: http://HOST[:PORT] or https://HOST[:PORT], optionally with USER:PASSWORD@ (a bare HOST[:PORT] means http://)'
+
+function noProxyMatches(target: URL, noProxy: string): boolean {
+  const port = target.port || (target.protocol === 'https:' ? '443' : '80')
+  const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  return noProxy
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .some((entry) => {
+      if (entry === '*') return true
+      const [, name = '', entryPort] = /^(.*?)(?::(\d+))?$/.exec(entry.toLowerCase().replace(/^\[|\]$/g, '')) ?? []
+      const domain = name.replace(/^\*?\.?/, '')
+      if (entryPort !== undefined && entryPort !== port) return false
+      return host === domain || host.endsWith(`.${domain}`)
+    })
+}
+
+/**
+ * The proxy for a request to `target`, as the Heroku CLI picks it: HTTPS_PROXY, then HTTP_PROXY, for https; HTTP_PROXY
+ * for http; upper case before lower case; none for a host NO_PROXY names (a domain covers its subdomains, `*` all).
+ */
+export function chooseProxy(target: URL, env: Env): ProxyChoice | undefined {
+  const candidates = target.protocol === 'https:' ? PROXY_VARIABLES : PROXY_VARIABLES.slice(2)
+  const variable = candidates.find((name) => env[name])
+  if (variable === undefined) return undefined
+  const noProxy = env.NO_PROXY || env.no_proxy
+  if (noProxy && noProxyMatches(target, noProxy)) return undefined
+  const value = env[variable]!.trim()
+  let url: URL
+  try {
+    url = new URL(/^[a-z][\w+.-]*:\/\//i.test(value) ? value : `http://${value}`)
+  } catch {
+    const shown = value.replace(/\/\/[^@/]*@/, '//***@')
+    throw new InputError(`${variable} "${shown}" is not a proxy URL: ${ACCEPTED_PROXY}. ${NOTHING_SENT}`)
+  }
+
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
+    throw new InputError(`${variable} "${redact(url)}" is not an HTTP proxy: ${ACCEPTED_PROXY}. ${NOTHING_SENT}`)
+  }
+
+  if (!url.port && !/:\d+\/?$/.test(value)) url.port = DEFAULT_PROXY_PORT
+  return {shown: redact(url), url, variable}
+}
+
+function redact(url: URL): string {
+  return `${url.protocol}//${url.username ? '***@' : ''}${url.host}`
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
+
+/** The certificates SSL_CERT_FILE and SSL_CERT_DIR name (each folder's files, as OpenSSL's hashed folders hold them). */
+export async function extraCertificates(env: Env): Promise<string[]> {
+  const {readdir, readFile, stat} = await import('node:fs/promises')
+  const {delimiter, join} = await import('node:path')
+  const certificates: string[] = []
+  const readPem = async (file: string) => (await readFile(file, 'utf8')).match(PEM_CERTIFICATE) ?? []
+  if (env.SSL_CERT_FILE) {
+    const found = await readPem(env.SSL_CERT_FILE).catch((error: NodeJS.ErrnoException) => {
+      throw new InputError(`SSL_CERT_FILE "${env.SSL_CERT_FILE}" cannot be read (${error.code ?? error.message}): it must name a file of PEM certificates. ${NOTHING_SENT}`)
+    })
+    if (found.length === 0) throw new InputError(`SSL_CERT_FILE "${env.SSL_CERT_FILE}" holds no PEM certificate (-----BEGIN CERTIFICATE-----). ${NOTHING_SENT}`)
+    certificates.push(...found)
+  }
+
+  for (const dir of (env.SSL_CERT_DIR ?? '').split(delimiter).filter(Boolean)) {
+    const files = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+      throw new InputError(`SSL_CERT_DIR "${dir}" cannot be read (${error.code ?? error.message}): it must name folders of PEM certificates. ${NOTHING_SENT}`)
+    })
+    const found: string[] = []
+    for (const file of files.map((name) => join(dir, name))) {
+      if (await stat(file).then((info) => info.isFile(), () => false)) found.push(...(await readPem(file).catch(() => [])))
+    }
+
+    if (found.length === 0) throw new InputError(`SSL_CERT_DIR "${dir}" holds no PEM certificate. ${NOTHING_SENT}`)
+    certificates.push(...found)
+  }
+
+  return certificates
+}
+
+/**
+ * The route to `target`. Nothing is loaded when no proxy or CA variable applies, so that the usual start pays nothing;
+ * the proxy agents are loaded only for a proxy.
+ */
+export async function networkRoute(target: URL, env: Env): Promise<NetworkRoute> {
+  const proxy = chooseProxy(target, env)
+  const extra = env.SSL_CERT_FILE || env.SSL_CERT_DIR ? await extraCertificates(env) : []
+  let ca: string[] | undefined
+  if (extra.length > 0) {
+    // A `ca` option replaces Node's store: its roots and NODE_EXTRA_CA_CERTS are added back.
+    const {rootCertificates} = await import('node:tls')
+    const nodeExtra = env.NODE_EXTRA_CA_CERTS ? await extraCertificates({SSL_CERT_FILE: env.NODE_EXTRA_CA_CERTS}).catch(() => []) : []
+    ca = [...rootCertificates, ...nodeExtra, ...extra]
+  }
+
+  if (!proxy) return ca ? {ca} : {}
+  const agentOptions = ca ? {ca} : {}
+  const agent =
+    target.protocol === 'https:'
+      ? new (await import('https-proxy-agent')).HttpsProxyAgent(proxy.url, agentOptions)
+      : new (await import('http-proxy-agent')).HttpProxyAgent(proxy.url, agentOptions)
+  return {agent, ca, proxy}
+}
+
+const PROXY_UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+
+/**
+ * An unreachable proxy, as a message that names it and the variable it came from: trying again will not mend it.
+ * Anything else is left to the caller (an untrusted certificate is http.ts's TlsCertificateError).
+ */
+export function proxyFailure(error: NodeJS.ErrnoException & {hostname?: string; port?: number}, route: NetworkRoute | undefined): VpnCliError | undefined {
+  const code = error.code ?? ''
+  const proxy = route?.proxy?.url
+  const atProxy = proxy && (error.port === Number(proxy.port) || error.hostname === proxy.hostname)
+  if (route?.proxy && atProxy && PROXY_UNREACHABLE.has(code)) {
+    return new OperationError(`Could not reach the proxy ${route.proxy.shown} (from ${route.proxy.variable}): ${error.message}.`, [
+      `Check that the proxy is running, or change ${route.proxy.variable}; NO_PROXY lists hosts to reach without it.`,
+    ])
+  }
+
+  return undefined
+}
