@@ -1,5 +1,5 @@
 import {CHARON_SETTINGS_CHANGE, CHARON_SETTINGS_DESTINATION, renderCharonSettings} from './charon-settings.js'
-import {renderUpdown} from './updown.js'
+import {describeRouteBasedTunnels, renderUpdown} from './updown.js'
 import {renderSysctl, SYSCTL_CHANGE, SYSCTL_DESTINATION} from '../linux-sysctl.js'
 import {
   CHILD_LIFETIME_SECONDS,
@@ -62,9 +62,7 @@ export function renderIpsecConf(plan: GatewayPlan): string {
   )
   const about = [
     describePlan(plan, 'ipsec.conf'),
-    `# Two route-based tunnels, each one IPsec SA pair that selects all traffic, as the far end (AWS Site-to-Site VPN)`,
-    `# expects; a tunnel's marks let only what is routed through its interface in. ${updownPath(plan)}`,
-    `# routes ${plan.remoteSubnet} through tunnel 1, or through tunnel 2 while tunnel 1 is down. Both start with strongSwan.`,
+    ...describeRouteBasedTunnels(plan, updownPath(plan), 'with strongSwan'),
   ].join('\n')
   return `${[about, baseConn(plan), ...conns].join('\n\n')}\n`
 }

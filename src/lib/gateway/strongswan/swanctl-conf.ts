@@ -1,5 +1,5 @@
 import {CHARON_SETTINGS_CHANGE, CHARON_SETTINGS_DESTINATION, renderCharonSettings} from './charon-settings.js'
-import {renderUpdown} from './updown.js'
+import {describeRouteBasedTunnels, renderUpdown} from './updown.js'
 import {renderSysctl, SYSCTL_CHANGE, SYSCTL_DESTINATION} from '../linux-sysctl.js'
 import {
   CHILD_LIFETIME_SECONDS,
@@ -104,9 +104,7 @@ export function renderSwanctlConf(plan: GatewayPlan): string {
   const margin = `${REKEY_MARGIN_SECONDS / 60} to ${(2 * REKEY_MARGIN_SECONDS) / 60} minutes`
   const about = [
     describePlan(plan, 'swanctl.conf'),
-    `# Two route-based tunnels, each one IPsec SA pair that selects all traffic, as the far end (AWS Site-to-Site VPN)`,
-    `# expects; a tunnel's marks let only what is routed through its interface in. ${updownPath(plan)}`,
-    `# routes ${plan.remoteSubnet} through tunnel 1, or through tunnel 2 while tunnel 1 is down. Both start when loaded.`,
+    ...describeRouteBasedTunnels(plan, updownPath(plan), 'when loaded'),
     `# Lifetimes as ipsec.conf applies ikelifetime=${IKE_LIFETIME_SECONDS}s and lifetime=${CHILD_LIFETIME_SECONDS}s: renewal starts ${margin} before they end.`,
   ]
   return `${[...about, ...renderBlock(connections, 0), '', ...renderBlock(secrets, 0)].join('\n')}\n`

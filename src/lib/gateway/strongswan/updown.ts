@@ -1,6 +1,15 @@
 import {describePlan, type GatewayPlan} from '../plan.js'
 import {shellWord} from '../../command-lines.js'
 
+/** The comment a tunnel configuration starts with: how its two tunnels and the updown script at `updownPath` work together. */
+export function describeRouteBasedTunnels(plan: GatewayPlan, updownPath: string, startsWhen: string): string[] {
+  return [
+    `# Two route-based tunnels, each one IPsec SA pair that selects all traffic, as the far end (AWS Site-to-Site VPN)`,
+    `# expects; a tunnel's marks let only what is routed through its interface in. ${updownPath}`,
+    `# routes ${plan.remoteSubnet} through tunnel 1, or through tunnel 2 while tunnel 1 is down. Both start ${startsWhen}.`,
+  ]
+}
+
 /** Where charon's updown scripts leave which IKE SA owns a tunnel interface; /run is emptied at boot. */
 const OWNER_DIR = '/run/heroku-spaces-vpn'
 
