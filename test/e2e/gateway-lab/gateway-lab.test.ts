@@ -225,8 +225,9 @@ describe.skipIf(missing.length > 0 && !required)('gateway configuration on a rea
 
         // Heroku's view: the tunnels the far end has up, then the check the next steps end with
         for (const tunnel of [1, 2]) sandbox.control.setTunnelStatus(space, NAME, tunnel, 'UP')
-        const waitLine = /^ +(heroku spaces:vpn:wait .*--tunnels-up)$/m.exec(written.stderr)![1]!
-        const waitArgs = waitLine.split(' ').slice(1)
+        // the line names the program as it was run (here the built bin/run.js), then the command
+        const waitLine = /^ +\S+ (spaces:vpn:wait .*--tunnels-up)$/m.exec(written.stderr)![1]!
+        const waitArgs = waitLine.split(' ')
         expect(waitArgs).toEqual(['spaces:vpn:wait', NAME, '--space', space, '--tunnels-up'])
         await cli(...waitArgs, '--timeout', '10')
       } finally {
