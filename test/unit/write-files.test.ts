@@ -1,6 +1,8 @@
 import {chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile} from 'node:fs/promises'
+import {spawnSync} from 'node:child_process'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {ExitCode} from '../../src/lib/exit-codes.js'
@@ -10,6 +12,9 @@ const FILES: FileToWrite[] = [
   {content: 'conn a\n', mode: 0o644, name: 'ipsec.conf'},
   {content: '1.2.3.4 : PSK "k"\n', mode: 0o600, name: 'ipsec.secrets'},
 ]
+
+/** The uid and gid of `nobody` on Debian and most Linux systems. */
+const NOBODY = 65_534
 
 let root: string
 beforeEach(async () => {
@@ -106,10 +111,26 @@ describe('outputDirProblem', () => {
     expect(await outputDirProblem('--output-dir', join(root, 'file', 'gw'))).toBe(`--output-dir "${join(root, 'file', 'gw')}" cannot be created: ${join(root, 'file')} is a file`)
   })
 
-  // root may write anywhere, so this needs an ordinary user
-  it.skipIf(process.getuid?.() === 0)('refuses a directory it cannot write to, or create in', async () => {
-    await mkdir(join(root, 'locked'), {mode: 0o500})
-    expect(await outputDirProblem('--output-dir', join(root, 'locked'))).toContain('is a directory you cannot write to')
-    expect(await outputDirProblem('--output-dir', join(root, 'locked', 'gw'))).toContain(`cannot be created: you cannot write to ${join(root, 'locked')}`)
+  /** outputDirProblem as an ordinary user sees it: root may write anywhere, so as root it runs as `nobody`. */
+  function problemAsUser(dir: string): string | undefined {
+    const source = fileURLToPath(new URL('../../src/lib/write-files.ts', import.meta.url))
+    const script = `const {outputDirProblem} = await import(${JSON.stringify(source)}); process.stdout.write(JSON.stringify(await outputDirProblem('--output-dir', ${JSON.stringify(dir)}) ?? null))`
+    const asRoot = process.getuid?.() === 0
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      encoding: 'utf8',
+      ...(asRoot ? {gid: NOBODY, uid: NOBODY} : {}),
+    })
+    expect(child.status, child.stderr).toBe(0)
+    return JSON.parse(child.stdout) ?? undefined
+  }
+
+  it('refuses a directory it cannot write to, or create in', async () => {
+    // readable and searchable by everyone, writable by its owner only: root here, or the user running the tests
+    await chmod(root, 0o755)
+    await mkdir(join(root, 'locked'), {mode: 0o555})
+    expect(problemAsUser(join(root, 'locked'))).toContain('is a directory you cannot write to')
+    expect(problemAsUser(join(root, 'locked', 'gw'))).toContain(`cannot be created: you cannot write to ${join(root, 'locked')}`)
+    expect(problemAsUser(root)).toBe(process.getuid?.() === 0 ? `--output-dir "${root}" is a directory you cannot write to` : undefined)
   })
 })
