@@ -1,4 +1,7 @@
 import {spawn} from 'node:child_process'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {shellWord} from './lib/command-lines.js'
@@ -15,8 +18,8 @@ interface Step {
   readonly expectedExit?: number
 }
 
-/** The article's flow, plus the checks that the built-in commands do not make. */
-const STEPS: readonly Step[] = [
+/** The article's flow, plus the checks that the built-in commands do not make; the gateway's files go to `gatewayDir`. */
+const steps = (gatewayDir: string): readonly Step[] => [
   {
     args: ['spaces:vpn:connect', 'office', '--ip', '52.91.173.226', '--cidrs', '10.0.0.0/16', '--space', SPACE],
     expectedExit: 2,
@@ -33,6 +36,10 @@ const STEPS: readonly Step[] = [
     note: 'The whole Platform API object for scripts; the pre-shared keys are in .tunnels[].pre_shared_key.',
   },
   {args: ['spaces:vpn:config', 'office', '--space', SPACE], note: 'The tunnel table with the pre-shared keys.'},
+  {
+    args: ['spaces:vpn:config', 'office', '--space', SPACE, '--format', 'swanctl', '--local-ip', '172.16.0.2', '--output-dir', gatewayDir],
+    note: "Your VPN host's strongSwan configuration for both tunnels, with its modes, and how to install it (on stderr).",
+  },
   {args: ['spaces:vpn:destroy', 'office', '--space', SPACE, '--confirm', 'office'], note: 'Destroy it again.'},
   {args: ['spaces:vpn:connections', '--space', SPACE], note: "The space's connections: the destroyed one is on its way out."},
 ]
@@ -49,10 +56,11 @@ async function main(): Promise<number> {
   const terminal = Terminal.fromProcess()
   const sandbox = await startSandbox()
   const env = {...process.env, ...sandbox.env}
+  const workDir = await mkdtemp(join(tmpdir(), 'heroku-spaces-vpn-demo-'))
   terminal.out(terminal.styleOut('dim', `# A local Platform API sandbox is listening on ${sandbox.url}; each \`heroku\` below is ./bin/run.js.`))
   let failures = 0
   try {
-    for (const step of STEPS) {
+    for (const step of steps(join(workDir, 'gateway'))) {
       const expected = step.expectedExit ?? 0
       terminal.out(`\n${terminal.styleOut('dim', `# ${step.note}`)}`)
       terminal.out(terminal.styleOut('bold', `$ heroku ${step.args.map((word) => shellWord(word)).join(' ')}`))
@@ -64,6 +72,7 @@ async function main(): Promise<number> {
     }
   } finally {
     await sandbox.stop()
+    await rm(workDir, {force: true, recursive: true})
   }
 
   terminal.out(failures === 0 ? '\nDemo complete: every step behaved as expected.' : `\nDemo failed: ${failures} step(s) misbehaved.`)

@@ -16,6 +16,7 @@ describe('npm run demo', () => {
     expect(stderr).not.toContain('Warning: that step exited')
     expect(code).toBe(0)
     for (const command of ['connect', 'wait', 'info', 'config', 'destroy']) expect(stdout).toContain(`$ heroku spaces:vpn:${command} office`)
+    expect(stdout).toMatch(/^Wrote \S+\/gateway\/swanctl\.conf \(mode 0600, holds the pre-shared keys\), for \/etc\/swanctl\/conf\.d\/cedar-space-office\.conf$/m)
     expect(stdout).toContain('Demo complete: every step behaved as expected.')
   })
 })
