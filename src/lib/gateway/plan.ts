@@ -58,8 +58,6 @@ export function retransmitGiveUpSeconds(): number {
 export type IkeVersion = 1 | 2
 
 export interface PlannedTunnel {
-  /** 1 or 2, as the article's table numbers the tunnels. */
-  readonly number: number
   /** Name of the tunnel's IKE connection and of its one IPsec SA. */
   readonly name: string
   /** The Private Space end of the tunnel: strongSwan's `right`. */
@@ -89,8 +87,6 @@ export interface GatewayPlan {
   readonly ikeVersion: IkeVersion
   /** The VPN host's own address (`left`), which is the private one when the host is behind NAT. */
   readonly localIp: string
-  /** The connection's routable CIDRs: the networks behind the gateway. */
-  readonly localSubnets: readonly string[]
   /** The space's network, routed into the tunnels. */
   readonly remoteSubnet: string
   readonly tunnels: readonly PlannedTunnel[]
@@ -223,7 +219,6 @@ export function planGateway(input: PlanInput, suggestions: readonly string[] = [
     connectionName: names.name,
     ikeVersion: connection.ike_version as IkeVersion,
     localIp: input.localIp ?? connection.public_ip!,
-    localSubnets: connection.routable_cidrs!,
     remoteSubnet: connection.space_cidr_block!,
     space: names.space,
     tunnels: connection.tunnels!.map((tunnel, index) => {
@@ -232,7 +227,6 @@ export function planGateway(input: PlanInput, suggestions: readonly string[] = [
         ...tunnelIdentity(baseName, number),
         ip: tunnel.ip!,
         name: `${baseName}-tunnel${number}`,
-        number,
         routeMetric: number * ROUTE_METRIC_STEP,
         secret: secretValue(tunnel.pre_shared_key!),
       }
