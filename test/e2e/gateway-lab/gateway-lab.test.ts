@@ -28,7 +28,6 @@ const MAINTENANCE_AWAY_SECONDS = 20
 /** Longer than the customer's and the far end's failure detection, so that both sides have given the tunnel up. */
 const SILENT_AWAY_SECONDS = 60
 const RUN_TIMEOUT_MS = 15 * 60_000
-const PARALLEL_KERNELS = 4
 
 /** The customer gateway inside the lab: TEST-NET-1, never one of the sandbox's tunnel IPs (TEST-NET-2 and -3). */
 const CUSTOMER_IP = '192.0.2.10'
@@ -45,25 +44,6 @@ if (missing.length > 0 && !required) {
 const MATRIX = (Object.keys(GATEWAY_FORMATS) as Array<keyof typeof GATEWAY_FORMATS>).flatMap((format) =>
   ([1, 2] as const).flatMap((ike) => (['one', 'several'] as const).map((cidrs) => ({cidrs, format, ike}))),
 )
-
-/** Bounds how many kernels boot at once: 2 cores, and most of a run is waiting on DPD and retransmissions. */
-function limiter(slots: number): <T>(work: () => Promise<T>) => Promise<T> {
-  const waiting: Array<() => void> = []
-  let free = slots
-  return async (work) => {
-    if (free === 0) await new Promise<void>((resolve) => waiting.push(resolve))
-    else free--
-    try {
-      return await work()
-    } finally {
-      const next = waiting.shift()
-      if (next) next()
-      else free++
-    }
-  }
-}
-
-const inKernelSlot = limiter(PARALLEL_KERNELS)
 
 /** The printed form: each file under its `# /absolute/path` line, which is not part of it. */
 function parsePrinted(stdout: string): Map<string, string> {
@@ -102,7 +82,7 @@ async function runLab(runDir: string, nextSteps: string, params: LabParams) {
   }
   await writeFile(join(runDir, 'params.env'), Object.entries(env).map(([key, value]) => `${key}="${value}"\n`).join(''))
 
-  const run = await inKernelSlot(() => bootLab(runDir, RUN_TIMEOUT_MS))
+  const run = await bootLab(runDir, RUN_TIMEOUT_MS)
   const readRunFile = (name: string) => readFile(join(runDir, name), 'utf8').catch(() => '')
   const events = parseLines<LabEvent>(await readRunFile('events.jsonl'))
   const probes = parseLines<{t: number}>(await readRunFile('probe.jsonl')).map((probe) => probe.t)
@@ -150,6 +130,7 @@ describe.skipIf(missing.length > 0 && !required)('gateway configuration on a rea
     if (workDir) await rm(workDir, {force: true, recursive: true})
   })
 
+  // at most four kernels at once (the e2e project's maxConcurrency): 2 cores, and most of a run waits on DPD and retransmissions
   it.concurrent.each(MATRIX)(
     '--format $format, IKEv$ike, $cidrs routable CIDR(s)',
     async ({cidrs, format, ike}) => {
