@@ -290,8 +290,8 @@ dump_state() { # step: what a person debugging the gateway would look at, for th
       ip -n "$side" xfrm policy | grep -E '^(src|	dir|	mark)'
       ip -n "$side" xfrm state | grep -E '^(src|	mark)'
       ip netns exec "$side" cat /proc/net/xfrm_stat | awk '$2 != 0'
-      ip netns exec "$side" awk '/^TcpExt:/ { if (!names) { split($0, names_, " "); names = 1 } else { split($0, values, " "); for (i in names_) if (names_[i] == "IPReversePathFilter") print "IPReversePathFilter", values[i] } }' /proc/net/netstat
-      ip -n "$side" -s -o link show type vti | awk '{ print $2, "rx", $0 ~ /RX/ ? "" : "" }' >/dev/null
+      # /proc/net/netstat has a line of TcpExt names, then one of their values
+      ip netns exec "$side" awk '/^TcpExt:/ { if (!n++) split($0, name); else for (i in name) if (name[i] == "IPReversePathFilter") print name[i], $i }' /proc/net/netstat
       for dev in $(ip -n "$side" -o link show type vti | awk -F': ' '{ print $2 }' | cut -d@ -f1); do
         echo "$dev rx/tx bytes: $(ip -n "$side" -s -j link show "$dev" | python3 -c 'import json,sys; s=json.load(sys.stdin)[0]["stats64"]; print(s["rx"]["bytes"], s["tx"]["bytes"], "rx dropped", s["rx"]["dropped"], "tx errors", s["tx"]["errors"])')"
       done
@@ -357,7 +357,6 @@ restart_gateway() {
 bring_up
 check_sa_pairs initial
 check_tcp initial
-[[ -f $RUN/debug.sh ]] && source "$RUN/debug.sh"
 [[ ${SCENARIOS:-all} == bring-up ]] && { event done; exit 0; }
 ip netns exec office python3 "$HERE/probe.py" "${OFFICE_HOSTS[0]}" "$SPACE_HOST" "$PORT" "$RUN/probe.jsonl" &
 sleep 2
