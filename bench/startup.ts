@@ -17,7 +17,7 @@ import {
   packPlugin,
   REPO_ROOT,
   runHeroku,
-} from '../test/e2e/heroku/heroku-cli.js'
+} from '../test/support/heroku-cli.js'
 
 /*
  * npm run bench: the cold start of `spaces:vpn:info NAME -s SPACE --json` against the sandbox on loopback, side by

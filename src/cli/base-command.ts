@@ -3,19 +3,18 @@ import {readFileSync} from 'node:fs'
 import {constants} from 'node:os'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import type {CommandContext} from '../lib/context.js'
+import type {CommandContext} from '../lib/actions/context.js'
 
-import {useProgramName} from '../lib/command-lines.js'
-import {apiEndpoint, processCredentialHost, resolveCredentials} from '../lib/credentials.js'
+import {useProgramName} from '../lib/ui/command-lines.js'
+import {apiEndpoint, processCredentialHost, resolveCredentials} from '../lib/api/credentials.js'
 import {OperationError, VpnCliError} from '../lib/errors.js'
 import {EXIT_CODES_HELP} from '../lib/exit-codes.js'
-import {createTransport} from '../lib/http.js'
-import {type NetworkRoute, networkRoute} from '../lib/network-route.js'
-import {createPlatformApi} from '../lib/platform-api.js'
-import {formatError} from '../lib/render.js'
-import {retryNotice} from '../lib/retry.js'
-import {guardStdout} from '../lib/stdout-guard.js'
-import {Terminal} from '../lib/terminal.js'
+import {createTransport} from '../lib/api/transport.js'
+import {type NetworkRoute, networkRoute} from '../lib/api/network-route.js'
+import {createPlatformApi} from '../lib/api/client.js'
+import {formatError, retryNotice} from '../lib/ui/render.js'
+import {guardStdout} from '../lib/ui/stdout-guard.js'
+import {Terminal} from '../lib/ui/terminal.js'
 
 const pjson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {name: string; version: string}
 

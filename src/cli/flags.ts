@@ -1,9 +1,9 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {parseSeconds} from '../lib/duration.js'
+import {parseSeconds} from '../lib/rules/duration.js'
 import {InputError, inputErrors, NOTHING_SENT} from '../lib/errors.js'
-import {DEFAULT_WAIT_INTERVAL_SECONDS, DEFAULT_WAIT_TIMEOUT_SECONDS, MIN_WAIT_INTERVAL_SECONDS, type WaitOptions} from '../lib/wait.js'
+import {DEFAULT_WAIT_INTERVAL_SECONDS, DEFAULT_WAIT_TIMEOUT_SECONDS, MIN_WAIT_INTERVAL_SECONDS, type WaitOptions} from '../lib/actions/polling.js'
 
 export const spaceFlag = Flags.string({char: 's', description: 'name or id of the Private Space', required: true})
 

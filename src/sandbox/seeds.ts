@@ -1,4 +1,4 @@
-import {GENERATION_WITHOUT_VPN} from '../lib/space.js'
+import {GENERATION_WITHOUT_VPN} from '../lib/rules/space.js'
 
 /** A Cedar space with the default blocks (10.0.0.0/16, data 10.1.0.0/16) and no connection; IKE v1. */
 export const DEFAULT_BLOCKS_SPACE = 'cedar-space'

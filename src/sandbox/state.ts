@@ -3,7 +3,7 @@ import {randomBytes, randomUUID} from 'node:crypto'
 import type {ConnectionSeed, GenerationSeed, IkeVersion, SpaceSeed} from './seeds.js'
 import type {SandboxTiming} from './timing.js'
 
-import {GENERATION_WITHOUT_VPN} from '../lib/space.js'
+import {GENERATION_WITHOUT_VPN} from '../lib/rules/space.js'
 import {ApiError, invalidParams} from './answers.js'
 import {generationName, SPACE_SEEDS} from './seeds.js'
 

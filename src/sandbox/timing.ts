@@ -1,4 +1,4 @@
-import {MAX_SECONDS} from '../lib/duration.js'
+import {MAX_SECONDS} from '../lib/rules/duration.js'
 
 /** How long each phase of a connection's life lasts in the sandbox, in seconds (fractions allowed, 0 is instant). */
 export interface SandboxTiming {

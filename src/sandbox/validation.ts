@@ -1,6 +1,6 @@
 import type {NewConnection} from './state.js'
 
-import {isIpv4} from '../lib/network.js'
+import {isIpv4} from '../lib/rules/network.js'
 import {invalidParams} from './answers.js'
 
 function fieldsOf(body: unknown): Record<string, unknown> {

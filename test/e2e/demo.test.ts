@@ -3,11 +3,11 @@ import {fileURLToPath} from 'node:url'
 
 import {describe, expect, it} from 'vitest'
 
-const DEMO = fileURLToPath(new URL('../../dist/demo.js', import.meta.url))
+const DEMO = fileURLToPath(new URL('../../scripts/demo.ts', import.meta.url))
 
 describe('npm run demo', () => {
   it("runs the article's flow against the sandbox, exits 0 and leaves nothing running", async () => {
-    const child = spawn(process.execPath, [DEMO], {env: {PATH: process.env.PATH}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, ['--import', 'tsx', DEMO], {env: {PATH: process.env.PATH}, stdio: ['ignore', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))

@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest'
 
-import {createTransport} from '../../src/lib/http.js'
-import {createPlatformApi} from '../../src/lib/platform-api.js'
-import {PlatformApiError} from '../../src/lib/platform-api-error.js'
+import {createTransport} from '../../src/lib/api/transport.js'
+import {createPlatformApi} from '../../src/lib/api/client.js'
+import {PlatformApiError} from '../../src/lib/api/errors.js'
 import {CUSTOM_BLOCKS_SPACE, DEFAULT_BLOCKS_SPACE, INSTANT_TIMING, type Sandbox} from '../../src/sandbox/index.js'
 import {sandboxForTest} from './support.js'
 

@@ -1,12 +1,12 @@
 import {PassThrough} from 'node:stream'
 
-import type {SpaceInfo, VpnConnection, VpnTunnel} from '../../src/lib/api-types.js'
-import type {CommandContext} from '../../src/lib/context.js'
+import type {SpaceInfo, VpnConnection, VpnTunnel} from '../../src/lib/api/types.js'
+import type {CommandContext} from '../../src/lib/actions/context.js'
 
-import {createTransport} from '../../src/lib/http.js'
-import {createPlatformApi} from '../../src/lib/platform-api.js'
-import {retryNotice} from '../../src/lib/retry.js'
-import {Terminal} from '../../src/lib/terminal.js'
+import {createTransport} from '../../src/lib/api/transport.js'
+import {createPlatformApi} from '../../src/lib/api/client.js'
+import {retryNotice} from '../../src/lib/ui/render.js'
+import {Terminal} from '../../src/lib/ui/terminal.js'
 
 export const API = 'https://api.heroku.com'
 export const TOKEN = 'test-token'

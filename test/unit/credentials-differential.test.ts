@@ -3,8 +3,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
 
-import {processCredentialHost, resolveCredentials, storedCredentials} from '../../src/lib/credentials.js'
-import {parseNetrc} from '../../src/lib/netrc.js'
+import {processCredentialHost, resolveCredentials, storedCredentials} from '../../src/lib/api/credentials.js'
+import {parseNetrc} from '../../src/lib/api/netrc.js'
 
 /*
  * Our choice of token without HEROKU_API_KEY, side by side with @heroku-cli/command 13's own (`getAuthEntry`), in the

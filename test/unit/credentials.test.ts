@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {apiEndpoint, credentialStore, netrcMachineName, resolveCredentials} from '../../src/lib/credentials.js'
-import {netrcFile} from '../../src/lib/netrc.js'
+import {apiEndpoint, credentialStore, netrcMachineName, resolveCredentials} from '../../src/lib/api/credentials.js'
+import {netrcFile} from '../../src/lib/api/netrc.js'
 
 const saved = {...process.env}
 afterEach(() => {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {formatDuration, parseSeconds} from '../../src/lib/duration.js'
+import {formatDuration, parseSeconds} from '../../src/lib/rules/duration.js'
 
 describe('formatDuration', () => {
   it.each([

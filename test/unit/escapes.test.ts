@@ -3,8 +3,8 @@ import {describe, expect, it} from 'vitest'
 
 import {showInfo} from '../../src/lib/actions/info.js'
 import {waitUntilReady} from '../../src/lib/actions/wait.js'
-import {connectionCommand, shellWord} from '../../src/lib/command-lines.js'
-import {formatError} from '../../src/lib/render.js'
+import {connectionCommand, shellWord} from '../../src/lib/ui/command-lines.js'
+import {formatError} from '../../src/lib/ui/render.js'
 import {API, pendingConnection, testContext, tunnel, vpnConnection} from '../support/fixtures.js'
 
 const TITLE = '\u001B]0;pwned\u0007'

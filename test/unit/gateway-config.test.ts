@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import type {VpnConnection} from '../../src/lib/api-types.js'
+import type {VpnConnection} from '../../src/lib/api/types.js'
 
 import {ExitCode} from '../../src/lib/exit-codes.js'
 import {GATEWAY_FORMATS} from '../../src/lib/gateway/formats.js'

@@ -3,8 +3,8 @@ import type {AddressInfo} from 'node:net'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {createTransport, NetworkError} from '../../src/lib/http.js'
-import {pathSegment} from '../../src/lib/platform-api.js'
+import {createTransport, NetworkError} from '../../src/lib/api/transport.js'
+import {pathSegment} from '../../src/lib/api/client.js'
 
 let server: Server | undefined
 

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {chooseProxy, networkRoute} from '../../src/lib/network-route.js'
+import {chooseProxy, networkRoute} from '../../src/lib/api/network-route.js'
 
 const API = new URL('https://api.heroku.com')
 

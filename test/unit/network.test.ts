@@ -8,7 +8,7 @@ import {
   MAX_ROUTABLE_CIDRS,
   NON_PUBLIC_IPV4_RANGES,
   nonPublicRangeOf,
-} from '../../src/lib/network.js'
+} from '../../src/lib/rules/network.js'
 
 describe('checkGatewayIp', () => {
   it.each([

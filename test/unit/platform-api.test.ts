@@ -1,9 +1,9 @@
 import nock from 'nock'
 import {describe, expect, it} from 'vitest'
 
-import {NetworkError} from '../../src/lib/http.js'
-import {pathSegment} from '../../src/lib/platform-api.js'
-import {parseRetryAfter, PlatformApiError} from '../../src/lib/platform-api-error.js'
+import {NetworkError} from '../../src/lib/api/transport.js'
+import {pathSegment} from '../../src/lib/api/client.js'
+import {parseRetryAfter, PlatformApiError} from '../../src/lib/api/errors.js'
 import {API, socketError, space, testContext, TOKEN, vpnConnection} from '../support/fixtures.js'
 
 const ACCEPT = 'application/vnd.heroku+json; version=3'

@@ -1,12 +1,12 @@
 import {describe, expect, it} from 'vitest'
 
-import type {VpnConnection} from '../../src/lib/api-types.js'
+import type {VpnConnection} from '../../src/lib/api/types.js'
 
 import {ExitCode} from '../../src/lib/exit-codes.js'
-import {NetworkError, TlsCertificateError} from '../../src/lib/http.js'
-import {proxyFailure} from '../../src/lib/network-route.js'
-import {PlatformApiError} from '../../src/lib/platform-api-error.js'
-import {isReady, waitForConnection, waitForDeletion, type WaitEvent, type WaitOptions} from '../../src/lib/wait.js'
+import {NetworkError, TlsCertificateError} from '../../src/lib/api/transport.js'
+import {proxyFailure} from '../../src/lib/api/network-route.js'
+import {PlatformApiError} from '../../src/lib/api/errors.js'
+import {isReady, waitForConnection, waitForDeletion, type WaitEvent, type WaitOptions} from '../../src/lib/actions/polling.js'
 import {pendingConnection, tunnel, vpnConnection} from '../support/fixtures.js'
 
 type Answer = Error | VpnConnection

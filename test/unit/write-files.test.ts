@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {ExitCode} from '../../src/lib/exit-codes.js'
-import {type FileToWrite, outputDirProblem, writeFiles} from '../../src/lib/write-files.js'
+import {type FileToWrite, outputDirProblem, writeFiles} from '../../src/lib/gateway/write-files.js'
 
 const FILES: FileToWrite[] = [
   {content: 'conn a\n', mode: 0o644, name: 'ipsec.conf'},
@@ -113,7 +113,7 @@ describe('outputDirProblem', () => {
 
   /** outputDirProblem as an ordinary user sees it: root may write anywhere, so as root it runs as `nobody`. */
   function problemAsUser(dir: string): string | undefined {
-    const source = fileURLToPath(new URL('../../src/lib/write-files.ts', import.meta.url))
+    const source = fileURLToPath(new URL('../../src/lib/gateway/write-files.ts', import.meta.url))
     const script = `const {outputDirProblem} = await import(${JSON.stringify(source)}); process.stdout.write(JSON.stringify(await outputDirProblem('--output-dir', ${JSON.stringify(dir)}) ?? null))`
     const asRoot = process.getuid?.() === 0
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {

@@ -1,15 +1,15 @@
-import type {VpnConnection} from '../api-types.js'
-import type {CommandContext, ConnectionTarget} from '../context.js'
+import type {ConnectionTarget, VpnConnection} from '../api/types.js'
+import type {CommandContext} from './context.js'
 
-import {connectionCommand, replaceFailedHint} from '../command-lines.js'
+import {connectionCommand, replaceFailedHint} from '../ui/command-lines.js'
 import {inputErrors, NOTHING_SENT, OperationError} from '../errors.js'
-import {checkLocalIp} from '../network.js'
-import {findConnection} from '../not-found.js'
-import {formatTunnelConfiguration} from '../render.js'
+import {checkLocalIp} from '../rules/network.js'
+import {findConnection} from './lookups.js'
+import {formatTunnelConfiguration} from '../ui/render.js'
 import {GATEWAY_FORMATS, type GatewayFormatName} from '../gateway/formats.js'
 import {formatNextSteps, octalMode, printedFiles} from '../gateway/next-steps.js'
 import {FILE_MODES, planGateway} from '../gateway/plan.js'
-import {existingFiles, outputDirProblem, refuseToOverwrite, writeFiles} from '../write-files.js'
+import {existingFiles, outputDirProblem, refuseToOverwrite, writeFiles} from '../gateway/write-files.js'
 
 export const CONFIG_FORMATS = ['table', 'json', 'strongswan', 'swanctl'] as const
 export type ConfigFormat = (typeof CONFIG_FORMATS)[number]

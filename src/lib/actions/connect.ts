@@ -1,12 +1,13 @@
-import type {SpaceInfo, VpnConnection} from '../api-types.js'
-import type {CommandContext} from '../context.js'
+import type {SpaceInfo, VpnConnection} from '../api/types.js'
+import type {CommandContext} from './context.js'
 
-import {connectionCommand, suggestCommand} from '../command-lines.js'
+import {connectionCommand, suggestCommand} from '../ui/command-lines.js'
 import {InputError, inputErrors, NOTHING_CREATED, NOTHING_SENT, OperationError} from '../errors.js'
-import {checkConnectionName} from '../names.js'
-import {checkCidrsAgainstSpace, checkGatewayIp, checkRoutableCidrs} from '../network.js'
-import {findVpnConnection} from '../platform-api.js'
-import {findSpace, GENERATION_WITHOUT_VPN, spaceBlocks, spaceGeneration} from '../space.js'
+import {checkConnectionName} from '../rules/names.js'
+import {checkCidrsAgainstSpace, checkGatewayIp, checkRoutableCidrs} from '../rules/network.js'
+import {findVpnConnection} from '../api/client.js'
+import {GENERATION_WITHOUT_VPN, spaceBlocks, spaceGeneration} from '../rules/space.js'
+import {findSpace} from './lookups.js'
 
 export interface ConnectOptions {
   readonly space: string

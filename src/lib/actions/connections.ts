@@ -1,7 +1,7 @@
-import type {CommandContext} from '../context.js'
+import type {CommandContext} from './context.js'
 
-import {isNotFound, spaceNotFound} from '../not-found.js'
-import {formatConnectionList} from '../render.js'
+import {isNotFound, spaceNotFound} from './lookups.js'
+import {formatConnectionList} from '../ui/render.js'
 
 export interface ConnectionsOptions {
   readonly space: string

@@ -1,13 +1,13 @@
-import type {VpnConnection} from '../api-types.js'
-import type {CommandContext, ConnectionTarget} from '../context.js'
-import type {Terminal} from '../terminal.js'
-import type {WaitOptions} from '../wait.js'
+import type {ConnectionTarget, VpnConnection} from '../api/types.js'
+import type {CommandContext} from './context.js'
+import type {Terminal} from '../ui/terminal.js'
+import type {WaitOptions} from './polling.js'
 
-import {connectionCommand} from '../command-lines.js'
+import {connectionCommand} from '../ui/command-lines.js'
 import {InputError} from '../errors.js'
-import {connectionNotFound, findConnection, isNotFound} from '../not-found.js'
-import {findVpnConnection} from '../platform-api.js'
-import {isTransient} from '../retry.js'
+import {connectionNotFound, findConnection, isNotFound} from './lookups.js'
+import {findVpnConnection} from '../api/client.js'
+import {isTransient} from '../api/retry.js'
 import {waitUntilGone} from './wait.js'
 
 export interface DestroyOptions extends ConnectionTarget {

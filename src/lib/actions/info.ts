@@ -1,10 +1,10 @@
-import type {VpnConnection} from '../api-types.js'
-import type {CommandContext, ConnectionTarget} from '../context.js'
-import type {Terminal} from '../terminal.js'
+import type {ConnectionTarget, VpnConnection} from '../api/types.js'
+import type {CommandContext} from './context.js'
+import type {Terminal} from '../ui/terminal.js'
 
-import {connectionCommand, replaceFailedHint} from '../command-lines.js'
-import {findConnection} from '../not-found.js'
-import {formatConnectionInfo} from '../render.js'
+import {connectionCommand, replaceFailedHint} from '../ui/command-lines.js'
+import {findConnection} from './lookups.js'
+import {formatConnectionInfo} from '../ui/render.js'
 
 export interface InfoOptions extends ConnectionTarget {
   readonly json: boolean

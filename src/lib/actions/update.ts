@@ -1,10 +1,11 @@
-import type {VpnConnection} from '../api-types.js'
-import type {CommandContext, ConnectionTarget} from '../context.js'
+import type {ConnectionTarget, VpnConnection} from '../api/types.js'
+import type {CommandContext} from './context.js'
 
 import {InputError, inputErrors, NOTHING_SENT} from '../errors.js'
-import {checkCidrsAgainstSpace, checkRoutableCidrs} from '../network.js'
-import {connectionNotFound, findConnection, isNotFound} from '../not-found.js'
-import {findSpace, spaceBlocks} from '../space.js'
+import {checkCidrsAgainstSpace, checkRoutableCidrs} from '../rules/network.js'
+import {connectionNotFound, findConnection, isNotFound} from './lookups.js'
+import {spaceBlocks} from '../rules/space.js'
+import {findSpace} from './lookups.js'
 
 export interface UpdateOptions extends ConnectionTarget {
   readonly cidrs: string

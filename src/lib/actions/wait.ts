@@ -1,10 +1,10 @@
-import type {VpnConnection} from '../api-types.js'
-import type {CommandContext, ConnectionTarget} from '../context.js'
+import type {ConnectionTarget, VpnConnection} from '../api/types.js'
+import type {CommandContext} from './context.js'
 
-import {explainNotFound} from '../not-found.js'
-import {findVpnConnection} from '../platform-api.js'
-import {waitForConnection, waitForDeletion, type WaitOptions} from '../wait.js'
-import {lineProgress, spinnerProgress, type WaitProgress} from '../wait-progress.js'
+import {explainNotFound} from './lookups.js'
+import {findVpnConnection} from '../api/client.js'
+import {waitForConnection, waitForDeletion, type WaitOptions} from './polling.js'
+import {lineProgress, spinnerProgress, type WaitProgress} from './wait-progress.js'
 import {printConnection} from './info.js'
 
 export interface WaitCommandOptions extends ConnectionTarget, WaitOptions {

@@ -1,6 +1,6 @@
-import type {ConnectionTarget} from '../context.js'
+import type {ConnectionTarget} from '../api/types.js'
 
-import {connectionCommand, shellWord} from '../command-lines.js'
+import {connectionCommand, shellWord} from '../ui/command-lines.js'
 import {ESP_PROTOCOL, FILE_MODES, type GatewayConfig, type GatewayFile, type GatewayPlan, IKE_PORTS} from './plan.js'
 
 function commands(lines: readonly string[]): string[] {

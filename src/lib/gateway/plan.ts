@@ -1,10 +1,9 @@
 import {createHash} from 'node:crypto'
 
-import type {VpnConnection} from '../api-types.js'
-import type {ConnectionTarget} from '../context.js'
+import type {ConnectionTarget, VpnConnection} from '../api/types.js'
 
 import {listProblems, OperationError} from '../errors.js'
-import {isIpv4, isIpv4Network} from '../network.js'
+import {isIpv4, isIpv4Network} from '../rules/network.js'
 
 /**
  * The IKE and ESP proposal: the article's aes256-sha2-modp2048 spelled the way strongSwan knows it ("sha2" is not

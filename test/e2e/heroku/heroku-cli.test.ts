@@ -29,7 +29,7 @@ import {
   REPO_ROOT,
   run,
   runHeroku,
-} from './heroku-cli.js'
+} from '../../support/heroku-cli.js'
 
 /*
  * The plugin inside the real Heroku CLI, which ships spaces:vpn commands of its own: packed with `npm pack`,

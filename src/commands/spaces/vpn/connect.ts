@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 
 import {connect} from '../../../lib/actions/connect.js'
-import {RFC1918_BLOCKS} from '../../../lib/network.js'
+import {RFC1918_BLOCKS} from '../../../lib/rules/network.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
 import {connectionName, jsonFlag, nameArg, nameFlag, spaceFlag, spaceName} from '../../../cli/flags.js'
 

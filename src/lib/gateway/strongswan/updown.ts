@@ -1,5 +1,5 @@
 import {describePlan, type GatewayPlan} from '../plan.js'
-import {shellWord} from '../../command-lines.js'
+import {shellWord} from '../../ui/command-lines.js'
 
 /** The comment a tunnel configuration starts with: how its two tunnels and the updown script at `updownPath` work together. */
 export function describeRouteBasedTunnels(plan: GatewayPlan, updownPath: string, startsWhen: string): string[] {

@@ -1,6 +1,7 @@
-import type {VpnConnection, VpnTunnel} from './api-types.js'
+import type {VpnConnection, VpnTunnel} from '../api/types.js'
 import type {Style} from './terminal.js'
 
+import {formatDuration} from '../rules/duration.js'
 import {printable, printableInline} from './printable.js'
 
 /** Applies a style when the destination shows colour, else returns the text as it is. */
@@ -196,4 +197,10 @@ export function formatError(message: string, suggestions: readonly string[], sty
   const lines = [`Error: ${message}`, ...advice].flatMap((line) => printable(line).split('\n'))
   const bang = stylist('red', '›')
   return lines.map((line) => ` ${bang}   ${line}`).join('\n') + '\n'
+}
+
+/** The warning shown before a retry: the first line of what went wrong, and when the next try comes. */
+export function retryNotice(error: unknown, delayMs: number): string {
+  const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.replace(/\.$/, '')
+  return `${reason}; trying again in ${formatDuration(delayMs)}.`
 }

@@ -1,11 +1,10 @@
-import type {VpnConnection} from './api-types.js'
+import type {VpnConnection} from '../api/types.js'
 
-import {formatDuration} from './duration.js'
-import {OperationError, WaitTimeoutError} from './errors.js'
-import {REQUEST_TIMEOUT_MS} from './http.js'
-import {replaceFailedHint} from './command-lines.js'
-import {printableInline} from './printable.js'
-import {retryDelayMs, type RetryPolicy} from './retry.js'
+import {formatDuration} from '../rules/duration.js'
+import {OperationError, WaitTimeoutError} from '../errors.js'
+import {replaceFailedHint} from '../ui/command-lines.js'
+import {printableInline} from '../ui/printable.js'
+import {retryDelayMs, type RetryPolicy} from '../api/retry.js'
 
 export const DEFAULT_WAIT_INTERVAL_SECONDS = 10
 /** The Platform API allows about 4,500 requests an hour: one poll a second stays under it (3,600). */
@@ -24,7 +23,7 @@ export type WaitEvent =
   | {readonly kind: 'retry'; readonly error: unknown; readonly delayMs: number; readonly elapsedMs: number}
 
 export interface WaitDependencies {
-  /** One GET of the connection, answered within `timeoutMs` or failed; undefined when a wait until gone sees a 404. */
+  /** One GET of the connection, answered within `timeoutMs` (the transport may give up sooner) or failed; undefined when a wait until gone sees a 404. */
   readonly poll: (timeoutMs: number) => Promise<VpnConnection | undefined>
   readonly now: () => number
   readonly sleep: (ms: number) => Promise<void>
@@ -106,7 +105,7 @@ async function pollConnection(subject: WaitSubject, options: WaitOptions & {read
     if (remaining <= 0) throw timedOut()
     let connection: VpnConnection | undefined
     try {
-      connection = await deps.poll(Math.min(REQUEST_TIMEOUT_MS, remaining))
+      connection = await deps.poll(remaining)
     } catch (error) {
       const delayMs = retryDelayMs(error, retries++, policy)
       if (delayMs === undefined) throw error

@@ -2,7 +2,7 @@ import type {Hook} from '@oclif/core'
 
 import {afterEach, describe, expect, it, vi} from 'vitest'
 
-import overrideBuiltins, {BUILTIN_ENV, PLUGIN_NAME} from '../../../src/hooks/init/override-builtins.js'
+import overrideBuiltins, {BUILTIN_ENV, PLUGIN_NAME} from '../../src/hooks/init/override-builtins.js'
 
 /*
  * The init hook on the shapes of oclif's Config and Plugin objects, including the fallback for an oclif whose

@@ -1,5 +1,5 @@
-import type {PlatformApi} from './platform-api.js'
-import type {Terminal} from './terminal.js'
+import type {PlatformApi} from '../api/client.js'
+import type {Terminal} from '../ui/terminal.js'
 
 /** Everything a command's work touches outside itself, handed in so tests can replace it. */
 export interface CommandContext {
@@ -7,9 +7,4 @@ export interface CommandContext {
   readonly terminal: Terminal
   readonly now: () => number
   readonly sleep: (ms: number) => Promise<void>
-}
-
-export interface ConnectionTarget {
-  readonly space: string
-  readonly name: string
 }

@@ -1,6 +1,6 @@
 import {styleText} from 'node:util'
 
-import type {Env} from './credentials.js'
+import type {Env} from '../env.js'
 
 import {printable} from './printable.js'
 

@@ -18,3 +18,8 @@ export interface CreateVpnConnectionBody {
 export interface UpdateVpnConnectionBody {
   readonly routable_cidrs: readonly string[]
 }
+
+/** A VPN connection as the user names it: the space and the connection, each by name or id. */export interface ConnectionTarget {
+  readonly space: string
+  readonly name: string
+}

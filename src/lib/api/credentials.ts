@@ -4,14 +4,14 @@ import {homedir, tmpdir} from 'node:os'
 import {delimiter, join} from 'node:path'
 import {parse as parseLegacyUrl} from 'node:url'
 
-import {InputError, OperationError} from './errors.js'
+import type {Env} from '../env.js'
+
+import {InputError, OperationError} from '../errors.js'
 import {netrcFile, type NetrcLocationInput, parseNetrc} from './netrc.js'
 
 /** Hosts @heroku-cli/command lets HEROKU_HOST point at; any other value falls back to heroku.com. */
 export const ALLOWED_HEROKU_DOMAINS = ['heroku.com', 'herokai.com', 'herokuspace.com', 'herokudev.com'] as const
 export const LOCALHOST_DOMAINS = ['localhost', '127.0.0.1'] as const
-
-export type Env = Readonly<Record<string, string | undefined>>
 
 function isAllowedHost(host: string): boolean {
   const bare = host.replace(/^https?:\/\//, '')

@@ -1,6 +1,6 @@
 import type {IncomingHttpHeaders} from 'node:http'
 
-import {OperationError} from './errors.js'
+import {OperationError} from '../errors.js'
 import {type NetworkRoute, proxyFailure} from './network-route.js'
 
 export type HttpMethod = 'DELETE' | 'GET' | 'PATCH' | 'POST'
@@ -9,7 +9,7 @@ export interface HttpRequest {
   readonly method: HttpMethod
   readonly path: string
   readonly body?: unknown
-  /** Give up on an answer after this long; the caller's deadline, when it has one, is shorter. */
+  /** The caller's deadline for the answer; the transport gives up at REQUEST_TIMEOUT_MS at the latest. */
   readonly timeoutMs?: number
 }
 
@@ -114,7 +114,7 @@ export function createTransport(options: TransportOptions): Transport {
     }
 
     const {request: send} = base.protocol === 'http:' ? await import('node:http') : await import('node:https')
-    const timeoutMs = request.timeoutMs ?? REQUEST_TIMEOUT_MS
+    const timeoutMs = Math.min(REQUEST_TIMEOUT_MS, request.timeoutMs ?? REQUEST_TIMEOUT_MS)
     const started = Date.now()
     return new Promise<HttpResponse>((resolve, reject) => {
       let settled = false

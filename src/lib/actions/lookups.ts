@@ -1,10 +1,9 @@
-import type {VpnConnection} from './api-types.js'
-import type {ConnectionTarget} from './context.js'
-import type {PlatformApi} from './platform-api.js'
+import type {ConnectionTarget, SpaceInfo, VpnConnection} from '../api/types.js'
+import type {PlatformApi} from '../api/client.js'
 
-import {suggestCommand} from './command-lines.js'
-import {InputError} from './errors.js'
-import {PlatformApiError} from './platform-api-error.js'
+import {suggestCommand} from '../ui/command-lines.js'
+import {InputError} from '../errors.js'
+import {PlatformApiError} from '../api/errors.js'
 
 /**
  * A space or connection that does not exist. Every command reports it with the same exit code as other wrong
@@ -50,5 +49,18 @@ export async function findConnection(api: PlatformApi, target: ConnectionTarget)
     return await api.getVpnConnection(target.space, target.name)
   } catch (error) {
     throw await explainNotFound(api, target, error)
+  }
+}
+
+/** The space a change is about to be made in; a space that does not exist is the user's input gone wrong. */
+export async function findSpace(api: PlatformApi, space: string, outcome: string): Promise<SpaceInfo> {
+  try {
+    return await api.getSpace(space)
+  } catch (error) {
+    if (error instanceof PlatformApiError && error.status === 404) {
+      throw spaceNotFound(space, outcome)
+    }
+
+    throw error
   }
 }

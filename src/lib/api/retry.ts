@@ -1,8 +1,7 @@
-import type {HttpMethod} from './http.js'
+import type {HttpMethod} from './transport.js'
 
-import {formatDuration} from './duration.js'
-import {NetworkError} from './http.js'
-import {PlatformApiError} from './platform-api-error.js'
+import {NetworkError} from './transport.js'
+import {PlatformApiError} from './errors.js'
 
 /**
  * Trouble that says nothing about the request itself and may be gone on the next try: no answer (refused, dropped,
@@ -87,10 +86,4 @@ export async function withRetries<T>(run: () => Promise<T>, options: RetryOption
       }
     }
   }
-}
-
-/** The warning shown before a retry: the first line of what went wrong, and when the next try comes. */
-export function retryNotice(error: unknown, delayMs: number): string {
-  const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.replace(/\.$/, '')
-  return `${reason}; trying again in ${formatDuration(delayMs)}.`
 }

@@ -3,7 +3,7 @@ import {constants} from 'node:fs'
 import {access, lstat, mkdir, open, rename, stat, unlink} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 
-import {InputError, OperationError} from './errors.js'
+import {InputError, OperationError} from '../errors.js'
 
 export interface FileToWrite {
   readonly name: string

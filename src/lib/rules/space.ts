@@ -1,9 +1,6 @@
-import type {SpaceInfo} from './api-types.js'
-import type {PlatformApi} from './platform-api.js'
+import type {SpaceInfo} from '../api/types.js'
 
 import {DEFAULT_DATA_CIDR, DEFAULT_SPACE_CIDR, type SpaceBlocks} from './network.js'
-import {spaceNotFound} from './not-found.js'
-import {PlatformApiError} from './platform-api-error.js'
 
 /** The space generation that does not offer VPN connections yet. */
 export const GENERATION_WITHOUT_VPN = 'fir'
@@ -17,17 +14,4 @@ export function spaceGeneration(space: SpaceInfo): string | undefined {
 /** The space's blocks as it reports them, or the article's defaults where it reports none. */
 export function spaceBlocks(spaceName: string, space: SpaceInfo): SpaceBlocks {
   return {cidr: space.cidr ?? DEFAULT_SPACE_CIDR, dataCidr: space.data_cidr ?? DEFAULT_DATA_CIDR, spaceName}
-}
-
-/** The space a change is about to be made in; a space that does not exist is the user's input gone wrong. */
-export async function findSpace(api: PlatformApi, space: string, outcome: string): Promise<SpaceInfo> {
-  try {
-    return await api.getSpace(space)
-  } catch (error) {
-    if (error instanceof PlatformApiError && error.status === 404) {
-      throw spaceNotFound(space, outcome)
-    }
-
-    throw error
-  }
 }

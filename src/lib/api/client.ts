@@ -1,7 +1,7 @@
-import type {CreateVpnConnectionBody, SpaceInfo, UpdateVpnConnectionBody, VpnConnection} from './api-types.js'
-import type {HttpRequest, Transport} from './http.js'
+import type {CreateVpnConnectionBody, SpaceInfo, UpdateVpnConnectionBody, VpnConnection} from './types.js'
+import type {HttpRequest, Transport} from './transport.js'
 
-import {PlatformApiError, platformApiError, type RequestSubject} from './platform-api-error.js'
+import {PlatformApiError, platformApiError, type RequestSubject} from './errors.js'
 import {ONE_OFF_ATTEMPTS, withRetries} from './retry.js'
 
 export interface CallOptions {

@@ -4,9 +4,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {shellWord} from './lib/command-lines.js'
-import {Terminal} from './lib/terminal.js'
-import {DEFAULT_BLOCKS_SPACE, startSandbox} from './sandbox/index.js'
+import {shellWord} from '../src/lib/ui/command-lines.js'
+import {Terminal} from '../src/lib/ui/terminal.js'
+import {DEFAULT_BLOCKS_SPACE, startSandbox} from '../src/sandbox/index.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 const SPACE = DEFAULT_BLOCKS_SPACE

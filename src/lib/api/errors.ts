@@ -1,7 +1,7 @@
-import type {HttpResponse} from './http.js'
+import type {HttpResponse} from './transport.js'
 
-import {suggestCommand} from './command-lines.js'
-import {OperationError} from './errors.js'
+import {suggestCommand} from '../ui/command-lines.js'
+import {OperationError} from '../errors.js'
 
 /** What a failed request was about, so the message can name it. */
 export interface RequestSubject {

@@ -5,7 +5,7 @@ import {homedir, tmpdir} from 'node:os'
 import {join, relative, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {PLUGIN_NAME} from '../../../src/hooks/init/override-builtins.js'
+import {PLUGIN_NAME} from '../../src/hooks/init/override-builtins.js'
 
 /*
  * The real Heroku CLI from npm, pinned, installed once per version and run in isolation: a home of its own, no

@@ -1,6 +1,6 @@
 import type {Agent} from 'node:http'
 
-import {InputError, NOTHING_SENT, OperationError, type VpnCliError} from './errors.js'
+import {InputError, NOTHING_SENT, OperationError, type VpnCliError} from '../errors.js'
 
 type Env = Readonly<Record<string, string | undefined>>
 

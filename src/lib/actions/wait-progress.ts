@@ -1,10 +1,10 @@
-import type {VpnConnection} from './api-types.js'
-import type {Terminal} from './terminal.js'
-import type {WaitEvent} from './wait.js'
+import type {VpnConnection} from '../api/types.js'
+import type {Terminal} from '../ui/terminal.js'
+import type {WaitEvent} from './polling.js'
 
-import {formatDuration} from './duration.js'
-import {retryNotice} from './retry.js'
-import {describeState} from './wait.js'
+import {formatDuration} from '../rules/duration.js'
+import {retryNotice} from '../ui/render.js'
+import {describeState} from './polling.js'
 
 export interface WaitProgress {
   readonly onEvent: (event: WaitEvent) => void
