@@ -2,7 +2,7 @@ import {execFileSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 
-import {checkGatewayIp, checkRoutableCidrs} from '../../../src/lib/rules/network.js'
+import {checkGatewayIp, checkRoutableCidrs} from '../../src/lib/rules/network.js'
 
 interface Cases {
   readonly gateways: ReadonlyArray<{text: string; valid: boolean; public: boolean}>
