@@ -1,8 +1,39 @@
 import oclif from 'eslint-config-oclif'
 import prettier from 'eslint-config-prettier/flat'
+import globals from 'globals'
 
 export default [
-  {ignores: ['bin/standalone/', 'dist/', 'node_modules/', 'tmp/']},
+  {ignores: ['bin/standalone/', 'dist/', 'node_modules/', 'oclif.manifest.json']},
   ...oclif,
   prettier,
+  {
+    rules: {
+      // the Platform API's fields are snake_case (public_ip, routable_cidrs), and so are oclif's hook names
+      camelcase: ['error', {properties: 'never'}],
+      // polling, retries and the steps of a test happen one after another on purpose
+      'no-await-in-loop': 'off',
+      // both are in every Node 20 release this package supports (engines), and tests cover them
+      'n/no-unsupported-features/node-builtins': ['error', {ignores: ['util.styleText', 'fs/promises.cp']}],
+    },
+  },
+  {
+    // the tests run on vitest, not mocha
+    files: ['test/**/*.ts'],
+    rules: Object.fromEntries(Object.keys(oclif.find((config) => config.plugins?.mocha)?.plugins.mocha.rules ?? {}).map((rule) => [`mocha/${rule}`, 'off'])),
+  },
+  {
+    // fwmarks and interface names are bit fields
+    files: ['src/lib/gateway/**/*.ts'],
+    rules: {'no-bitwise': 'off'},
+  },
+  {
+    // escaping control characters is what these modules are for
+    files: ['src/lib/ui/printable.ts', 'test/**/*.ts'],
+    rules: {'no-control-regex': 'off'},
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: {globals: globals.node, sourceType: 'commonjs'},
+    rules: {'@typescript-eslint/no-require-imports': 'off'},
+  },
 ]
