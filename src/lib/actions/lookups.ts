@@ -2,7 +2,7 @@ import type {ConnectionTarget, SpaceInfo, VpnConnection} from '../api/types.js'
 import type {PlatformApi} from '../api/client.js'
 
 import {suggestCommand} from '../ui/command-lines.js'
-import {InputError} from '../errors.js'
+import {InputError, type NothingDone} from '../errors.js'
 import {PlatformApiError} from '../api/errors.js'
 
 /**
@@ -15,7 +15,7 @@ export function isNotFound(error: unknown): boolean {
   return error instanceof NotFoundError || (error instanceof PlatformApiError && error.status === 404)
 }
 
-export function spaceNotFound(space: string, outcome?: string): NotFoundError {
+export function spaceNotFound(space: string, outcome?: NothingDone): NotFoundError {
   const tail = outcome === undefined ? '' : ` ${outcome}`
   return new NotFoundError(`Space "${space}" was not found, or you have no access to it.${tail}`, [
     `List the spaces you can use with \`${suggestCommand('spaces')}\`.`,
@@ -53,7 +53,7 @@ export async function findConnection(api: PlatformApi, target: ConnectionTarget)
 }
 
 /** The space a change is about to be made in; a space that does not exist is the user's input gone wrong. */
-export async function findSpace(api: PlatformApi, space: string, outcome: string): Promise<SpaceInfo> {
+export async function findSpace(api: PlatformApi, space: string, outcome: NothingDone): Promise<SpaceInfo> {
   try {
     return await api.getSpace(space)
   } catch (error) {

@@ -6,7 +6,7 @@ import {parse as parseLegacyUrl} from 'node:url'
 
 import type {Env} from '../env.js'
 
-import {InputError, OperationError} from '../errors.js'
+import {InputError, NOTHING_SENT, OperationError} from '../errors.js'
 import {netrcFile, type NetrcLocationInput, parseNetrc} from './netrc.js'
 
 /** Hosts @heroku-cli/command lets HEROKU_HOST point at; any other value falls back to heroku.com. */
@@ -53,7 +53,7 @@ export function apiEndpoint(env: Env): ApiEndpoint {
 export const HEROKU_HOST_RULE = `a host name under ${ALLOWED_HEROKU_DOMAINS.join(', ')}, or an http(s) URL with a port from 1 to 65535, e.g. http://127.0.0.1:5000`
 
 function badHost(host: string, problem: string): InputError {
-  return new InputError(`HEROKU_HOST ${JSON.stringify(host)} ${problem}: it takes ${HEROKU_HOST_RULE}. Nothing was sent to Heroku.`, [
+  return new InputError(`HEROKU_HOST ${JSON.stringify(host)} ${problem}: it takes ${HEROKU_HOST_RULE}. ${NOTHING_SENT}`, [
     'Fix or unset HEROKU_HOST.',
   ])
 }
@@ -64,7 +64,7 @@ export function apiKeyFromEnv(env: Env): string | undefined {
   if (!key) return undefined
   if (/[^\x21-\x7E]/.test(key)) {
     throw new InputError(
-      'HEROKU_API_KEY contains spaces or characters that cannot be sent in an HTTP header: it takes one API key, e.g. from `heroku authorizations:create`. Nothing was sent to Heroku.',
+      `HEROKU_API_KEY contains spaces or characters that cannot be sent in an HTTP header: it takes one API key, e.g. from \`heroku authorizations:create\`. ${NOTHING_SENT}`,
     )
   }
 

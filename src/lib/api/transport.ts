@@ -1,6 +1,6 @@
 import type {IncomingHttpHeaders} from 'node:http'
 
-import {OperationError} from '../errors.js'
+import {NOTHING_SENT_TO_UNTRUSTED_SERVER, OperationError} from '../errors.js'
 import {type NetworkRoute, proxyFailure} from './network-route.js'
 
 export type HttpMethod = 'DELETE' | 'GET' | 'PATCH' | 'POST'
@@ -79,7 +79,7 @@ export class TlsCertificateError extends OperationError {
     readonly url: string,
     detail: string,
   ) {
-    super(`The TLS certificate of ${url} was not accepted: ${detail} (${code}). Nothing was sent.`, [
+    super(`The TLS certificate of ${url} was not accepted: ${detail} (${code}). ${NOTHING_SENT_TO_UNTRUSTED_SERVER}`, [
       'Check HEROKU_HOST. If your network has its own certificate authority (a TLS-inspecting proxy, a private CA), trust it: point SSL_CERT_FILE at its PEM file, SSL_CERT_DIR at a folder of them, or NODE_EXTRA_CA_CERTS at a PEM file.',
     ])
   }
