@@ -1,7 +1,7 @@
 import type {ConnectionTarget, SpaceInfo, VpnConnection} from '../api/types.js'
 import type {PlatformApi} from '../api/client.js'
 
-import {suggestCommand} from '../ui/command-lines.js'
+import {LIST_SPACES_ADVICE, listConnectionsAdvice} from '../ui/advice.js'
 import {InputError, type NothingDone} from '../errors.js'
 import {PlatformApiError} from '../api/errors.js'
 
@@ -17,15 +17,11 @@ export function isNotFound(error: unknown): boolean {
 
 export function spaceNotFound(space: string, outcome?: NothingDone): NotFoundError {
   const tail = outcome === undefined ? '' : ` ${outcome}`
-  return new NotFoundError(`Space "${space}" was not found, or you have no access to it.${tail}`, [
-    `List the spaces you can use with \`${suggestCommand('spaces')}\`.`,
-  ])
+  return new NotFoundError(`Space "${space}" was not found, or you have no access to it.${tail}`, [LIST_SPACES_ADVICE])
 }
 
 export function connectionNotFound(target: ConnectionTarget): NotFoundError {
-  return new NotFoundError(`VPN connection "${target.name}" was not found in space "${target.space}".`, [
-    `List the space's VPN connections with \`${suggestCommand('spaces:vpn:connections', '--space', target.space)}\`.`,
-  ])
+  return new NotFoundError(`VPN connection "${target.name}" was not found in space "${target.space}".`, [listConnectionsAdvice(target.space)])
 }
 
 /**

@@ -1,6 +1,6 @@
 import type {Agent} from 'node:http'
 
-import {InputError, NOTHING_SENT, OperationError, type VpnCliError} from '../errors.js'
+import {InputError, NOTHING_SENT, OperationError} from '../errors.js'
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -130,19 +130,24 @@ export async function networkRoute(target: URL, env: Env): Promise<NetworkRoute>
 
 const PROXY_UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
 
+/** The proxy did not answer: trying again will not mend it. */
+export class ProxyUnreachableError extends OperationError {
+  constructor(
+    readonly proxy: ProxyChoice,
+    detail: string,
+  ) {
+    super(`Could not reach the proxy ${proxy.shown} (from ${proxy.variable}): ${detail}.`)
+  }
+}
+
 /**
- * An unreachable proxy, as a message that names it and the variable it came from: trying again will not mend it.
- * Anything else is left to the caller (an untrusted certificate is http.ts's TlsCertificateError).
+ * The error for a request that failed at the proxy it went through; undefined for any other failure, which is left
+ * to the caller (an untrusted certificate is transport.ts's TlsCertificateError).
  */
-export function proxyFailure(error: NodeJS.ErrnoException & {hostname?: string; port?: number}, route: NetworkRoute | undefined): VpnCliError | undefined {
+export function proxyFailure(error: NodeJS.ErrnoException & {hostname?: string; port?: number}, route: NetworkRoute | undefined): ProxyUnreachableError | undefined {
   const code = error.code ?? ''
   const proxy = route?.proxy?.url
   const atProxy = proxy && (error.port === Number(proxy.port) || error.hostname === proxy.hostname)
-  if (route?.proxy && atProxy && PROXY_UNREACHABLE.has(code)) {
-    return new OperationError(`Could not reach the proxy ${route.proxy.shown} (from ${route.proxy.variable}): ${error.message}.`, [
-      `Check that the proxy is running, or change ${route.proxy.variable}; NO_PROXY lists hosts to reach without it.`,
-    ])
-  }
-
+  if (route?.proxy && atProxy && PROXY_UNREACHABLE.has(code)) return new ProxyUnreachableError(route.proxy, error.message)
   return undefined
 }

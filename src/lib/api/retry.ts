@@ -5,7 +5,7 @@ import {PlatformApiError} from './errors.js'
 
 /**
  * Trouble that says nothing about the request itself and may be gone on the next try: no answer (refused, dropped,
- * timed out), 429 and 5xx. A TLS certificate that is not accepted (http.ts's TlsCertificateError) and a proxy that
+ * timed out), 429 and 5xx. A TLS certificate that is not accepted (transport.ts's TlsCertificateError) and a proxy that
  * cannot be reached (network-route.ts's proxyFailure) are not NetworkErrors: they fail at once.
  */
 export function isTransient(error: unknown): boolean {

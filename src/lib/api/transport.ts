@@ -31,9 +31,7 @@ export class NetworkError extends OperationError {
     readonly url: string,
     detail: string,
   ) {
-    super(`Could not reach the Heroku API at ${url}: ${detail}`, [
-      'Check your network connection, and HEROKU_HOST if you set it.',
-    ])
+    super(`Could not reach the Heroku API at ${url}: ${detail}`)
   }
 }
 
@@ -79,9 +77,7 @@ export class TlsCertificateError extends OperationError {
     readonly url: string,
     detail: string,
   ) {
-    super(`The TLS certificate of ${url} was not accepted: ${detail} (${code}). ${NOTHING_SENT_TO_UNTRUSTED_SERVER}`, [
-      'Check HEROKU_HOST. If your network has its own certificate authority (a TLS-inspecting proxy, a private CA), trust it: point SSL_CERT_FILE at its PEM file, SSL_CERT_DIR at a folder of them, or NODE_EXTRA_CA_CERTS at a PEM file.',
-    ])
+    super(`The TLS certificate of ${url} was not accepted: ${detail} (${code}). ${NOTHING_SENT_TO_UNTRUSTED_SERVER}`)
   }
 }
 
