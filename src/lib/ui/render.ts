@@ -153,9 +153,16 @@ export function formatConnectionInfo(space: string, connection: VpnConnection, h
   return sections.join('\n\n')
 }
 
-function tunnelStates(connection: VpnConnection): string {
-  const states = tunnelsOf(connection).map((tunnel) => tunnel.status ?? '?')
-  return states.length === 0 ? '-' : states.join('/')
+/** The tunnels' statuses in order, e.g. `UP/DOWN`; undefined when there are no tunnels. */
+function tunnelStatuses(connection: VpnConnection): string | undefined {
+  const statuses = tunnelsOf(connection).map((tunnel) => tunnel.status ?? '?')
+  return statuses.length === 0 ? undefined : statuses.join('/')
+}
+
+/** The connection's state in a few words, e.g. `active, tunnels UP/DOWN`: a wait reports each change of it. */
+export function describeState(connection: VpnConnection): string {
+  const tunnels = tunnelStatuses(connection)
+  return printableInline(tunnels === undefined ? `${connection.status}` : `${connection.status}, tunnels ${tunnels}`)
 }
 
 export function formatConnectionList(space: string, connections: readonly VpnConnection[], stylist: Stylist = plain): string {
@@ -174,7 +181,7 @@ export function formatConnectionList(space: string, connections: readonly VpnCon
     connection.public_ip ?? '',
     (connection.routable_cidrs ?? []).join(', '),
     connection.status ?? '',
-    tunnelStates(connection),
+    tunnelStatuses(connection) ?? '-',
   ])
   return [heading(`${space} VPN connections`, stylist), formatTable(columns, rows, stylist)].join('\n\n')
 }
