@@ -9,7 +9,7 @@ import {PlatformApiError} from '../api/errors.js'
  * A space or connection that does not exist. Every command reports it with the same exit code as other wrong
  * input (2): the name given names nothing, and nothing was changed.
  */
-export class NotFoundError extends InputError {}
+class NotFoundError extends InputError {}
 
 export function isNotFound(error: unknown): boolean {
   return error instanceof NotFoundError || (error instanceof PlatformApiError && error.status === 404)

@@ -10,8 +10,8 @@ import {InputError, NOTHING_SENT, OperationError} from '../errors.js'
 import {netrcFile, type NetrcLocationInput, parseNetrc} from './netrc.js'
 
 /** Hosts @heroku-cli/command lets HEROKU_HOST point at; any other value falls back to heroku.com. */
-export const ALLOWED_HEROKU_DOMAINS = ['heroku.com', 'herokai.com', 'herokuspace.com', 'herokudev.com'] as const
-export const LOCALHOST_DOMAINS = ['localhost', '127.0.0.1'] as const
+const ALLOWED_HEROKU_DOMAINS = ['heroku.com', 'herokai.com', 'herokuspace.com', 'herokudev.com'] as const
+const LOCALHOST_DOMAINS = ['localhost', '127.0.0.1'] as const
 
 function isAllowedHost(host: string): boolean {
   const bare = host.replace(/^https?:\/\//, '')
@@ -50,7 +50,7 @@ export function apiEndpoint(env: Env): ApiEndpoint {
 }
 
 /** What HEROKU_HOST takes, for the message when it is malformed. */
-export const HEROKU_HOST_RULE = `a host name under ${ALLOWED_HEROKU_DOMAINS.join(', ')}, or an http(s) URL with a port from 1 to 65535, e.g. http://127.0.0.1:5000`
+const HEROKU_HOST_RULE = `a host name under ${ALLOWED_HEROKU_DOMAINS.join(', ')}, or an http(s) URL with a port from 1 to 65535, e.g. http://127.0.0.1:5000`
 
 /** HEROKU_HOST cannot be used as it is. */
 export class HerokuHostError extends InputError {
@@ -63,7 +63,7 @@ export class HerokuHostError extends InputError {
 }
 
 /** The key from HEROKU_API_KEY without the whitespace around it (a line break from a file); undefined when unset or blank. */
-export function apiKeyFromEnv(env: Env): string | undefined {
+function apiKeyFromEnv(env: Env): string | undefined {
   const key = env.HEROKU_API_KEY?.trim()
   if (!key) return undefined
   if (/[^\x21-\x7E]/.test(key)) {
@@ -83,7 +83,7 @@ export function netrcMachineName(env: Env): string {
   return parsed || `api.${host}`
 }
 
-export const CREDENTIAL_STORES = {
+const CREDENTIAL_STORES = {
   darwin: 'macOS Keychain',
   linux: 'Secret Service (secret-tool)',
   win32: 'Windows Credential Manager',

@@ -19,10 +19,10 @@ export interface NetworkRoute {
   readonly proxy?: ProxyChoice
 }
 
-export const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const
 
 /** The Heroku CLI's port for a proxy URL without one. */
-export const DEFAULT_PROXY_PORT = '8080'
+const DEFAULT_PROXY_PORT = '8080'
 
 const ACCEPTED_PROXY = 'accepted: http://HOST[:PORT] or https://HOST[:PORT], optionally with USER:PASSWORD@ (a bare HOST[:PORT] means http://)'
 
@@ -75,7 +75,7 @@ function redact(url: URL): string {
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
 
 /** The certificates SSL_CERT_FILE and SSL_CERT_DIR name (each folder's files, as OpenSSL's hashed folders hold them). */
-export async function extraCertificates(env: Env): Promise<string[]> {
+async function extraCertificates(env: Env): Promise<string[]> {
   const {readdir, readFile, stat} = await import('node:fs/promises')
   const {delimiter, join} = await import('node:path')
   const certificates: string[] = []

@@ -22,7 +22,7 @@ export interface HttpResponse {
 export type Transport = (request: HttpRequest) => Promise<HttpResponse>
 
 /** One request, from sending to the last byte of the answer, gives up after this long (a caller's deadline may be shorter). */
-export const REQUEST_TIMEOUT_MS = 30_000
+const REQUEST_TIMEOUT_MS = 30_000
 
 /** The request got no HTTP answer: refused, dropped, timed out, or the name did not resolve. */
 export class NetworkError extends OperationError {
@@ -39,7 +39,7 @@ export class NetworkError extends OperationError {
  * Node's codes for a server certificate that was not accepted (OpenSSL's X509_V_ERR_* as
  * https://nodejs.org/api/tls.html lists them, and the host name check): the one classification of TLS errors.
  */
-export const TLS_CERTIFICATE_CODES: ReadonlySet<string> = new Set([
+const TLS_CERTIFICATE_CODES: ReadonlySet<string> = new Set([
   'CERT_CHAIN_TOO_LONG',
   'CERT_HAS_EXPIRED',
   'CERT_NOT_YET_VALID',

@@ -7,7 +7,7 @@ import {NetworkError, TlsCertificateError} from '../api/transport.js'
 import {suggestCommand} from './command-lines.js'
 
 /** `heroku login` and `heroku authorizations:create` are the Heroku CLI's, whichever program gives the advice. */
-export function loginAdvice(tokenFromEnv: boolean): string {
+function loginAdvice(tokenFromEnv: boolean): string {
   return tokenFromEnv
     ? 'HEROKU_API_KEY is set but not valid: create a new key with `heroku authorizations:create`, or unset it and run `heroku login`.'
     : 'Run `heroku login`, or set HEROKU_API_KEY to an API key from `heroku authorizations:create`.'
