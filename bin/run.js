@@ -1,12 +1,9 @@
 #!/usr/bin/env node
-import {existsSync, readFileSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import {basename, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-const bundle = new URL('standalone/cli.js', import.meta.url)
 const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
-// The data directory is the Heroku CLI's (oclif.dirname): its plugins are not this program's to load.
-const loadOptions = {devPlugins: false, root: fileURLToPath(new URL('..', import.meta.url)), userPlugins: false}
 
 // Usage and hints name the program the user ran: heroku-spaces-vpn through the package's bin link, the path in a checkout.
 const invoked = process.argv[1] ?? ''
@@ -17,28 +14,26 @@ let args = process.argv.slice(2)
 // `help COMMAND` is `COMMAND --help`, as in the Heroku CLI.
 if (args[0] === 'help') args = [...args.slice(1), '--help']
 
-let oclif
-if (existsSync(bundle)) {
-  // oclif and the commands, bundled by the build (scripts/bundle-standalone.mjs).
-  oclif = await import(bundle.href)
-  const wanted = args[0]
-  // Only the command asked for is loaded; for anything else (help, a typo) all of them, as oclif would.
-  for (const id of Object.hasOwn(oclif.LOADERS, wanted ?? '') ? [wanted] : Object.keys(oclif.LOADERS)) {
-    oclif.COMMANDS[id] = (await oclif.LOADERS[id]()).default
-  }
+// oclif and the commands, bundled by the build (scripts/bundle-standalone.mjs): a checkout runs it on `npm install`,
+// the package ships its output.
+const oclif = await import(new URL('standalone/cli.js', import.meta.url).href)
+const wanted = args[0]
+// Only the command asked for is loaded; for anything else (help, a typo) all of them, as oclif would.
+for (const id of Object.hasOwn(oclif.LOADERS, wanted ?? '') ? [wanted] : Object.keys(oclif.LOADERS)) {
+  oclif.COMMANDS[id] = (await oclif.LOADERS[id]()).default
+}
 
-  const commands = {identifier: 'COMMANDS', strategy: 'explicit', target: './cli.js'}
-  // Not the init hook: it takes over the Heroku CLI's built-in commands, and there is no Heroku CLI here.
-  const hooks = {command_not_found: {identifier: 'COMMAND_NOT_FOUND', target: './cli.js'}}
-  loadOptions.pjson = {...pjson, oclif: {...pjson.oclif, bin: program, commands, hooks}}
+const commands = {identifier: 'COMMANDS', strategy: 'explicit', target: './cli.js'}
+// Not the init hook: it takes over the Heroku CLI's built-in commands, and there is no Heroku CLI here.
+const hooks = {command_not_found: {identifier: 'COMMAND_NOT_FOUND', target: './cli.js'}}
+const loadOptions = {
+  // The data directory is the Heroku CLI's (oclif.dirname): its plugins are not this program's to load.
+  devPlugins: false,
+  pjson: {...pjson, oclif: {...pjson.oclif, bin: program, commands, hooks}},
   // The bundle's folder as oclif's root (package.json is given above): the manifest at the package root describes
   // dist/commands for the Heroku CLI, and reading it here, where the bundle answers, costs about 6 ms of file I/O.
-  loadOptions.root = fileURLToPath(new URL('standalone/', import.meta.url))
-} else {
-  // Compiled by tsc alone, without the bundle: the modules of dist/, through subpath imports (the package index also loads semver).
-  const [{execute}, {settings}] = await Promise.all([import('@oclif/core/execute'), import('@oclif/core/settings')])
-  oclif = {execute, settings}
-  loadOptions.pjson = {...pjson, oclif: {...pjson.oclif, bin: program}}
+  root: fileURLToPath(new URL('standalone/', import.meta.url)),
+  userPlugins: false,
 }
 
 // dist/ is what runs here: never look for TypeScript sources (NODE_ENV=test or development would load typescript).

@@ -5,6 +5,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {CommandContext} from '../lib/actions/context.js'
 
+import {adviceFor} from '../lib/ui/advice.js'
 import {useProgramName} from '../lib/ui/command-lines.js'
 import {apiEndpoint, processCredentialHost, resolveCredentials} from '../lib/api/credentials.js'
 import {OperationError, VpnCliError} from '../lib/errors.js'
@@ -101,7 +102,7 @@ export abstract class VpnCommand extends Command {
     if (!(error instanceof VpnCliError) && error.oclif !== undefined) return super.catch(error)
     const terminal = Terminal.fromProcess()
     const known = error instanceof VpnCliError ? error : unexpected(error, terminal)
-    terminal.stderr.write(formatError(known.message, known.suggestions, terminal.styleErr))
+    terminal.stderr.write(formatError(known.message, adviceFor(known), terminal.styleErr))
     throw Object.assign(new Error(known.message), {oclif: {exit: known.exitCode}, skipOclifErrorHandling: true})
   }
 }

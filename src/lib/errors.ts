@@ -32,8 +32,22 @@ export class WaitTimeoutError extends VpnCliError {
   }
 }
 
+// The sentences that end a refusal by saying what it left untouched: one wording for each outcome, everywhere.
 export const NOTHING_SENT = 'Nothing was sent to Heroku.'
+/** For a server whose certificate was not accepted: it cannot be taken for Heroku. */
+export const NOTHING_SENT_TO_UNTRUSTED_SERVER = 'Nothing was sent.'
 export const NOTHING_CREATED = 'Nothing was created.'
+export const NOTHING_CHANGED = 'Nothing was changed.'
+export const NOTHING_DESTROYED = 'Nothing was destroyed.'
+export const NOTHING_WRITTEN = 'Nothing was written.'
+
+export type NothingDone =
+  | typeof NOTHING_CHANGED
+  | typeof NOTHING_CREATED
+  | typeof NOTHING_DESTROYED
+  | typeof NOTHING_SENT
+  | typeof NOTHING_SENT_TO_UNTRUSTED_SERVER
+  | typeof NOTHING_WRITTEN
 
 /** One problem as it is, several as a list under a heading such as "3 problems with the input:", then the outcome. */
 export function listProblems(problems: readonly string[], outcome: string, subject: string): string {
@@ -43,6 +57,6 @@ export function listProblems(problems: readonly string[], outcome: string, subje
 }
 
 /** Several bad inputs reported together, so the user fixes them in one go, with what that meant for the server. */
-export function inputErrors(problems: readonly string[], outcome: string): InputError {
+export function inputErrors(problems: readonly string[], outcome: NothingDone): InputError {
   return new InputError(listProblems(problems, outcome, 'the input'))
 }

@@ -7,7 +7,7 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
-export const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [ExitCodeValue, string]> = [
+const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [ExitCodeValue, string]> = [
   [ExitCode.ok, 'done'],
   [ExitCode.failed, 'the operation failed (API error, failed connection, network, unreachable proxy, untrusted certificate)'],
   [ExitCode.usage, 'the input was wrong, or names a space or connection that does not exist; nothing was changed'],

@@ -2,6 +2,8 @@ import nock from 'nock'
 import {describe, expect, it} from 'vitest'
 
 import {connect, type ConnectOptions} from '../../src/lib/actions/connect.js'
+import {PlatformApiError} from '../../src/lib/api/errors.js'
+import {adviceFor} from '../../src/lib/ui/advice.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
 import {API, pendingConnection, socketError, space, testContext, vpnConnection} from '../support/fixtures.js'
 
@@ -145,7 +147,9 @@ describe('connect', () => {
   it('fails at once on a 429 whose Retry-After is longer than the cap, instead of sleeping for it', async () => {
     const context = testContext()
     spaceReady().post('/spaces/acme-space/vpn-connections').reply(429, {id: 'rate_limit', message: 'slow down'}, {'Retry-After': '7200'})
-    await expect(connect(valid, context)).rejects.toMatchObject({exitCode: ExitCode.failed, suggestions: ['Try again in 7200 s.']})
+    const error = (await connect(valid, context).catch((error_: unknown) => error_)) as PlatformApiError
+    expect(error.exitCode).toBe(ExitCode.failed)
+    expect(adviceFor(error)).toEqual(['Try again in 7200 s.'])
     expect(context.sleeps).toEqual([])
   })
 

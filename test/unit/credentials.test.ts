@@ -38,7 +38,7 @@ describe('apiEndpoint', () => {
 describe('resolveCredentials', () => {
   it('takes HEROKU_API_KEY without loading @heroku-cli/command', async () => {
     const options = {} as Parameters<typeof resolveCredentials>[1]
-    await expect(resolveCredentials({HEROKU_API_KEY: 'key-1'}, options)).resolves.toEqual({fromEnv: true, token: 'key-1'})
+    await expect(resolveCredentials({HEROKU_API_KEY: 'key-1'}, options)).resolves.toEqual({token: 'key-1'})
   })
 })
 

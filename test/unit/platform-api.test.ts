@@ -4,6 +4,7 @@ import {describe, expect, it} from 'vitest'
 import {NetworkError} from '../../src/lib/api/transport.js'
 import {pathSegment} from '../../src/lib/api/client.js'
 import {parseRetryAfter, PlatformApiError} from '../../src/lib/api/errors.js'
+import {adviceFor} from '../../src/lib/ui/advice.js'
 import {API, socketError, space, testContext, TOKEN, vpnConnection} from '../support/fixtures.js'
 
 const ACCEPT = 'application/vnd.heroku+json; version=3'
@@ -67,7 +68,7 @@ describe('the Platform API client', () => {
     expect((error as PlatformApiError).message).toBe(
       `VPN connection "office" was not found in space "acme-space" (Couldn't find that VPN connection.).`,
     )
-    expect((error as PlatformApiError).suggestions.join()).toContain('heroku spaces:vpn:connections --space acme-space')
+    expect(adviceFor(error as PlatformApiError).join()).toContain('heroku spaces:vpn:connections --space acme-space')
     expect((error as PlatformApiError).exitCode).toBe(1)
   })
 
@@ -85,7 +86,7 @@ describe('the Platform API client', () => {
     nock(API).get('/spaces/acme-space').reply(401, {id: 'unauthorized', message: 'Invalid credentials provided.'})
     const error = (await context.api.getSpace('acme-space').catch((error_: unknown) => error_)) as PlatformApiError
     expect(error.message).toBe('Heroku did not accept the credentials (Invalid credentials provided.).')
-    expect(error.suggestions.join()).toContain(advice)
+    expect(adviceFor(error).join()).toContain(advice)
     expect(context.sleeps).toEqual([])
   })
 

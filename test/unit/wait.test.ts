@@ -41,7 +41,7 @@ const options: WaitOptions = {intervalMs: 10_000, timeoutMs: 60_000, tunnelsUp: 
 
 function apiError(status: number, headers: Record<string, string> = {}, message = `HTTP ${status}`): PlatformApiError {
   const retryAfter = headers['retry-after']
-  return new PlatformApiError(message, status, undefined, retryAfter ? Number(retryAfter) * 1000 : undefined)
+  return new PlatformApiError(message, status, undefined, retryAfter ? Number(retryAfter) * 1000 : undefined, {space: 'acme', tokenFromEnv: false})
 }
 
 const dropped = () => new NetworkError('ECONNRESET', 'https://api.heroku.com', 'socket hang up')

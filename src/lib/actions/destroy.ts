@@ -4,7 +4,7 @@ import type {Terminal} from '../ui/terminal.js'
 import type {WaitOptions} from './polling.js'
 
 import {connectionCommand} from '../ui/command-lines.js'
-import {InputError} from '../errors.js'
+import {InputError, NOTHING_DESTROYED} from '../errors.js'
 import {connectionNotFound, findConnection, isNotFound} from './lookups.js'
 import {findVpnConnection} from '../api/client.js'
 import {isTransient} from '../api/retry.js'
@@ -16,8 +16,6 @@ export interface DestroyOptions extends ConnectionTarget {
   /** Set by --wait: block until the connection is gone. */
   readonly wait?: Omit<WaitOptions, 'tunnelsUp'>
 }
-
-const NOTHING_DESTROYED = 'Nothing was destroyed.'
 
 /**
  * Destroying is confirmed by the name: given as --confirm, or typed at a terminal. What can be checked without the

@@ -1,31 +1,27 @@
 import type {ConnectionTarget, SpaceInfo, VpnConnection} from '../api/types.js'
 import type {PlatformApi} from '../api/client.js'
 
-import {suggestCommand} from '../ui/command-lines.js'
-import {InputError} from '../errors.js'
+import {LIST_SPACES_ADVICE, listConnectionsAdvice} from '../ui/advice.js'
+import {InputError, type NothingDone} from '../errors.js'
 import {PlatformApiError} from '../api/errors.js'
 
 /**
  * A space or connection that does not exist. Every command reports it with the same exit code as other wrong
  * input (2): the name given names nothing, and nothing was changed.
  */
-export class NotFoundError extends InputError {}
+class NotFoundError extends InputError {}
 
 export function isNotFound(error: unknown): boolean {
   return error instanceof NotFoundError || (error instanceof PlatformApiError && error.status === 404)
 }
 
-export function spaceNotFound(space: string, outcome?: string): NotFoundError {
+export function spaceNotFound(space: string, outcome?: NothingDone): NotFoundError {
   const tail = outcome === undefined ? '' : ` ${outcome}`
-  return new NotFoundError(`Space "${space}" was not found, or you have no access to it.${tail}`, [
-    `List the spaces you can use with \`${suggestCommand('spaces')}\`.`,
-  ])
+  return new NotFoundError(`Space "${space}" was not found, or you have no access to it.${tail}`, [LIST_SPACES_ADVICE])
 }
 
 export function connectionNotFound(target: ConnectionTarget): NotFoundError {
-  return new NotFoundError(`VPN connection "${target.name}" was not found in space "${target.space}".`, [
-    `List the space's VPN connections with \`${suggestCommand('spaces:vpn:connections', '--space', target.space)}\`.`,
-  ])
+  return new NotFoundError(`VPN connection "${target.name}" was not found in space "${target.space}".`, [listConnectionsAdvice(target.space)])
 }
 
 /**
@@ -53,7 +49,7 @@ export async function findConnection(api: PlatformApi, target: ConnectionTarget)
 }
 
 /** The space a change is about to be made in; a space that does not exist is the user's input gone wrong. */
-export async function findSpace(api: PlatformApi, space: string, outcome: string): Promise<SpaceInfo> {
+export async function findSpace(api: PlatformApi, space: string, outcome: NothingDone): Promise<SpaceInfo> {
   try {
     return await api.getSpace(space)
   } catch (error) {

@@ -2,8 +2,7 @@ import type {VpnConnection} from '../api/types.js'
 
 import {formatDuration} from '../rules/duration.js'
 import {OperationError, WaitTimeoutError} from '../errors.js'
-import {replaceFailedHint} from '../ui/command-lines.js'
-import {printableInline} from '../ui/printable.js'
+import {describeState} from '../ui/render.js'
 import {retryDelayMs, type RetryPolicy} from '../api/retry.js'
 
 export const DEFAULT_WAIT_INTERVAL_SECONDS = 10
@@ -42,17 +41,21 @@ export function isReady(connection: VpnConnection, tunnelsUp: boolean): boolean 
   return tunnels.length > 0 && tunnels.every((tunnel) => tunnel.status === 'UP')
 }
 
-/** What a person would call a change worth a line in a CI log. */
-export function describeState(connection: VpnConnection): string {
-  const tunnels = (connection.tunnels ?? []).map((tunnel) => tunnel.status ?? '?')
-  const state = tunnels.length === 0 ? `${connection.status}` : `${connection.status}, tunnels ${tunnels.join('/')}`
-  return printableInline(state)
+/** The connection ended `failed`: waiting longer cannot help. */
+export class ConnectionFailedError extends OperationError {
+  constructor(
+    readonly subject: WaitSubject,
+    statusMessage: string | undefined,
+  ) {
+    super(`VPN connection ${subject.name} in space ${subject.space} failed: ${statusMessage || 'the API gave no reason'}.`)
+  }
 }
 
 /**
  * Polls the connection until it is ready. Transient trouble (5xx, 429, dropped or timed-out requests) is retried
- * with backoff inside the deadline; a failed or vanished connection ends the wait at once; the deadline ends it
- * on time, with no request after the last poll.
+ * with backoff inside the deadline; a failed (ConnectionFailedError) or vanished connection ends the wait at once;
+ * the deadline ends it on time (WaitTimeoutError), with no request after the last poll. The errors say what
+ * happened; what to do next is for the caller to say.
  */
 export async function waitForConnection(subject: WaitSubject, options: WaitOptions, deps: WaitDependencies): Promise<VpnConnection> {
   const connection = await pollConnection(subject, {...options, untilGone: false}, deps)
@@ -87,7 +90,6 @@ async function pollConnection(subject: WaitSubject, options: WaitOptions & {read
     const goal = options.untilGone ? ' to be destroyed' : ''
     return new WaitTimeoutError(
       `Timed out after ${formatDuration(options.timeoutMs)} waiting for VPN connection ${subject.name} in space ${subject.space}${goal}. ${seen}${problem}`,
-      ['Run the same command again to keep waiting, or give a longer --timeout.'],
     )
   }
 
@@ -127,12 +129,7 @@ async function pollConnection(subject: WaitSubject, options: WaitOptions & {read
       continue
     }
 
-    if (connection.status === 'failed') {
-      throw new OperationError(
-        `VPN connection ${subject.name} in space ${subject.space} failed: ${connection.status_message || 'the API gave no reason'}.`,
-        [replaceFailedHint(subject)],
-      )
-    }
+    if (connection.status === 'failed') throw new ConnectionFailedError(subject, connection.status_message)
 
     if (connection.status === 'deprovisioning') {
       throw new OperationError(`VPN connection ${subject.name} in space ${subject.space} is being destroyed; it will not become ready.`)

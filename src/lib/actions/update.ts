@@ -1,7 +1,7 @@
 import type {ConnectionTarget, VpnConnection} from '../api/types.js'
 import type {CommandContext} from './context.js'
 
-import {InputError, inputErrors, NOTHING_SENT} from '../errors.js'
+import {InputError, inputErrors, NOTHING_CHANGED, NOTHING_SENT} from '../errors.js'
 import {checkCidrsAgainstSpace, checkRoutableCidrs} from '../rules/network.js'
 import {connectionNotFound, findConnection, isNotFound} from './lookups.js'
 import {spaceBlocks} from '../rules/space.js'
@@ -11,8 +11,6 @@ export interface UpdateOptions extends ConnectionTarget {
   readonly cidrs: string
   readonly json: boolean
 }
-
-const NOTHING_CHANGED = 'Nothing was changed.'
 
 /** Replaces the connection's routable CIDRs, checked by the same rules as `connect`. */
 export async function updateConnection(options: UpdateOptions, context: CommandContext): Promise<VpnConnection> {

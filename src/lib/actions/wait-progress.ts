@@ -3,8 +3,7 @@ import type {Terminal} from '../ui/terminal.js'
 import type {WaitEvent} from './polling.js'
 
 import {formatDuration} from '../rules/duration.js'
-import {retryNotice} from '../ui/render.js'
-import {describeState} from './polling.js'
+import {describeState, retryNotice} from '../ui/render.js'
 
 export interface WaitProgress {
   readonly onEvent: (event: WaitEvent) => void

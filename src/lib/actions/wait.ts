@@ -3,12 +3,24 @@ import type {CommandContext} from './context.js'
 
 import {explainNotFound} from './lookups.js'
 import {findVpnConnection} from '../api/client.js'
-import {waitForConnection, waitForDeletion, type WaitOptions} from './polling.js'
+import {OperationError, WaitTimeoutError} from '../errors.js'
+import {replaceFailedHint} from '../ui/command-lines.js'
+import {ConnectionFailedError, waitForConnection, waitForDeletion, type WaitOptions} from './polling.js'
 import {lineProgress, spinnerProgress, type WaitProgress} from './wait-progress.js'
 import {printConnection} from './info.js'
 
 export interface WaitCommandOptions extends ConnectionTarget, WaitOptions {
   readonly json: boolean
+}
+
+/** How a wait ended, with what to do next: the polling loop only says what happened. */
+function withAdvice(error: unknown): unknown {
+  if (error instanceof ConnectionFailedError) return new OperationError(error.message, [replaceFailedHint(error.subject)])
+  if (error instanceof WaitTimeoutError) {
+    return new WaitTimeoutError(error.message, ['Run the same command again to keep waiting, or give a longer --timeout.'])
+  }
+
+  return error
 }
 
 /** Runs a wait under the progress display (a spinner at a terminal, lines elsewhere) and reports how it ended. */
@@ -26,7 +38,7 @@ async function withProgress<T extends VpnConnection | undefined>(
     result = await wait(progress.onEvent)
   } catch (error) {
     progress.abandon()
-    throw await explainNotFound(context.api, target, error)
+    throw withAdvice(await explainNotFound(context.api, target, error))
   }
 
   progress.finish(result, context.now() - started)

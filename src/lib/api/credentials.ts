@@ -6,12 +6,12 @@ import {parse as parseLegacyUrl} from 'node:url'
 
 import type {Env} from '../env.js'
 
-import {InputError, OperationError} from '../errors.js'
+import {InputError, NOTHING_SENT, OperationError} from '../errors.js'
 import {netrcFile, type NetrcLocationInput, parseNetrc} from './netrc.js'
 
 /** Hosts @heroku-cli/command lets HEROKU_HOST point at; any other value falls back to heroku.com. */
-export const ALLOWED_HEROKU_DOMAINS = ['heroku.com', 'herokai.com', 'herokuspace.com', 'herokudev.com'] as const
-export const LOCALHOST_DOMAINS = ['localhost', '127.0.0.1'] as const
+const ALLOWED_HEROKU_DOMAINS = ['heroku.com', 'herokai.com', 'herokuspace.com', 'herokudev.com'] as const
+const LOCALHOST_DOMAINS = ['localhost', '127.0.0.1'] as const
 
 function isAllowedHost(host: string): boolean {
   const bare = host.replace(/^https?:\/\//, '')
@@ -39,32 +39,36 @@ export interface ApiEndpoint {
  */
 export function apiEndpoint(env: Env): ApiEndpoint {
   const host = env.HEROKU_HOST
-  if (host && host.trim() !== host) throw badHost(host, 'has spaces or line breaks around it')
+  if (host && host.trim() !== host) throw new HerokuHostError(host, 'has spaces or line breaks around it')
   const effective = herokuHost(env)
   if (host && effective !== host) return {baseUrl: 'https://api.heroku.com', warning: `Invalid HEROKU_HOST '${host}' - using default`}
   const baseUrl = effective.startsWith('http') ? effective : `https://api.${effective}`
-  if (!URL.canParse(baseUrl)) throw badHost(host!, 'is not a valid host or URL')
+  if (!URL.canParse(baseUrl)) throw new HerokuHostError(host!, 'is not a valid host or URL')
   const {protocol} = new URL(baseUrl)
-  if (protocol !== 'http:' && protocol !== 'https:') throw badHost(host!, `uses ${protocol.replace(':', '')}, not http or https`)
+  if (protocol !== 'http:' && protocol !== 'https:') throw new HerokuHostError(host!, `uses ${protocol.replace(':', '')}, not http or https`)
   return {baseUrl}
 }
 
 /** What HEROKU_HOST takes, for the message when it is malformed. */
-export const HEROKU_HOST_RULE = `a host name under ${ALLOWED_HEROKU_DOMAINS.join(', ')}, or an http(s) URL with a port from 1 to 65535, e.g. http://127.0.0.1:5000`
+const HEROKU_HOST_RULE = `a host name under ${ALLOWED_HEROKU_DOMAINS.join(', ')}, or an http(s) URL with a port from 1 to 65535, e.g. http://127.0.0.1:5000`
 
-function badHost(host: string, problem: string): InputError {
-  return new InputError(`HEROKU_HOST ${JSON.stringify(host)} ${problem}: it takes ${HEROKU_HOST_RULE}. Nothing was sent to Heroku.`, [
-    'Fix or unset HEROKU_HOST.',
-  ])
+/** HEROKU_HOST cannot be used as it is. */
+export class HerokuHostError extends InputError {
+  constructor(
+    readonly host: string,
+    problem: string,
+  ) {
+    super(`HEROKU_HOST ${JSON.stringify(host)} ${problem}: it takes ${HEROKU_HOST_RULE}. ${NOTHING_SENT}`)
+  }
 }
 
 /** The key from HEROKU_API_KEY without the whitespace around it (a line break from a file); undefined when unset or blank. */
-export function apiKeyFromEnv(env: Env): string | undefined {
+function apiKeyFromEnv(env: Env): string | undefined {
   const key = env.HEROKU_API_KEY?.trim()
   if (!key) return undefined
   if (/[^\x21-\x7E]/.test(key)) {
     throw new InputError(
-      'HEROKU_API_KEY contains spaces or characters that cannot be sent in an HTTP header: it takes one API key, e.g. from `heroku authorizations:create`. Nothing was sent to Heroku.',
+      `HEROKU_API_KEY contains spaces or characters that cannot be sent in an HTTP header: it takes one API key, e.g. from \`heroku authorizations:create\`. ${NOTHING_SENT}`,
     )
   }
 
@@ -79,7 +83,7 @@ export function netrcMachineName(env: Env): string {
   return parsed || `api.${host}`
 }
 
-export const CREDENTIAL_STORES = {
+const CREDENTIAL_STORES = {
   darwin: 'macOS Keychain',
   linux: 'Secret Service (secret-tool)',
   win32: 'Windows Credential Manager',
@@ -171,7 +175,13 @@ export async function storedCredentials(host: CredentialHost): Promise<StoredCre
 
 export interface Credentials {
   readonly token: string
-  readonly fromEnv: boolean
+}
+
+/** Neither HEROKU_API_KEY nor a login gave a token. */
+export class NoCredentialsError extends OperationError {
+  constructor() {
+    super('No Heroku credentials were found.')
+  }
 }
 
 /** The parts of an oclif Config that @heroku-cli/command's APIClient reads. */
@@ -190,22 +200,17 @@ export interface CredentialOptions {
  */
 export async function resolveCredentials(env: Env, options: CredentialOptions): Promise<Credentials> {
   const key = apiKeyFromEnv(env)
-  if (key !== undefined) return {fromEnv: true, token: key}
+  if (key !== undefined) return {token: key}
   const stored = await storedCredentials(options.host)
   if (stored.kind === 'netrc') {
     options.debug?.(`token from the netrc ${stored.file}, machine ${stored.machine}`)
     if (env.HEROKU_API_TOKEN) options.warn?.('HEROKU_API_TOKEN is set but you probably meant HEROKU_API_KEY')
-    return {fromEnv: false, token: stored.token}
+    return {token: stored.token}
   }
 
   options.debug?.(`token from @heroku-cli/command: ${stored.reason}`)
   const {APIClient} = await import('@heroku-cli/command')
   const token = await new APIClient(options.config).getAuth()
-  if (!token) {
-    throw new OperationError('No Heroku credentials were found.', [
-      'Run `heroku login`, or set HEROKU_API_KEY to an API key from `heroku authorizations:create`.',
-    ])
-  }
-
-  return {fromEnv: false, token}
+  if (!token) throw new NoCredentialsError()
+  return {token}
 }

@@ -1,6 +1,5 @@
 import type {HttpResponse} from './transport.js'
 
-import {suggestCommand} from '../ui/command-lines.js'
 import {OperationError} from '../errors.js'
 
 /** What a failed request was about, so the message can name it. */
@@ -18,9 +17,9 @@ export class PlatformApiError extends OperationError {
     readonly status: number,
     readonly apiId: string | undefined,
     readonly retryAfterMs: number | undefined,
-    suggestions: readonly string[] = [],
+    readonly subject: RequestSubject,
   ) {
-    super(message, suggestions)
+    super(message)
   }
 }
 
@@ -34,31 +33,23 @@ export function platformApiError(response: HttpResponse, subject: RequestSubject
   const apiMessage = body.message ?? (typeof response.body === 'string' && response.body.trim() !== '' ? response.body.trim() : `HTTP ${response.status}`)
   const retryAfterMs = parseRetryAfter(response.headers['retry-after'])
   const requestId = response.headers['request-id']
-  const make = (message: string, suggestions: readonly string[] = []) =>
-    new PlatformApiError(message, response.status, body.id, retryAfterMs, suggestions)
+  const make = (message: string) => new PlatformApiError(message, response.status, body.id, retryAfterMs, subject)
 
   switch (response.status) {
     case 401: {
-      return make(`Heroku did not accept the credentials (${apiMessage}).`, [
-        subject.tokenFromEnv
-          ? 'HEROKU_API_KEY is set but not valid: create a new key with `heroku authorizations:create`, or unset it and run `heroku login`.'
-          : 'Run `heroku login`, or set HEROKU_API_KEY to an API key from `heroku authorizations:create`.',
-      ])
+      return make(`Heroku did not accept the credentials (${apiMessage}).`)
     }
 
     case 404: {
       if (subject.connection !== undefined) {
-        return make(`VPN connection "${subject.connection}" was not found in space "${subject.space}" (${apiMessage}).`, [
-          `List the space's VPN connections with \`${suggestCommand('spaces:vpn:connections', '--space', subject.space)}\`.`,
-        ])
+        return make(`VPN connection "${subject.connection}" was not found in space "${subject.space}" (${apiMessage}).`)
       }
 
-      return make(`Space "${subject.space}" was not found (${apiMessage}).`, ['List the spaces you can use with `heroku spaces`.'])
+      return make(`Space "${subject.space}" was not found (${apiMessage}).`)
     }
 
     case 429: {
-      const wait = retryAfterMs === undefined ? 'a little while' : `${Math.ceil(retryAfterMs / 1000)} s`
-      return make(`The Heroku API is limiting the rate of requests (${apiMessage}).`, [`Try again in ${wait}.`])
+      return make(`The Heroku API is limiting the rate of requests (${apiMessage}).`)
     }
 
     default: {

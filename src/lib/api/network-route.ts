@@ -1,6 +1,6 @@
 import type {Agent} from 'node:http'
 
-import {InputError, NOTHING_SENT, OperationError, type VpnCliError} from '../errors.js'
+import {InputError, NOTHING_SENT, OperationError} from '../errors.js'
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -19,10 +19,10 @@ export interface NetworkRoute {
   readonly proxy?: ProxyChoice
 }
 
-export const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const
 
 /** The Heroku CLI's port for a proxy URL without one. */
-export const DEFAULT_PROXY_PORT = '8080'
+const DEFAULT_PROXY_PORT = '8080'
 
 const ACCEPTED_PROXY = 'accepted: http://HOST[:PORT] or https://HOST[:PORT], optionally with USER:PASSWORD@ (a bare HOST[:PORT] means http://)'
 
@@ -75,7 +75,7 @@ function redact(url: URL): string {
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
 
 /** The certificates SSL_CERT_FILE and SSL_CERT_DIR name (each folder's files, as OpenSSL's hashed folders hold them). */
-export async function extraCertificates(env: Env): Promise<string[]> {
+async function extraCertificates(env: Env): Promise<string[]> {
   const {readdir, readFile, stat} = await import('node:fs/promises')
   const {delimiter, join} = await import('node:path')
   const certificates: string[] = []
@@ -130,19 +130,24 @@ export async function networkRoute(target: URL, env: Env): Promise<NetworkRoute>
 
 const PROXY_UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
 
+/** The proxy did not answer: trying again will not mend it. */
+export class ProxyUnreachableError extends OperationError {
+  constructor(
+    readonly proxy: ProxyChoice,
+    detail: string,
+  ) {
+    super(`Could not reach the proxy ${proxy.shown} (from ${proxy.variable}): ${detail}.`)
+  }
+}
+
 /**
- * An unreachable proxy, as a message that names it and the variable it came from: trying again will not mend it.
- * Anything else is left to the caller (an untrusted certificate is http.ts's TlsCertificateError).
+ * The error for a request that failed at the proxy it went through; undefined for any other failure, which is left
+ * to the caller (an untrusted certificate is transport.ts's TlsCertificateError).
  */
-export function proxyFailure(error: NodeJS.ErrnoException & {hostname?: string; port?: number}, route: NetworkRoute | undefined): VpnCliError | undefined {
+export function proxyFailure(error: NodeJS.ErrnoException & {hostname?: string; port?: number}, route: NetworkRoute | undefined): ProxyUnreachableError | undefined {
   const code = error.code ?? ''
   const proxy = route?.proxy?.url
   const atProxy = proxy && (error.port === Number(proxy.port) || error.hostname === proxy.hostname)
-  if (route?.proxy && atProxy && PROXY_UNREACHABLE.has(code)) {
-    return new OperationError(`Could not reach the proxy ${route.proxy.shown} (from ${route.proxy.variable}): ${error.message}.`, [
-      `Check that the proxy is running, or change ${route.proxy.variable}; NO_PROXY lists hosts to reach without it.`,
-    ])
-  }
-
+  if (route?.proxy && atProxy && PROXY_UNREACHABLE.has(code)) return new ProxyUnreachableError(route.proxy, error.message)
   return undefined
 }

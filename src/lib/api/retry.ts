@@ -5,7 +5,7 @@ import {PlatformApiError} from './errors.js'
 
 /**
  * Trouble that says nothing about the request itself and may be gone on the next try: no answer (refused, dropped,
- * timed out), 429 and 5xx. A TLS certificate that is not accepted (http.ts's TlsCertificateError) and a proxy that
+ * timed out), 429 and 5xx. A TLS certificate that is not accepted (transport.ts's TlsCertificateError) and a proxy that
  * cannot be reached (network-route.ts's proxyFailure) are not NetworkErrors: they fail at once.
  */
 export function isTransient(error: unknown): boolean {
@@ -14,7 +14,7 @@ export function isTransient(error: unknown): boolean {
 }
 
 /** A 429 was refused before anything was done, so even a create may be sent again without checking. */
-export function wasRefusedUnprocessed(error: unknown): boolean {
+function wasRefusedUnprocessed(error: unknown): boolean {
   return error instanceof PlatformApiError && error.status === 429
 }
 
@@ -22,7 +22,7 @@ export function wasRefusedUnprocessed(error: unknown): boolean {
  * Methods sent again on their own after a transient failure. A POST or DELETE whose answer was lost may have been
  * carried out: a create is resent only after a check that it created nothing, a delete never (the caller checks).
  */
-export const RESENDABLE_METHODS: ReadonlySet<HttpMethod> = new Set(['GET', 'PATCH'])
+const RESENDABLE_METHODS: ReadonlySet<HttpMethod> = new Set(['GET', 'PATCH'])
 
 export interface RetryPolicy {
   /** The first backoff delay; it doubles on each retry up to `maxBackoffMs`. */
@@ -33,10 +33,10 @@ export interface RetryPolicy {
 }
 
 /** The longest Retry-After a command waits for before failing; `wait` waits as long as its --timeout allows. */
-export const MAX_RETRY_AFTER_MS = 60_000
+const MAX_RETRY_AFTER_MS = 60_000
 
 /** One-off commands retry briefly: a person or a script is waiting for the answer. */
-export const ONE_OFF_RETRY: RetryPolicy = {initialBackoffMs: 500, maxBackoffMs: 4000, maxRetryAfterMs: MAX_RETRY_AFTER_MS}
+const ONE_OFF_RETRY: RetryPolicy = {initialBackoffMs: 500, maxBackoffMs: 4000, maxRetryAfterMs: MAX_RETRY_AFTER_MS}
 
 /** How many times a one-off request is sent at most. */
 export const ONE_OFF_ATTEMPTS = 3

@@ -1,6 +1,6 @@
 import type {IncomingHttpHeaders} from 'node:http'
 
-import {OperationError} from '../errors.js'
+import {NOTHING_SENT_TO_UNTRUSTED_SERVER, OperationError} from '../errors.js'
 import {type NetworkRoute, proxyFailure} from './network-route.js'
 
 export type HttpMethod = 'DELETE' | 'GET' | 'PATCH' | 'POST'
@@ -22,7 +22,7 @@ export interface HttpResponse {
 export type Transport = (request: HttpRequest) => Promise<HttpResponse>
 
 /** One request, from sending to the last byte of the answer, gives up after this long (a caller's deadline may be shorter). */
-export const REQUEST_TIMEOUT_MS = 30_000
+const REQUEST_TIMEOUT_MS = 30_000
 
 /** The request got no HTTP answer: refused, dropped, timed out, or the name did not resolve. */
 export class NetworkError extends OperationError {
@@ -31,9 +31,7 @@ export class NetworkError extends OperationError {
     readonly url: string,
     detail: string,
   ) {
-    super(`Could not reach the Heroku API at ${url}: ${detail}`, [
-      'Check your network connection, and HEROKU_HOST if you set it.',
-    ])
+    super(`Could not reach the Heroku API at ${url}: ${detail}`)
   }
 }
 
@@ -41,7 +39,7 @@ export class NetworkError extends OperationError {
  * Node's codes for a server certificate that was not accepted (OpenSSL's X509_V_ERR_* as
  * https://nodejs.org/api/tls.html lists them, and the host name check): the one classification of TLS errors.
  */
-export const TLS_CERTIFICATE_CODES: ReadonlySet<string> = new Set([
+const TLS_CERTIFICATE_CODES: ReadonlySet<string> = new Set([
   'CERT_CHAIN_TOO_LONG',
   'CERT_HAS_EXPIRED',
   'CERT_NOT_YET_VALID',
@@ -79,9 +77,7 @@ export class TlsCertificateError extends OperationError {
     readonly url: string,
     detail: string,
   ) {
-    super(`The TLS certificate of ${url} was not accepted: ${detail} (${code}). Nothing was sent.`, [
-      'Check HEROKU_HOST. If your network has its own certificate authority (a TLS-inspecting proxy, a private CA), trust it: point SSL_CERT_FILE at its PEM file, SSL_CERT_DIR at a folder of them, or NODE_EXTRA_CA_CERTS at a PEM file.',
-    ])
+    super(`The TLS certificate of ${url} was not accepted: ${detail} (${code}). ${NOTHING_SENT_TO_UNTRUSTED_SERVER}`)
   }
 }
 

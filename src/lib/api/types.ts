@@ -2,7 +2,6 @@ import type {PrivateSpacesVPN, Space, Tunnel} from '@heroku-cli/schema'
 
 export type VpnConnection = Readonly<PrivateSpacesVPN>
 export type VpnTunnel = Readonly<Tunnel>
-export type VpnStatus = NonNullable<PrivateSpacesVPN['status']>
 
 /** The API has reported a space's generation both as a plain name and as an object. */
 export type SpaceGeneration = string | {readonly id?: string; readonly name?: string}
@@ -19,7 +18,8 @@ export interface UpdateVpnConnectionBody {
   readonly routable_cidrs: readonly string[]
 }
 
-/** A VPN connection as the user names it: the space and the connection, each by name or id. */export interface ConnectionTarget {
+/** A VPN connection as the user names it: the space and the connection, each by name or id. */
+export interface ConnectionTarget {
   readonly space: string
   readonly name: string
 }

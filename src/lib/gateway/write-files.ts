@@ -3,7 +3,7 @@ import {constants} from 'node:fs'
 import {access, lstat, mkdir, open, rename, stat, unlink} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 
-import {InputError, OperationError} from '../errors.js'
+import {InputError, NOTHING_WRITTEN, type NothingDone, OperationError} from '../errors.js'
 
 export interface FileToWrite {
   readonly name: string
@@ -36,7 +36,7 @@ function reason(error: unknown): string {
 }
 
 function cannotWrite(dir: string, error: unknown): OperationError {
-  return new OperationError(`Could not write the files into ${dir}: ${reason(error)}. Nothing was written.`)
+  return new OperationError(`Could not write the files into ${dir}: ${reason(error)}. ${NOTHING_WRITTEN}`)
 }
 
 async function writable(path: string): Promise<boolean> {
@@ -94,7 +94,7 @@ export async function existingFiles(dir: string, names: readonly string[]): Prom
 }
 
 /** The error for files that would be overwritten, naming all of them; `outcome` says what was left undone. */
-export function refuseToOverwrite(paths: readonly string[], outcome: string): InputError {
+export function refuseToOverwrite(paths: readonly string[], outcome: NothingDone): InputError {
   const listed = paths.length === 1 ? `${paths[0]} exists` : `These files exist: ${paths.join(', ')}`
   return new InputError(`${listed}, and files are never overwritten without --force. ${outcome}`, [
     'Choose another --output-dir, move the files away, or add --force to replace them.',
@@ -126,7 +126,7 @@ async function createAll(dir: string, files: readonly FileToWrite[]): Promise<st
     }
   } catch (error) {
     await removeQuietly(created)
-    if (errorCode(error) === 'EEXIST') throw refuseToOverwrite(await existingFiles(dir, files.map((file) => file.name)), 'Nothing was written.')
+    if (errorCode(error) === 'EEXIST') throw refuseToOverwrite(await existingFiles(dir, files.map((file) => file.name)), NOTHING_WRITTEN)
     throw cannotWrite(dir, error)
   }
 
@@ -170,13 +170,13 @@ export async function writeFiles(dir: string, files: readonly FileToWrite[], opt
 
   if (!options.force) {
     const existing = await existingFiles(dir, files.map((file) => file.name))
-    if (existing.length > 0) throw refuseToOverwrite(existing, 'Nothing was written.')
+    if (existing.length > 0) throw refuseToOverwrite(existing, NOTHING_WRITTEN)
     return createAll(dir, files)
   }
 
   // a rename cannot replace a directory: find that out before any file is replaced
   for (const path of await existingFiles(dir, files.map((file) => file.name))) {
-    if ((await lstat(path)).isDirectory()) throw new OperationError(`${path} is a directory, not a file. Nothing was written.`)
+    if ((await lstat(path)).isDirectory()) throw new OperationError(`${path} is a directory, not a file. ${NOTHING_WRITTEN}`)
   }
 
   return replaceAll(dir, files)

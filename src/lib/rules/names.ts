@@ -1,7 +1,7 @@
 /** Names `connect` will create: safe in a URL, a shell and a strongSwan conn name alike. */
-export const CONNECTION_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/
+const CONNECTION_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/
 
-export const CONNECTION_NAME_RULE = '1 to 63 letters, digits, "-", "_" or ".", starting with a letter or digit'
+const CONNECTION_NAME_RULE = '1 to 63 letters, digits, "-", "_" or ".", starting with a letter or digit'
 
 export function checkConnectionName(name: string): string | undefined {
   if (CONNECTION_NAME_PATTERN.test(name)) return undefined

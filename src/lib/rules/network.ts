@@ -7,13 +7,13 @@ export const RFC1918_BLOCKS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] 
 export const DEFAULT_SPACE_CIDR = '10.0.0.0/16'
 
 /** Every Private Space uses this block besides its own CIDR. */
-export const ALWAYS_RESERVED_SPACE_BLOCK = '172.17.0.0/16'
+const ALWAYS_RESERVED_SPACE_BLOCK = '172.17.0.0/16'
 
 /** Reserved for Heroku data services once they are added to a space, unless the space reports another block. */
 export const DEFAULT_DATA_CIDR = '10.1.0.0/16'
 
-export const EXAMPLE_CIDRS = '172.16.0.0/16,192.168.10.0/24'
-export const EXAMPLE_PUBLIC_IP = '52.91.173.226'
+const EXAMPLE_CIDRS = '172.16.0.0/16,192.168.10.0/24'
+const EXAMPLE_PUBLIC_IP = '52.91.173.226'
 
 export interface SpecialPurposeRange {
   readonly cidr: string

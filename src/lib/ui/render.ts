@@ -35,7 +35,7 @@ export interface Column {
 }
 
 /** A table in the layout of the article's example: padded columns, headers underlined with ─. */
-export function formatTable(columns: readonly Column[], rawRows: readonly (readonly string[])[], stylist: Stylist = plain): string {
+function formatTable(columns: readonly Column[], rawRows: readonly (readonly string[])[], stylist: Stylist = plain): string {
   const rows = rawRows.map((row) => row.map((cell) => printableInline(cell)))
   const widths = columns.map((column, index) => Math.max(width(column.header), ...rows.map((row) => width(row[index] ?? ''))))
   const line = (cells: readonly string[], styled: (index: number, cell: string) => string) =>
@@ -54,7 +54,7 @@ export function formatTable(columns: readonly Column[], rawRows: readonly (reado
 }
 
 /** `Key: value` lines with the values aligned; empty values are left out. */
-export function formatKeyValues(pairs: ReadonlyArray<readonly [string, string]>, stylist: Stylist = plain, statusKeys: readonly string[] = []): string {
+function formatKeyValues(pairs: ReadonlyArray<readonly [string, string]>, stylist: Stylist = plain, statusKeys: readonly string[] = []): string {
   const shown = pairs.filter(([, value]) => value !== '').map(([key, value]) => [key, printableInline(value)] as const)
   const keyWidth = Math.max(...shown.map(([key]) => width(key) + 1))
   return shown
@@ -69,7 +69,7 @@ export function heading(text: string, stylist: Stylist = plain): string {
   return stylist('bold', `=== ${printableInline(text)}`)
 }
 
-export function tunnelLabel(index: number): string {
+function tunnelLabel(index: number): string {
   return `Tunnel ${index + 1}`
 }
 
@@ -78,7 +78,7 @@ function tunnelsOf(connection: VpnConnection): readonly VpnTunnel[] {
 }
 
 /** The article's table: one row per tunnel, with what the customer's gateway needs. */
-export function formatTunnelTable(connection: VpnConnection, options: {withKeys: boolean}, stylist: Stylist = plain): string {
+function formatTunnelTable(connection: VpnConnection, options: {withKeys: boolean}, stylist: Stylist = plain): string {
   const columns: Column[] = [
     {header: 'VPN Tunnel'},
     {header: 'Customer Gateway'},
@@ -98,7 +98,7 @@ export function formatTunnelTable(connection: VpnConnection, options: {withKeys:
   return formatTable(columns, rows, stylist)
 }
 
-export function formatTunnelStates(connection: VpnConnection, stylist: Stylist = plain): string {
+function formatTunnelStates(connection: VpnConnection, stylist: Stylist = plain): string {
   const rows = tunnelsOf(connection).map((tunnel, index) => [
     tunnelLabel(index),
     tunnel.status ?? '',
@@ -108,7 +108,7 @@ export function formatTunnelStates(connection: VpnConnection, stylist: Stylist =
   return formatTable([{header: 'Tunnel'}, {header: 'Status', status: true}, {header: 'Since'}, {header: 'Message'}], rows, stylist)
 }
 
-export function formatConnectionSummary(connection: VpnConnection, stylist: Stylist = plain): string {
+function formatConnectionSummary(connection: VpnConnection, stylist: Stylist = plain): string {
   return formatKeyValues(
     [
       ['Name', connection.name ?? ''],
@@ -153,9 +153,16 @@ export function formatConnectionInfo(space: string, connection: VpnConnection, h
   return sections.join('\n\n')
 }
 
-function tunnelStates(connection: VpnConnection): string {
-  const states = tunnelsOf(connection).map((tunnel) => tunnel.status ?? '?')
-  return states.length === 0 ? '-' : states.join('/')
+/** The tunnels' statuses in order, e.g. `UP/DOWN`; undefined when there are no tunnels. */
+function tunnelStatuses(connection: VpnConnection): string | undefined {
+  const statuses = tunnelsOf(connection).map((tunnel) => tunnel.status ?? '?')
+  return statuses.length === 0 ? undefined : statuses.join('/')
+}
+
+/** The connection's state in a few words, e.g. `active, tunnels UP/DOWN`: a wait reports each change of it. */
+export function describeState(connection: VpnConnection): string {
+  const tunnels = tunnelStatuses(connection)
+  return printableInline(tunnels === undefined ? `${connection.status}` : `${connection.status}, tunnels ${tunnels}`)
 }
 
 export function formatConnectionList(space: string, connections: readonly VpnConnection[], stylist: Stylist = plain): string {
@@ -174,7 +181,7 @@ export function formatConnectionList(space: string, connections: readonly VpnCon
     connection.public_ip ?? '',
     (connection.routable_cidrs ?? []).join(', '),
     connection.status ?? '',
-    tunnelStates(connection),
+    tunnelStatuses(connection) ?? '-',
   ])
   return [heading(`${space} VPN connections`, stylist), formatTable(columns, rows, stylist)].join('\n\n')
 }

@@ -16,7 +16,7 @@ export interface InputStream extends NodeJS.ReadableStream {
 export type Style = 'bold' | 'dim' | 'green' | 'red' | 'yellow'
 
 /** Whether a stream gets ANSI colour: only a terminal, and never under NO_COLOR or TERM=dumb; FORCE_COLOR=0 turns it off too. */
-export function colorEnabled(stream: OutputStream, env: Env): boolean {
+function colorEnabled(stream: OutputStream, env: Env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
   if (env.FORCE_COLOR === '0') return false
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return true

@@ -1,0 +1,64 @@
+import type {VpnCliError} from '../errors.js'
+
+import {HerokuHostError, NoCredentialsError} from '../api/credentials.js'
+import {PlatformApiError} from '../api/errors.js'
+import {ProxyUnreachableError} from '../api/network-route.js'
+import {NetworkError, TlsCertificateError} from '../api/transport.js'
+import {suggestCommand} from './command-lines.js'
+
+/** `heroku login` and `heroku authorizations:create` are the Heroku CLI's, whichever program gives the advice. */
+function loginAdvice(tokenFromEnv: boolean): string {
+  return tokenFromEnv
+    ? 'HEROKU_API_KEY is set but not valid: create a new key with `heroku authorizations:create`, or unset it and run `heroku login`.'
+    : 'Run `heroku login`, or set HEROKU_API_KEY to an API key from `heroku authorizations:create`.'
+}
+
+/** `heroku spaces` is the Heroku CLI's: the standalone program has no command that lists spaces. */
+export const LIST_SPACES_ADVICE = 'List the spaces you can use with `heroku spaces`.'
+
+export function listConnectionsAdvice(space: string): string {
+  return `List the space's VPN connections with \`${suggestCommand('spaces:vpn:connections', '--space', space)}\`.`
+}
+
+function platformApiAdvice(error: PlatformApiError): readonly string[] {
+  switch (error.status) {
+    case 401: {
+      return [loginAdvice(error.subject.tokenFromEnv)]
+    }
+
+    case 404: {
+      return [error.subject.connection === undefined ? LIST_SPACES_ADVICE : listConnectionsAdvice(error.subject.space)]
+    }
+
+    case 429: {
+      const wait = error.retryAfterMs === undefined ? 'a little while' : `${Math.ceil(error.retryAfterMs / 1000)} s`
+      return [`Try again in ${wait}.`]
+    }
+
+    default: {
+      return []
+    }
+  }
+}
+
+/**
+ * What to do about an error, for the `Try this:` lines: the API client's errors state what happened, and their
+ * advice is given here; every other error carries its own.
+ */
+export function adviceFor(error: VpnCliError): readonly string[] {
+  if (error instanceof PlatformApiError) return platformApiAdvice(error)
+  if (error instanceof NoCredentialsError) return [loginAdvice(false)]
+  if (error instanceof HerokuHostError) return ['Fix or unset HEROKU_HOST.']
+  if (error instanceof NetworkError) return ['Check your network connection, and HEROKU_HOST if you set it.']
+  if (error instanceof ProxyUnreachableError) {
+    return [`Check that the proxy is running, or change ${error.proxy.variable}; NO_PROXY lists hosts to reach without it.`]
+  }
+
+  if (error instanceof TlsCertificateError) {
+    return [
+      'Check HEROKU_HOST. If your network has its own certificate authority (a TLS-inspecting proxy, a private CA), trust it: point SSL_CERT_FILE at its PEM file, SSL_CERT_DIR at a folder of them, or NODE_EXTRA_CA_CERTS at a PEM file.',
+    ]
+  }
+
+  return error.suggestions
+}
