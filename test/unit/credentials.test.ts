@@ -1,6 +1,6 @@
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
-import {apiEndpoint, credentialStore, netrcMachineName, resolveCredentials} from '../../src/lib/api/credentials.js'
+import {apiEndpoint, credentialStore, type HerokuConfig, netrcMachineName, resolveCredentials} from '../../src/lib/api/credentials.js'
 import {netrcFile} from '../../src/lib/api/netrc.js'
 
 const saved = {...process.env}
@@ -35,13 +35,49 @@ describe('apiEndpoint', () => {
   })
 })
 
-describe('resolveCredentials', () => {
-  it('takes HEROKU_API_KEY without loading @heroku-cli/command', async () => {
-    const options = {} as Parameters<typeof resolveCredentials>[1]
-    await expect(resolveCredentials({HEROKU_API_KEY: 'key-1'}, options)).resolves.toEqual({token: 'key-1'})
+describe('resolveCredentials: which paths load @heroku-cli/command', () => {
+  const loads = vi.fn()
+  beforeEach(() => {
+    loads.mockClear()
+    vi.doMock('@heroku-cli/command', () => {
+      loads()
+      return {APIClient: class {
+        getAuth = async () => 'token-from-heroku-cli-command'
+      }}
+    })
+  })
+  afterEach(() => {
+    vi.doUnmock('@heroku-cli/command')
+  })
+
+  const machine = (netrc: string | undefined, gpg = false) => ({
+    dataDir: undefined,
+    env: {},
+    exists: (path: string) => gpg && path.endsWith('.gpg'),
+    homedir: () => '/home/me',
+    isOnPath: () => false,
+    platform: 'linux' as const,
+    readFile: async () => netrc,
+    tmpdir: () => '/tmp',
+  })
+  const options = (netrc: string | undefined, gpg = false) => ({config: {} as HerokuConfig, host: machine(netrc, gpg)})
+
+  it('takes HEROKU_API_KEY without loading it', async () => {
+    await expect(resolveCredentials({HEROKU_API_KEY: 'key-1'}, options(undefined))).resolves.toEqual({token: 'key-1'})
+    expect(loads).not.toHaveBeenCalled()
+  })
+
+  it('reads a plain netrc without loading it', async () => {
+    const netrc = 'machine api.heroku.com\n  login me@example.com\n  password netrc-token\n'
+    await expect(resolveCredentials({}, options(netrc))).resolves.toEqual({token: 'netrc-token'})
+    expect(loads).not.toHaveBeenCalled()
+  })
+
+  it('loads it for what only it can read, a gpg netrc', async () => {
+    await expect(resolveCredentials({}, options(undefined, true))).resolves.toEqual({token: 'token-from-heroku-cli-command'})
+    expect(loads).toHaveBeenCalledOnce()
   })
 })
-
 
 describe('credentialStore and the netrc file, on each platform', () => {
   const host = (platform: NodeJS.Platform, env: Record<string, string> = {}, secretTool = false, gpg = false) => ({
