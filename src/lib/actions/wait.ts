@@ -19,7 +19,8 @@ async function withProgress<T extends VpnConnection | undefined>(
   wait: (onEvent: WaitProgress['onEvent']) => Promise<T>,
 ): Promise<T> {
   const {terminal} = context
-  const progress = terminal.animated ? await spinnerProgress(terminal, title, context.now) : lineProgress(terminal, title)
+  const spinner = await terminal.startSpinner(title)
+  const progress = spinner ? spinnerProgress(spinner, terminal, context.now) : lineProgress(terminal, title)
   const started = context.now()
   let result: T
   try {
