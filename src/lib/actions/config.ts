@@ -68,10 +68,10 @@ function checkFlags(options: ConfigOptions): string[] {
 
 export function configOptions(
   args: {name?: string},
-  flags: {force: boolean; format: ConfigFormat; json: boolean; 'local-ip'?: string; name?: string; 'output-dir'?: string; space: string},
+  flags: {force?: boolean; format: ConfigFormat; json?: boolean; 'local-ip'?: string; name?: string; 'output-dir'?: string; space: string},
 ): ConfigOptions {
   const options: ConfigOptions = {
-    force: flags.force,
+    force: flags.force === true,
     format: flags.json ? 'json' : flags.format,
     localIp: flags['local-ip'],
     name: connectionName(args.name, flags.name),

@@ -22,10 +22,10 @@ export interface ConnectOptions {
 
 export function connectOptions(
   args: {name?: string},
-  flags: {cidrs: string; 'if-not-exists': boolean; ip: string; json: boolean; name?: string; space: string},
+  flags: {cidrs: string; 'if-not-exists'?: boolean; ip: string; json?: boolean; name?: string; space: string},
 ): ConnectOptions {
   const name = connectionName(args.name, flags.name)
-  return {cidrs: flags.cidrs, ifNotExists: flags['if-not-exists'], ip: flags.ip, json: flags.json, name, space: spaceName(flags.space)}
+  return {cidrs: flags.cidrs, ifNotExists: flags['if-not-exists'] === true, ip: flags.ip, json: flags.json === true, name, space: spaceName(flags.space)}
 }
 
 function refuseSpace(spaceName: string, space: SpaceInfo): void {

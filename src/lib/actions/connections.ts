@@ -9,8 +9,8 @@ export interface ConnectionsOptions {
   readonly json: boolean
 }
 
-export function connectionsOptions(flags: {json: boolean; space: string}): ConnectionsOptions {
-  return {json: flags.json, space: spaceName(flags.space)}
+export function connectionsOptions(flags: {json?: boolean; space: string}): ConnectionsOptions {
+  return {json: flags.json === true, space: spaceName(flags.space)}
 }
 
 export async function runConnections(options: ConnectionsOptions, context: CommandContext): Promise<void> {

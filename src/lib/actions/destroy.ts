@@ -20,11 +20,11 @@ export interface DestroyOptions extends ConnectionTarget {
 
 export function destroyOptions(
   args: {name?: string},
-  flags: {confirm?: string; interval?: string; json: boolean; name?: string; space: string; timeout?: string; wait: boolean},
+  flags: {confirm?: string; interval?: string; json?: boolean; name?: string; space: string; timeout?: string; wait?: boolean},
 ): DestroyOptions {
   const name = connectionName(args.name, flags.name)
   const wait = flags.wait ? pollTiming(flags) : undefined
-  return {confirm: flags.confirm, json: flags.json, name, space: spaceName(flags.space), wait}
+  return {confirm: flags.confirm, json: flags.json === true, name, space: spaceName(flags.space), wait}
 }
 
 const NOTHING_DESTROYED = 'Nothing was destroyed.'

@@ -11,8 +11,8 @@ export interface InfoOptions extends ConnectionTarget {
   readonly json: boolean
 }
 
-export function infoOptions(args: {name?: string}, flags: {json: boolean; name?: string; space: string}): InfoOptions {
-  return {json: flags.json, name: connectionName(args.name, flags.name), space: spaceName(flags.space)}
+export function infoOptions(args: {name?: string}, flags: {json?: boolean; name?: string; space: string}): InfoOptions {
+  return {json: flags.json === true, name: connectionName(args.name, flags.name), space: spaceName(flags.space)}
 }
 
 /** Prints a connection as `info` shows it: the Platform API's object with --json, else the article's tables. */

@@ -13,9 +13,9 @@ export interface UpdateOptions extends ConnectionTarget {
   readonly json: boolean
 }
 
-export function updateOptions(args: {name?: string}, flags: {cidrs: string; json: boolean; name?: string; space: string}): UpdateOptions {
+export function updateOptions(args: {name?: string}, flags: {cidrs: string; json?: boolean; name?: string; space: string}): UpdateOptions {
   const name = connectionName(args.name, flags.name)
-  return {cidrs: flags.cidrs, json: flags.json, name, space: spaceName(flags.space)}
+  return {cidrs: flags.cidrs, json: flags.json === true, name, space: spaceName(flags.space)}
 }
 
 const NOTHING_CHANGED = 'Nothing was changed.'

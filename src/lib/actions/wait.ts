@@ -36,11 +36,11 @@ export function pollTiming(flags: {interval?: string; timeout?: string}): PollTi
 
 export function waitOptions(
   args: {name?: string},
-  flags: {interval?: string; json: boolean; name?: string; space: string; timeout?: string; 'tunnels-up': boolean},
+  flags: {interval?: string; json?: boolean; name?: string; space: string; timeout?: string; 'tunnels-up'?: boolean},
 ): WaitOptions {
   const name = connectionName(args.name, flags.name)
   const timing = pollTiming(flags)
-  return {...timing, json: flags.json, name, space: spaceName(flags.space), tunnelsUp: flags['tunnels-up']}
+  return {...timing, json: flags.json === true, name, space: spaceName(flags.space), tunnelsUp: flags['tunnels-up'] === true}
 }
 
 /** Runs a wait under the progress display (a spinner at a terminal, lines elsewhere) and reports how it ended. */
