@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {shellWord} from '../src/lib/ui/command-lines.js'
-import {Terminal} from '../src/lib/ui/terminal.js'
+import {processStreams, Terminal} from '../src/lib/ui/terminal.js'
 import {DEFAULT_BLOCKS_SPACE, startSandbox} from '../src/sandbox/index.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
@@ -53,7 +53,7 @@ function run(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  const terminal = Terminal.fromProcess()
+  const terminal = new Terminal(processStreams())
   const sandbox = await startSandbox()
   const env = {...process.env, ...sandbox.env}
   const workDir = await mkdtemp(join(tmpdir(), 'heroku-spaces-vpn-demo-'))

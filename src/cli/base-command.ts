@@ -1,25 +1,16 @@
 import {Command} from '@oclif/core/command'
-import {readFileSync} from 'node:fs'
 import {constants} from 'node:os'
-import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {CommandContext} from '../lib/actions/context.js'
 
 import {adviceFor} from '../lib/ui/advice.js'
 import {useProgramName} from '../lib/ui/command-lines.js'
-import {apiEndpoint, processCredentialHost, resolveCredentials} from '../lib/api/credentials.js'
 import {OperationError, VpnCliError} from '../lib/errors.js'
 import {EXIT_CODES_HELP} from '../lib/exit-codes.js'
-import {createTransport} from '../lib/api/transport.js'
-import {type NetworkRoute, networkRoute} from '../lib/api/network-route.js'
-import {createPlatformApi} from '../lib/api/client.js'
-import {formatError, retryNotice} from '../lib/ui/render.js'
+import {formatError} from '../lib/ui/render.js'
 import {guardStdout} from '../lib/ui/stdout-guard.js'
-import {Terminal} from '../lib/ui/terminal.js'
-
-const pjson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {name: string; version: string}
-
-export const USER_AGENT = `${pjson.name}/${pjson.version} node-${process.version}`
+import {processStreams, Terminal} from '../lib/ui/terminal.js'
+import {createCommandContext, herokuCredentials, nodeProcess, PACKAGE} from './context.js'
 
 /**
  * Inside the Heroku CLI, its telemetry handlers turn Ctrl-C and SIGTERM into exit code 1. When a host CLI has such
@@ -53,43 +44,12 @@ export abstract class VpnCommand extends Command {
     await super.init()
     useProgramName(this.config.bin)
     // Run by another CLI (the Heroku CLI) rather than on its own: that CLI's signal handlers are in the process.
-    if (this.config.name !== pjson.name) keepSignalExitCodes(process)
+    if (this.config.name !== PACKAGE.name) keepSignalExitCodes(process)
     guardStdout({exit: (code) => process.exit(code), stderr: process.stderr, stdout: process.stdout})
   }
 
   protected buildContext(): CommandContext {
-    const terminal = Terminal.fromProcess()
-    const {env} = process
-    const endpoint = apiEndpoint(env)
-    if (endpoint.warning) terminal.warn(endpoint.warning)
-    const debug = env.HEROKU_DEBUG ? (line: string) => terminal.info(`[debug] ${line}`) : undefined
-    let token: Promise<string> | undefined
-    let route: Promise<NetworkRoute> | undefined
-    const transport = createTransport({
-      baseUrl: endpoint.baseUrl,
-      debug,
-      route: () => {
-        route ??= networkRoute(new URL(endpoint.baseUrl), env)
-        return route
-      },
-      token: () => {
-        token ??= resolveCredentials(env, {
-          config: this.config,
-          debug,
-          host: processCredentialHost(this.config.dataDir),
-          warn: (message) => terminal.warn(message),
-        }).then((credentials) => credentials.token)
-        return token
-      },
-      userAgent: USER_AGENT,
-    })
-    const api = createPlatformApi({
-      onRetry: (error, delayMs) => terminal.warn(retryNotice(error, delayMs)),
-      sleep: (ms) => sleep(ms),
-      tokenFromEnv: Boolean(env.HEROKU_API_KEY?.trim()),
-      transport,
-    })
-    return {api, now: Date.now, sleep: (ms) => sleep(ms), terminal}
+    return createCommandContext(nodeProcess(), herokuCredentials(this.config))
   }
 
   /**
@@ -100,7 +60,7 @@ export abstract class VpnCommand extends Command {
   protected override async catch(error: Error & {exitCode?: number; oclif?: unknown}): Promise<unknown> {
     // oclif's own errors (flag parsing, exit) keep its handling, which prints no stack trace
     if (!(error instanceof VpnCliError) && error.oclif !== undefined) return super.catch(error)
-    const terminal = Terminal.fromProcess()
+    const terminal = new Terminal(processStreams())
     const known = error instanceof VpnCliError ? error : unexpected(error, terminal)
     terminal.stderr.write(formatError(known.message, adviceFor(known), terminal.styleErr))
     throw Object.assign(new Error(known.message), {oclif: {exit: known.exitCode}, skipOclifErrorHandling: true})

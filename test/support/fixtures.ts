@@ -2,11 +2,9 @@ import {PassThrough} from 'node:stream'
 
 import type {SpaceInfo, VpnConnection, VpnTunnel} from '../../src/lib/api/types.js'
 import type {CommandContext} from '../../src/lib/actions/context.js'
+import type {TerminalStreams} from '../../src/lib/ui/terminal.js'
 
-import {createTransport} from '../../src/lib/api/transport.js'
-import {createPlatformApi} from '../../src/lib/api/client.js'
-import {retryNotice} from '../../src/lib/ui/render.js'
-import {Terminal} from '../../src/lib/ui/terminal.js'
+import {type CommandProcess, createCommandContext} from '../../src/cli/context.js'
 
 export const API = 'https://api.heroku.com'
 export const TOKEN = 'test-token'
@@ -68,27 +66,46 @@ class CapturedStream extends PassThrough {
   }
 }
 
-export interface TerminalOptions {
+export interface TestProcessOptions {
   readonly tty?: boolean
   readonly stdinText?: string
   readonly env?: Record<string, string | undefined>
+  /** Makes the token come from HEROKU_API_KEY, as far as the API's advice on a 401 is concerned. */
+  readonly tokenFromEnv?: boolean
+  readonly spinnerAction?: TerminalStreams['spinnerAction']
 }
 
-export interface CapturedTerminal {
-  readonly terminal: Terminal
-  stdout(): string
-  stderr(): string
+export interface TestProcess extends CommandProcess {
+  readonly stdout: CapturedStream
+  readonly stderr: CapturedStream
+  readonly sleeps: number[]
 }
 
-/** A Terminal over in-memory streams; `tty` makes all three look like a terminal. */
-export function captureTerminal(options: TerminalOptions = {}): CapturedTerminal {
+/**
+ * A process over in-memory streams (`tty` makes all three look like a terminal), whose clock only moves when the
+ * code sleeps, and whose sleeps are recorded instead of waited out.
+ */
+export function testProcess(options: TestProcessOptions = {}): TestProcess {
   const tty = options.tty ?? false
   const stdout = new CapturedStream(tty)
   const stderr = new CapturedStream(tty)
   const stdin = Object.assign(new PassThrough(), {isTTY: tty})
   if (options.stdinText !== undefined) stdin.end(options.stdinText)
-  const terminal = new Terminal(stdout, stderr, () => stdin, {CI: tty ? undefined : 'true', ...options.env})
-  return {stderr: () => stderr.text, stdout: () => stdout.text, terminal}
+  const sleeps: number[] = []
+  let clock = 1_700_000_000_000
+  return {
+    env: {CI: tty ? undefined : 'true', ...(options.tokenFromEnv ? {HEROKU_API_KEY: TOKEN} : {}), ...options.env},
+    now: () => clock,
+    async sleep(ms) {
+      sleeps.push(ms)
+      clock += ms
+    },
+    sleeps,
+    spinnerAction: options.spinnerAction,
+    stderr,
+    stdin: () => stdin,
+    stdout,
+  }
 }
 
 export interface TestContext extends CommandContext {
@@ -97,27 +114,11 @@ export interface TestContext extends CommandContext {
   stderr(): string
 }
 
-/**
- * A context whose API talks real HTTP (intercepted by nock), whose clock only moves when the code sleeps,
- * and whose sleeps are recorded instead of waited out.
- */
-export function testContext(options: TerminalOptions & {tokenFromEnv?: boolean} = {}): TestContext {
-  const captured = captureTerminal(options)
-  const sleeps: number[] = []
-  let clock = 1_700_000_000_000
-  const sleep = async (ms: number) => {
-    sleeps.push(ms)
-    clock += ms
-  }
-
-  const transport = createTransport({baseUrl: API, token: async () => TOKEN, userAgent: 'heroku-spaces-vpn/test'})
-  const api = createPlatformApi({
-    onRetry: (error, delayMs) => captured.terminal.warn(retryNotice(error, delayMs)),
-    sleep,
-    tokenFromEnv: options.tokenFromEnv ?? false,
-    transport,
-  })
-  return {api, now: () => clock, sleep, sleeps, stderr: captured.stderr, stdout: captured.stdout, terminal: captured.terminal}
+/** A context built as the commands build theirs, over a test process, with a fixed token and the API intercepted by nock. */
+export function testContext(options: TestProcessOptions = {}): TestContext {
+  const host = testProcess(options)
+  const context = createCommandContext(host, async () => TOKEN)
+  return {...context, sleeps: host.sleeps, stderr: () => host.stderr.text, stdout: () => host.stdout.text}
 }
 
 /** A socket-level failure for nock's replyWithError (nock 14 only emits it for Error instances). */

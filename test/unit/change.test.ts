@@ -1,8 +1,8 @@
 import nock from 'nock'
 import {describe, expect, it} from 'vitest'
 
-import {destroyConnection} from '../../src/lib/actions/destroy.js'
-import {updateConnection} from '../../src/lib/actions/update.js'
+import {runDestroy} from '../../src/lib/actions/destroy.js'
+import {runUpdate} from '../../src/lib/actions/update.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
 import {API, socketError, space, testContext, vpnConnection} from '../support/fixtures.js'
 
@@ -20,7 +20,7 @@ describe('update', () => {
       .reply(200, vpnConnection())
       .patch(CONNECTION_PATH, {routable_cidrs: ['172.16.0.0/16', '192.168.20.0/24']})
       .reply(200, vpnConnection({routable_cidrs: ['172.16.0.0/16', '192.168.20.0/24']}))
-    await updateConnection(options, context)
+    await runUpdate(options, context)
     expect(context.stdout()).toBe(
       'Updated VPN connection office in space acme-space: its routable CIDRs are now 172.16.0.0/16, 192.168.20.0/24.\n',
     )
@@ -29,7 +29,7 @@ describe('update', () => {
   it('prints the updated object with --json', async () => {
     const context = testContext()
     nock(API).get('/spaces/acme-space').reply(200, space()).get(CONNECTION_PATH).reply(200, vpnConnection()).patch(CONNECTION_PATH).reply(200, vpnConnection())
-    await updateConnection({...options, json: true}, context)
+    await runUpdate({...options, json: true}, context)
     expect(JSON.parse(context.stdout())).toEqual(vpnConnection())
   })
 
@@ -38,7 +38,7 @@ describe('update', () => {
     ['172.16.0.0/16,,10.2.0.0/16', 'has an empty item', 'Nothing was sent to Heroku.'],
   ])('refuses %j before any request', async (cidrs, words, outcome) => {
     const context = testContext()
-    const error = await updateConnection({...options, cidrs}, context).catch((error_: unknown) => error_)
+    const error = await runUpdate({...options, cidrs}, context).catch((error_: unknown) => error_)
     expect(error).toMatchObject({exitCode: ExitCode.usage})
     expect((error as Error).message).toContain(words)
     expect((error as Error).message).toContain(outcome)
@@ -47,14 +47,14 @@ describe('update', () => {
   it("refuses CIDRs that overlap the space's network, changing nothing", async () => {
     const context = testContext()
     nock(API).get('/spaces/acme-space').reply(200, space({cidr: '10.30.0.0/16'}))
-    const error = await updateConnection({...options, cidrs: '10.30.1.0/24'}, context).catch((error_: unknown) => error_)
+    const error = await runUpdate({...options, cidrs: '10.30.1.0/24'}, context).catch((error_: unknown) => error_)
     expect(error).toMatchObject({exitCode: ExitCode.usage, message: expect.stringContaining('Nothing was changed.')})
   })
 
   it('reports a connection that does not exist with exit code 2, sending no PATCH', async () => {
     const context = testContext()
     nock(API).get('/spaces/acme-space').times(2).reply(200, space()).get(CONNECTION_PATH).reply(404, {id: 'not_found', message: 'gone'})
-    await expect(updateConnection(options, context)).rejects.toMatchObject({
+    await expect(runUpdate(options, context)).rejects.toMatchObject({
       exitCode: ExitCode.usage,
       message: 'VPN connection "office" was not found in space "acme-space".',
       suggestions: ["List the space's VPN connections with `heroku spaces:vpn:connections --space acme-space`."],
@@ -64,7 +64,7 @@ describe('update', () => {
   it('refuses a connection that is being destroyed, sending no PATCH', async () => {
     const context = testContext()
     nock(API).get('/spaces/acme-space').reply(200, space()).get(CONNECTION_PATH).reply(200, vpnConnection({status: 'deprovisioning'}))
-    await expect(updateConnection(options, context)).rejects.toMatchObject({
+    await expect(runUpdate(options, context)).rejects.toMatchObject({
       exitCode: ExitCode.usage,
       message: expect.stringContaining('is being destroyed: its routable CIDRs cannot change. Nothing was changed.'),
     })
@@ -79,14 +79,14 @@ describe('destroy', () => {
   it('destroys with a matching --confirm', async () => {
     const context = testContext()
     exists().delete(CONNECTION_PATH).reply(202, vpnConnection({status: 'deprovisioning'}))
-    await destroyConnection({...options, confirm: 'office'}, context)
+    await runDestroy({...options, confirm: 'office'}, context)
     expect(context.stdout()).toBe('Destroying VPN connection office in space acme-space: its tunnels are being torn down.\n')
   })
 
   it('prints the destroyed object with --json', async () => {
     const context = testContext()
     exists().delete(CONNECTION_PATH).reply(202, vpnConnection({status: 'deprovisioning'}))
-    await destroyConnection({...options, confirm: 'office', json: true}, context)
+    await runDestroy({...options, confirm: 'office', json: true}, context)
     expect(JSON.parse(context.stdout())).toMatchObject({status: 'deprovisioning'})
   })
 
@@ -99,7 +99,7 @@ describe('destroy', () => {
   ])('refuses %s, with exit code 2, deleting nothing', async (_case, change, terminal, words) => {
     const context = testContext(terminal)
     if ('tty' in terminal && terminal.tty) exists()
-    const error = await destroyConnection({...options, ...change}, context).catch((error_: unknown) => error_)
+    const error = await runDestroy({...options, ...change}, context).catch((error_: unknown) => error_)
     expect(error).toMatchObject({exitCode: ExitCode.usage})
     expect((error as Error).message).toContain(words)
     expect((error as Error).message).toContain('Nothing was destroyed.')
@@ -108,7 +108,7 @@ describe('destroy', () => {
   it('asks at a terminal and destroys when the name is typed', async () => {
     const context = testContext({stdinText: 'office\n', tty: true})
     exists().delete(CONNECTION_PATH).reply(202, vpnConnection({status: 'deprovisioning'}))
-    await destroyConnection(options, context)
+    await runDestroy(options, context)
     expect(context.stderr()).toContain('To proceed, type office: ')
     expect(context.stderr()).toContain('both tunnels go down')
   })
@@ -116,14 +116,14 @@ describe('destroy', () => {
   it('ends the prompt line at the end of input (Ctrl-D), so the error starts on a line of its own', async () => {
     const context = testContext({stdinText: '', tty: true})
     exists()
-    await destroyConnection(options, context).catch(() => {})
+    await runDestroy(options, context).catch(() => {})
     expect(context.stderr()).toMatch(/To proceed, type office: \n$/)
   })
 
   it('checks that the connection exists before asking, and says which of space and connection is missing', async () => {
     const context = testContext({stdinText: 'office\n', tty: true})
     nock(API).get(CONNECTION_PATH).reply(404, {id: 'not_found', message: 'Not found.'}).get('/spaces/acme-space').reply(404, {id: 'not_found', message: 'Not found.'})
-    await expect(destroyConnection(options, context)).rejects.toMatchObject({exitCode: ExitCode.usage, message: 'Space "acme-space" was not found, or you have no access to it.'})
+    await expect(runDestroy(options, context)).rejects.toMatchObject({exitCode: ExitCode.usage, message: 'Space "acme-space" was not found, or you have no access to it.'})
     expect(context.stderr()).not.toContain('To proceed')
   })
 
@@ -134,7 +134,7 @@ describe('destroy', () => {
     const context = testContext()
     exists().delete(CONNECTION_PATH).replyWithError(socketError('ECONNRESET', 'socket hang up'))
     after()
-    await destroyConnection({...options, confirm: 'office'}, context)
+    await runDestroy({...options, confirm: 'office'}, context)
     expect(context.stdout()).toBe('Destroying VPN connection office in space acme-space: its tunnels are being torn down.\n')
     expect(context.stderr()).toContain('checking whether it went through')
   })
@@ -142,13 +142,13 @@ describe('destroy', () => {
   it('after a DELETE whose answer was lost, reports the failure when the connection is still there, and never sends it twice', async () => {
     const context = testContext()
     exists().delete(CONNECTION_PATH).reply(503, {id: 'unavailable', message: 'busy'}).get(CONNECTION_PATH).reply(200, vpnConnection())
-    await expect(destroyConnection({...options, confirm: 'office'}, context)).rejects.toMatchObject({exitCode: ExitCode.failed})
+    await expect(runDestroy({...options, confirm: 'office'}, context)).rejects.toMatchObject({exitCode: ExitCode.failed})
   })
 
   it('says a connection already being destroyed is, without asking or deleting again', async () => {
     const context = testContext({tty: true})
     nock(API).get(CONNECTION_PATH).reply(200, vpnConnection({status: 'deprovisioning'}))
-    await destroyConnection(options, context)
+    await runDestroy(options, context)
     expect(context.stderr()).toContain('is already being destroyed')
     expect(context.stderr()).not.toContain('To proceed')
   })
@@ -169,7 +169,7 @@ describe('destroy --wait', () => {
       .reply(200, vpnConnection({status: 'deprovisioning'}))
       .get(CONNECTION_PATH)
       .reply(404, gone)
-    await destroyConnection(options, context)
+    await runDestroy(options, context)
     expect(context.stderr()).toContain('checking whether it went through')
     expect(context.stdout()).toBe('Destroyed VPN connection office in space acme-space.\n')
     expect(nock.isDone()).toBe(true)
@@ -178,7 +178,7 @@ describe('destroy --wait', () => {
   it('waits for a connection already being destroyed, without deleting again', async () => {
     const context = testContext()
     nock(API).get(CONNECTION_PATH).reply(200, vpnConnection({status: 'deprovisioning'})).get(CONNECTION_PATH).reply(404, gone)
-    await destroyConnection(options, context)
+    await runDestroy(options, context)
     expect(context.stderr()).toContain('is already being destroyed')
     expect(context.stdout()).toBe('Destroyed VPN connection office in space acme-space.\n')
   })
@@ -186,7 +186,7 @@ describe('destroy --wait', () => {
   it('says which of space and connection is missing, with exit code 2, before deleting or waiting', async () => {
     const context = testContext()
     nock(API).get(CONNECTION_PATH).reply(404, gone).get('/spaces/acme-space').reply(200, space())
-    await expect(destroyConnection(options, context)).rejects.toMatchObject({
+    await expect(runDestroy(options, context)).rejects.toMatchObject({
       exitCode: ExitCode.usage,
       message: 'VPN connection "office" was not found in space "acme-space".',
     })
@@ -201,7 +201,7 @@ describe('destroy --wait', () => {
       .reply(503, {id: 'unavailable', message: 'busy'})
       .get(CONNECTION_PATH)
       .reply(404, gone)
-    await destroyConnection(options, context)
+    await runDestroy(options, context)
     expect(context.stderr()).toContain('trying again in 1s')
     expect(context.sleeps).toEqual([1000])
   })

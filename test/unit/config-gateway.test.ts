@@ -5,7 +5,7 @@ import nock from 'nock'
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
 import Config from '../../src/commands/spaces/vpn/config.js'
-import {type ConfigOptions, showConfig} from '../../src/lib/actions/config.js'
+import {configOptions, type ConfigOptions, runConfig} from '../../src/lib/actions/config.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
 import {API, pendingConnection, space, testContext, vpnConnection} from '../support/fixtures.js'
 
@@ -22,7 +22,7 @@ afterEach(async () => {
 })
 
 async function failure(options: ConfigOptions, context = testContext()) {
-  const error = await showConfig(options, context).catch((error_: unknown) => error_)
+  const error = await runConfig(options, context).catch((error_: unknown) => error_)
   return {context, error: error as Error & {exitCode: number; suggestions: readonly string[]}}
 }
 
@@ -47,7 +47,7 @@ describe('config --format strongswan|swanctl', () => {
   it("prints every file under a line naming where it goes, for the article's values, and the next steps on stderr", async () => {
     const context = testContext()
     answers()
-    await showConfig({...base, format: 'strongswan', localIp: '172.16.0.2'}, context)
+    await runConfig({...base, format: 'strongswan', localIp: '172.16.0.2'}, context)
     expect(context.stdout()).toBe(await golden('article.strongswan.txt'))
     expect(context.stderr()).toBe(`Next steps:
   1. Save each file on your VPN host at the path on the line above it (that line is not part of the file), with these modes:
@@ -71,7 +71,7 @@ describe('config --format strongswan|swanctl', () => {
   it('prints swanctl.conf and what it relies on, the connection’s public IP as the local address by default', async () => {
     const context = testContext()
     answers(vpnConnection({ike_version: 2}))
-    await showConfig({...base, format: 'swanctl'}, context)
+    await runConfig({...base, format: 'swanctl'}, context)
     expect(context.stdout()).toBe(await golden('ikev2.swanctl.txt'))
     expect(context.stderr()).toContain('       sudo systemctl restart strongswan\n')
   })
@@ -81,7 +81,7 @@ describe('config --format strongswan|swanctl', () => {
     const id = '5e1f0ba2-3c4d-4e5f-8a9b-0c1d2e3f4a5b'
     const spaceId = '0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a'
     answers(vpnConnection({ike_version: 2}), `/spaces/${spaceId}/vpn-connections/${id}`, `/spaces/${spaceId}`)
-    await showConfig({format: 'swanctl', name: id, space: spaceId}, context)
+    await runConfig({format: 'swanctl', name: id, space: spaceId}, context)
     expect(context.stdout()).toBe(await golden('ikev2.swanctl.txt'))
   })
 
@@ -89,7 +89,7 @@ describe('config --format strongswan|swanctl', () => {
     const context = testContext()
     const out = join(dir, 'gateway')
     answers()
-    await showConfig({...base, format: 'strongswan', localIp: '172.16.0.2', outputDir: out}, context)
+    await runConfig({...base, format: 'strongswan', localIp: '172.16.0.2', outputDir: out}, context)
     const printed = await golden('article.strongswan.txt')
     expect(printed).toContain(`# /etc/ipsec.conf\n${await readFile(join(out, 'ipsec.conf'), 'utf8')}`)
     expect(printed).toContain(`# /etc/ipsec.d/acme-space-office-updown.sh\n${await readFile(join(out, 'updown.sh'), 'utf8')}`)
@@ -113,7 +113,7 @@ describe('config --format strongswan|swanctl', () => {
   it("is shown in the README for the article's values exactly as it prints, next steps included", async () => {
     const context = testContext()
     answers()
-    await showConfig({...base, format: 'swanctl', localIp: '172.16.0.2', outputDir: join(dir, 'gateway')}, context)
+    await runConfig({...base, format: 'swanctl', localIp: '172.16.0.2', outputDir: join(dir, 'gateway')}, context)
     const shown = `$ heroku spaces:vpn:config office --space acme-space --format swanctl --local-ip 172.16.0.2 --output-dir gateway\n${context.stdout()}${context.stderr()}`
     const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8')
     expect(readme).toContain(shown.replaceAll(`${dir}/`, ''))
@@ -121,7 +121,7 @@ describe('config --format strongswan|swanctl', () => {
 
   it('writes swanctl.conf 0600: it holds the keys', async () => {
     answers()
-    await showConfig({...base, format: 'swanctl', outputDir: dir}, testContext())
+    await runConfig({...base, format: 'swanctl', outputDir: dir}, testContext())
     expect(await mode(join(dir, 'swanctl.conf'))).toBe(0o600)
   })
 
@@ -140,7 +140,7 @@ describe('config --format strongswan|swanctl', () => {
     await writeFile(join(dir, 'swanctl.conf'), 'old')
     await chmod(join(dir, 'swanctl.conf'), 0o644)
     answers()
-    await showConfig({...base, force: true, format: 'swanctl', outputDir: dir}, testContext())
+    await runConfig({...base, force: true, format: 'swanctl', outputDir: dir}, testContext())
     expect(await readFile(join(dir, 'swanctl.conf'), 'utf8')).toContain('secrets {')
     expect(await mode(join(dir, 'swanctl.conf'))).toBe(0o600)
     expect((await readdir(dir)).sort()).toEqual(['strongswan.conf', 'swanctl.conf', 'sysctl.conf', 'updown.sh'])
@@ -168,20 +168,20 @@ describe('config --format strongswan|swanctl', () => {
 })
 
 describe('config flags', () => {
+  const defaults = {force: false, format: 'table', json: false, space: 'acme-space'} as const
   it.each([
-    ['--local-ip with the table', {format: 'table', localIp: '172.16.0.2'}, '--local-ip applies to --format strongswan and --format swanctl only, not to --format table'],
-    ['--output-dir with json', {format: 'json', outputDir: '/tmp/x'}, '--output-dir applies to --format strongswan and --format swanctl only, not to --format json'],
-    ['all three with the table', {force: true, format: 'table', localIp: '172.16.0.2', outputDir: '/tmp/x'}, '--local-ip, --output-dir, --force apply to'],
+    ['--local-ip with the table', {'local-ip': '172.16.0.2'}, '--local-ip applies to --format strongswan and --format swanctl only, not to --format table'],
+    ['--output-dir with json', {format: 'json', 'output-dir': '/tmp/x'}, '--output-dir applies to --format strongswan and --format swanctl only, not to --format json'],
+    ['all three with the table', {force: true, 'local-ip': '172.16.0.2', 'output-dir': '/tmp/x'}, '--local-ip, --output-dir, --force apply to'],
     ['--force without --output-dir', {force: true, format: 'swanctl'}, '--force applies to files written with --output-dir'],
-    ['an empty --output-dir', {format: 'swanctl', outputDir: ' '}, '--output-dir is empty'],
-    ['a --local-ip that is not an address', {format: 'strongswan', localIp: '172.16.0.0/16'}, '--local-ip "172.16.0.0/16" is a network, not an address'],
-    ['a loopback --local-ip', {format: 'swanctl', localIp: '127.0.0.1'}, '--local-ip 127.0.0.1 is in 127.0.0.0/8'],
-  ] as const)('refuses %s with exit 2 before any request', async (_case, flags, words) => {
-    const {context, error} = await failure({...base, ...flags})
-    expect(error.exitCode).toBe(ExitCode.usage)
-    expect(error.message).toContain(words)
-    expect(error.message).toContain('Nothing was sent to Heroku.')
-    expect(context.stdout()).toBe('')
+    ['an empty --output-dir', {format: 'swanctl', 'output-dir': ' '}, '--output-dir is empty'],
+    ['a --local-ip that is not an address', {format: 'strongswan', 'local-ip': '172.16.0.0/16'}, '--local-ip "172.16.0.0/16" is a network, not an address'],
+    ['a loopback --local-ip', {format: 'swanctl', 'local-ip': '127.0.0.1'}, '--local-ip 127.0.0.1 is in 127.0.0.0/8'],
+  ] as const)('refuses %s with exit 2 before any request', (_case, flags, words) => {
+    expect(() => configOptions({name: 'office'}, {...defaults, ...flags})).toThrow(
+      expect.objectContaining({exitCode: ExitCode.usage, message: expect.stringContaining(words)}),
+    )
+    expect(() => configOptions({name: 'office'}, {...defaults, ...flags})).toThrow('Nothing was sent to Heroku.')
   })
 
   it('are parsed by the command into the same checks: the message on stderr, exit 2', async () => {
@@ -199,7 +199,7 @@ describe('config flags', () => {
     const example = String(Config.examples?.find((entry) => String(entry).includes('--output-dir gateway')))
     const context = testContext()
     answers()
-    await showConfig({...base, format: 'strongswan', localIp: '172.16.0.2', outputDir: join(dir, 'gateway')}, context)
+    await runConfig({...base, format: 'strongswan', localIp: '172.16.0.2', outputDir: join(dir, 'gateway')}, context)
     expect(example.slice(example.indexOf('\n') + 1)).toBe(context.stdout().replaceAll(`${dir}/`, '').trimEnd())
   })
 

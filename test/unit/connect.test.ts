@@ -1,7 +1,7 @@
 import nock from 'nock'
 import {describe, expect, it} from 'vitest'
 
-import {connect, type ConnectOptions} from '../../src/lib/actions/connect.js'
+import {runConnect, type ConnectOptions} from '../../src/lib/actions/connect.js'
 import {PlatformApiError} from '../../src/lib/api/errors.js'
 import {adviceFor} from '../../src/lib/ui/advice.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
@@ -18,7 +18,7 @@ describe('connect', () => {
   it('creates the connection and points to spaces:vpn:wait', async () => {
     const context = testContext()
     spaceReady().post('/spaces/acme-space/vpn-connections', createBody).reply(201, pendingConnection())
-    await connect(valid, context)
+    await runConnect(valid, context)
     expect(context.stdout()).toBe('Created VPN connection office in space acme-space (status: pending).\n')
     expect(context.stderr()).toContain('heroku spaces:vpn:wait office --space acme-space')
   })
@@ -26,7 +26,7 @@ describe('connect', () => {
   it('prints exactly the created object with --json', async () => {
     const context = testContext()
     spaceReady().post('/spaces/acme-space/vpn-connections', createBody).reply(201, pendingConnection())
-    await connect({...valid, json: true}, context)
+    await runConnect({...valid, json: true}, context)
     expect(JSON.parse(context.stdout())).toEqual(pendingConnection())
   })
 
@@ -35,7 +35,7 @@ describe('connect', () => {
     spaceReady()
       .post('/spaces/acme-space/vpn-connections', {...createBody, routable_cidrs: ['172.16.0.0/16', '192.168.10.0/24']})
       .reply(201, pendingConnection())
-    await connect({...valid, cidrs: ' 172.16.0.0/16 , 192.168.10.0/24'}, context)
+    await runConnect({...valid, cidrs: ' 172.16.0.0/16 , 192.168.10.0/24'}, context)
   })
 
   it.each([
@@ -48,7 +48,7 @@ describe('connect', () => {
     ['a name that cannot be a connection name', {name: 'a/b'}, 'NAME "a/b" is not a valid VPN connection name'],
   ])('refuses %s before sending any request', async (_case, change, words) => {
     const context = testContext()
-    const error = await connect({...valid, ...change}, context).catch((error_: unknown) => error_)
+    const error = await runConnect({...valid, ...change}, context).catch((error_: unknown) => error_)
     expect(error).toMatchObject({exitCode: ExitCode.usage})
     expect((error as Error).message).toContain(words)
     expect((error as Error).message).toContain('Nothing was sent to Heroku.')
@@ -62,7 +62,7 @@ describe('connect', () => {
   ])('refuses CIDRs that %s, after reading the space, creating nothing', async (_case, spaceOverrides, cidrs, words) => {
     const context = testContext()
     spaceReady(spaceOverrides)
-    const error = await connect({...valid, cidrs}, context).catch((error_: unknown) => error_)
+    const error = await runConnect({...valid, cidrs}, context).catch((error_: unknown) => error_)
     expect(error).toMatchObject({exitCode: ExitCode.usage})
     expect((error as Error).message).toContain(words)
     expect((error as Error).message).toContain('Nothing was created.')
@@ -73,7 +73,7 @@ describe('connect', () => {
     spaceReady()
       .post('/spaces/acme-space/vpn-connections', {...createBody, routable_cidrs: ['10.1.0.0/24']})
       .reply(201, pendingConnection())
-    await connect({...valid, cidrs: '10.1.0.0/24'}, context)
+    await runConnect({...valid, cidrs: '10.1.0.0/24'}, context)
     expect(context.stderr()).toMatch(/Warning: "10\.1\.0\.0\/24" overlaps 10\.1\.0\.0\/16, the data services block/)
     expect(context.stdout()).not.toContain('Warning')
   })
@@ -96,7 +96,7 @@ describe('connect', () => {
   ])('refuses a space that %s, creating nothing', async (_case, stub, words) => {
     const context = testContext()
     stub()
-    const error = await connect(valid, context).catch((error_: unknown) => error_)
+    const error = await runConnect(valid, context).catch((error_: unknown) => error_)
     expect(error).toMatchObject({exitCode: ExitCode.usage})
     expect((error as Error).message).toContain(words)
     expect((error as Error).message).toContain('Nothing was created.')
@@ -105,7 +105,7 @@ describe('connect', () => {
   it('passes on an API refusal with exit code 1', async () => {
     const context = testContext()
     spaceReady().post('/spaces/acme-space/vpn-connections').reply(422, {id: 'invalid_params', message: 'Public IP is already in use.'})
-    await expect(connect(valid, context)).rejects.toMatchObject({exitCode: ExitCode.failed, message: 'Public IP is already in use.'})
+    await expect(runConnect(valid, context)).rejects.toMatchObject({exitCode: ExitCode.failed, message: 'Public IP is already in use.'})
   })
 
   it('after a lost answer, finds the created connection instead of creating it again', async () => {
@@ -115,7 +115,7 @@ describe('connect', () => {
       .replyWithError(socketError('ECONNRESET', 'socket hang up'))
       .get('/spaces/acme-space/vpn-connections/office')
       .reply(200, pendingConnection())
-    await connect(valid, context)
+    await runConnect(valid, context)
     expect(context.stdout()).toContain('Created VPN connection office')
     expect(context.stderr()).toContain('Checking whether the create went through before sending it again.')
   })
@@ -129,7 +129,7 @@ describe('connect', () => {
       .reply(404, {id: 'not_found', message: 'not found'})
       .post('/spaces/acme-space/vpn-connections', createBody)
       .reply(201, pendingConnection())
-    await connect(valid, context)
+    await runConnect(valid, context)
     expect(context.sleeps).toEqual([500])
   })
 
@@ -140,14 +140,14 @@ describe('connect', () => {
       .reply(429, {id: 'rate_limit', message: 'slow down'}, {'Retry-After': '2'})
       .post('/spaces/acme-space/vpn-connections', createBody)
       .reply(201, pendingConnection())
-    await connect(valid, context)
+    await runConnect(valid, context)
     expect(context.sleeps).toEqual([2000])
   })
 
   it('fails at once on a 429 whose Retry-After is longer than the cap, instead of sleeping for it', async () => {
     const context = testContext()
     spaceReady().post('/spaces/acme-space/vpn-connections').reply(429, {id: 'rate_limit', message: 'slow down'}, {'Retry-After': '7200'})
-    const error = (await connect(valid, context).catch((error_: unknown) => error_)) as PlatformApiError
+    const error = (await runConnect(valid, context).catch((error_: unknown) => error_)) as PlatformApiError
     expect(error.exitCode).toBe(ExitCode.failed)
     expect(adviceFor(error)).toEqual(['Try again in 7200 s.'])
     expect(context.sleeps).toEqual([])
@@ -162,6 +162,6 @@ describe('connect', () => {
       .get('/spaces/acme-space/vpn-connections/office')
       .times(2)
       .reply(404, {id: 'not_found', message: 'not found'})
-    await expect(connect(valid, context)).rejects.toMatchObject({exitCode: ExitCode.failed})
+    await expect(runConnect(valid, context)).rejects.toMatchObject({exitCode: ExitCode.failed})
   })
 })

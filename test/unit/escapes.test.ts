@@ -1,8 +1,8 @@
 import nock from 'nock'
 import {describe, expect, it} from 'vitest'
 
-import {showInfo} from '../../src/lib/actions/info.js'
-import {waitUntilReady} from '../../src/lib/actions/wait.js'
+import {runInfo} from '../../src/lib/actions/info.js'
+import {runWait} from '../../src/lib/actions/wait.js'
 import {connectionCommand, shellWord} from '../../src/lib/ui/command-lines.js'
 import {formatError} from '../../src/lib/ui/render.js'
 import {API, pendingConnection, testContext, tunnel, vpnConnection} from '../support/fixtures.js'
@@ -20,14 +20,14 @@ describe('control characters from the API or the user never reach the terminal r
   it('info escapes them in the human output and keeps the JSON as the API sent it', async () => {
     const context = testContext()
     nock(API).get(CONNECTION_PATH).reply(200, hostile)
-    await showInfo({json: false, name: 'office', space: 'acme-space'}, context)
+    await runInfo({json: false, name: 'office', space: 'acme-space'}, context)
     expect(context.stdout()).toMatch(NO_CONTROLS)
     expect(context.stdout()).toContain('\\x1B]0;pwned\\x07gateway \\x1B[2Jok')
     expect(context.stdout()).toContain('\\x1B[2Jdown\\x9B31m')
 
     const json = testContext()
     nock(API).get(CONNECTION_PATH).reply(200, hostile)
-    await showInfo({json: true, name: 'office', space: 'acme-space'}, json)
+    await runInfo({json: true, name: 'office', space: 'acme-space'}, json)
     expect(JSON.parse(json.stdout())).toEqual(hostile)
   })
 
@@ -38,7 +38,7 @@ describe('control characters from the API or the user never reach the terminal r
       .reply(200, pendingConnection({status: `pending${CLEAR}` as never}))
       .get(CONNECTION_PATH)
       .reply(200, vpnConnection({status: 'failed', status_message: `${TITLE}no`}))
-    const error = await waitUntilReady({intervalMs: 1000, json: false, name: 'office', space: 'acme-space', timeoutMs: 60_000, tunnelsUp: false}, context).catch(
+    const error = await runWait({intervalMs: 1000, json: false, name: 'office', space: 'acme-space', timeoutMs: 60_000, tunnelsUp: false}, context).catch(
       (error_: unknown) => error_ as Error,
     )
     expect(context.stderr()).toMatch(NO_CONTROLS)

@@ -1,9 +1,9 @@
 import nock from 'nock'
 import {describe, expect, it} from 'vitest'
 
-import {showConfig} from '../../src/lib/actions/config.js'
-import {listConnections} from '../../src/lib/actions/connections.js'
-import {showInfo} from '../../src/lib/actions/info.js'
+import {runConfig} from '../../src/lib/actions/config.js'
+import {runConnections} from '../../src/lib/actions/connections.js'
+import {runInfo} from '../../src/lib/actions/info.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
 import {API, pendingConnection, testContext, tunnel, vpnConnection} from '../support/fixtures.js'
 
@@ -16,7 +16,7 @@ describe('info', () => {
     nock(API)
       .get(CONNECTION_PATH)
       .reply(200, vpnConnection({tunnels: [tunnel(), tunnel({ip: '34.227.70.143', status: 'DOWN', status_message: 'IPSEC IS DOWN'})]}))
-    await showInfo({...target, json: false}, context)
+    await runInfo({...target, json: false}, context)
     expect(context.stdout()).toBe(`=== acme-space VPN connection office
 
 Name:           office
@@ -44,7 +44,7 @@ Pre-shared keys are not shown here: run \`heroku spaces:vpn:config office --spac
   it('says there are no tunnels yet, and how to wait, while pending', async () => {
     const context = testContext()
     nock(API).get(CONNECTION_PATH).reply(200, pendingConnection({status_message: 'Waiting for the gateway'}))
-    await showInfo({...target, json: false}, context)
+    await runInfo({...target, json: false}, context)
     expect(context.stdout()).toContain('Status Message: Waiting for the gateway')
     expect(context.stdout()).toContain('No tunnels yet (status pending): run `heroku spaces:vpn:wait office --space acme-space`')
   })
@@ -53,7 +53,7 @@ Pre-shared keys are not shown here: run \`heroku spaces:vpn:config office --spac
     const context = testContext()
     const body = {...vpnConnection(), future_field: {kept: true}}
     nock(API).get(CONNECTION_PATH).reply(200, body)
-    await showInfo({...target, json: true}, context)
+    await runInfo({...target, json: true}, context)
     expect(JSON.parse(context.stdout())).toEqual(body)
     expect(context.stdout()).toContain('abcdef12345')
   })
@@ -61,19 +61,19 @@ Pre-shared keys are not shown here: run \`heroku spaces:vpn:config office --spac
   it('colours statuses only when stdout is a terminal', async () => {
     const tty = testContext({env: {CI: undefined}, tty: true})
     nock(API).get(CONNECTION_PATH).reply(200, vpnConnection())
-    await showInfo({...target, json: false}, tty)
+    await runInfo({...target, json: false}, tty)
     expect(tty.stdout()).toContain('\u001B[')
 
     const noColor = testContext({env: {NO_COLOR: '1'}, tty: true})
     nock(API).get(CONNECTION_PATH).reply(200, vpnConnection())
-    await showInfo({...target, json: false}, noColor)
+    await runInfo({...target, json: false}, noColor)
     expect(noColor.stdout()).not.toContain('\u001B[')
   })
 
   it('quotes names in suggested commands when the shell needs it', async () => {
     const context = testContext()
     nock(API).get('/spaces/acme-space/vpn-connections/my%20office').reply(200, pendingConnection({name: 'my office'}))
-    await showInfo({json: false, name: 'my office', space: 'acme-space'}, context)
+    await runInfo({json: false, name: 'my office', space: 'acme-space'}, context)
     expect(context.stdout()).toContain("heroku spaces:vpn:wait 'my office' --space acme-space")
   })
 })
@@ -82,7 +82,7 @@ describe('config', () => {
   it('prints the tunnel table with the pre-shared keys', async () => {
     const context = testContext()
     nock(API).get(CONNECTION_PATH).reply(200, vpnConnection())
-    await showConfig({...target, format: 'table'}, context)
+    await runConfig({...target, format: 'table'}, context)
     expect(context.stdout()).toBe(`=== acme-space VPN connection office: tunnel configuration
 
 VPN Tunnel  Customer Gateway  VPN Gateway     Pre-shared Key  Routable Subnets  IKE Version
@@ -95,7 +95,7 @@ Tunnel 2    52.91.173.226     34.227.70.143   123456abcdef    10.0.0.0/16       
   it('says to wait when the connection has no tunnels yet, with exit code 1', async () => {
     const context = testContext()
     nock(API).get(CONNECTION_PATH).reply(200, pendingConnection({status: 'provisioning'}))
-    const error = await showConfig({...target, format: 'table'}, context).catch((error_: unknown) => error_)
+    const error = await runConfig({...target, format: 'table'}, context).catch((error_: unknown) => error_)
     expect(error).toMatchObject({exitCode: ExitCode.failed, message: expect.stringContaining('is not ready (status: provisioning)')})
     expect((error as {suggestions: string[]}).suggestions.join()).toContain('heroku spaces:vpn:wait office --space acme-space')
   })
@@ -103,7 +103,7 @@ Tunnel 2    52.91.173.226     34.227.70.143   123456abcdef    10.0.0.0/16       
   it('prints the object unchanged with the json format, whatever its status', async () => {
     const context = testContext()
     nock(API).get(CONNECTION_PATH).reply(200, pendingConnection())
-    await showConfig({...target, format: 'json'}, context)
+    await runConfig({...target, format: 'json'}, context)
     expect(JSON.parse(context.stdout())).toEqual(pendingConnection())
   })
 })
@@ -114,7 +114,7 @@ describe('connections', () => {
     nock(API)
       .get('/spaces/acme-space/vpn-connections')
       .reply(200, [vpnConnection({tunnels: [tunnel(), tunnel({status: 'DOWN'})]}), pendingConnection({id: 'b2', name: 'lab', routable_cidrs: ['192.168.0.0/24', '192.168.1.0/24']})])
-    await listConnections({json: false, space: 'acme-space'}, context)
+    await runConnections({json: false, space: 'acme-space'}, context)
     expect(context.stdout()).toBe(`=== acme-space VPN connections
 
 Name    ID                                    Public IP      Routable CIDRs                  Status   Tunnels
@@ -127,14 +127,14 @@ lab     b2                                    52.91.173.226  192.168.0.0/24, 192
   it('says so when the space has none', async () => {
     const context = testContext()
     nock(API).get('/spaces/acme-space/vpn-connections').reply(200, [])
-    await listConnections({json: false, space: 'acme-space'}, context)
+    await runConnections({json: false, space: 'acme-space'}, context)
     expect(context.stdout()).toBe('Space acme-space has no VPN connections.\n')
   })
 
   it('prints the array unchanged with --json', async () => {
     const context = testContext()
     nock(API).get('/spaces/acme-space/vpn-connections').reply(200, [])
-    await listConnections({json: true, space: 'acme-space'}, context)
+    await runConnections({json: true, space: 'acme-space'}, context)
     expect(JSON.parse(context.stdout())).toEqual([])
   })
 })
@@ -146,7 +146,7 @@ describe('the help example of spaces:vpn:info', () => {
     const example = String(Info.examples?.[0] ?? '').replaceAll('<%= config.bin %>', 'heroku')
     const context = testContext()
     nock(API).get(CONNECTION_PATH).reply(200, vpnConnection())
-    await showInfo({...target, json: false}, context)
+    await runInfo({...target, json: false}, context)
     expect(example.slice(example.indexOf('\n') + 1)).toBe(context.stdout().trimEnd())
   })
 })

@@ -1,7 +1,7 @@
 import nock from 'nock'
 import {describe, expect, it} from 'vitest'
 
-import {waitUntilReady} from '../../src/lib/actions/wait.js'
+import {runWait} from '../../src/lib/actions/wait.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
 import {API, pendingConnection, socketError, testContext, tunnel, vpnConnection} from '../support/fixtures.js'
 
@@ -20,7 +20,7 @@ describe('spaces:vpn:wait', () => {
       .reply(200, pendingConnection({status: 'provisioning'}))
       .get(CONNECTION_PATH)
       .reply(200, vpnConnection())
-    await waitUntilReady(options, context)
+    await runWait(options, context)
     expect(context.stdout()).toContain('=== acme-space VPN connection office')
     expect(context.stdout()).toContain('Tunnel 2    52.91.173.226     34.227.70.143')
     expect(context.stderr()).toBe(
@@ -38,7 +38,7 @@ describe('spaces:vpn:wait', () => {
   it('prints only the JSON document on stdout with --json, also when already active', async () => {
     const context = testContext()
     nock(API).get(CONNECTION_PATH).reply(200, vpnConnection())
-    await waitUntilReady({...options, json: true}, context)
+    await runWait({...options, json: true}, context)
     expect(JSON.parse(context.stdout())).toEqual(vpnConnection())
   })
 
@@ -53,7 +53,7 @@ describe('spaces:vpn:wait', () => {
       .reply(429, {id: 'rate_limit', message: 'Too many requests'}, {'Retry-After': '4'})
       .get(CONNECTION_PATH)
       .reply(200, vpnConnection())
-    await waitUntilReady(options, context)
+    await runWait(options, context)
     expect(context.sleeps).toEqual([1000, 2000, 4000])
     expect(context.stderr()).toContain('Warning: The Heroku API failed with HTTP 503: Service Unavailable; trying again in 1s.')
     expect(context.stderr()).toContain('Warning: Could not reach the Heroku API at https://api.heroku.com: socket hang up; trying again in 2s.')
@@ -67,7 +67,7 @@ describe('spaces:vpn:wait', () => {
       .reply(200, vpnConnection({tunnels: [tunnel({status: 'DOWN'}), tunnel({status: 'DOWN'})]}))
       .get(CONNECTION_PATH)
       .reply(200, vpnConnection())
-    await waitUntilReady({...options, tunnelsUp: true}, context)
+    await runWait({...options, tunnelsUp: true}, context)
     expect(context.stderr()).toContain('is active with every tunnel UP...')
     expect(context.stderr()).toContain('active, tunnels DOWN/DOWN (0s)')
   })
@@ -75,7 +75,7 @@ describe('spaces:vpn:wait', () => {
   it('ends with exit code 124 at the deadline', async () => {
     const context = testContext()
     nock(API).get(CONNECTION_PATH).times(2).reply(200, pendingConnection({status: 'provisioning'}))
-    const error = await waitUntilReady({...options, timeoutMs: 15_000}, context).catch((error_: unknown) => error_)
+    const error = await runWait({...options, timeoutMs: 15_000}, context).catch((error_: unknown) => error_)
     expect(error).toMatchObject({exitCode: ExitCode.timeout})
     expect(context.stdout()).toBe('')
     expect(context.sleeps).toEqual([10_000, 5000])
@@ -84,7 +84,7 @@ describe('spaces:vpn:wait', () => {
   it('ends with exit code 1 when the connection failed', async () => {
     const context = testContext()
     nock(API).get(CONNECTION_PATH).reply(200, vpnConnection({status: 'failed', status_message: 'supplied CIDR block already in use', tunnels: []}))
-    await expect(waitUntilReady(options, context)).rejects.toMatchObject({
+    await expect(runWait(options, context)).rejects.toMatchObject({
       exitCode: ExitCode.failed,
       message: 'VPN connection office in space acme-space failed: supplied CIDR block already in use.',
     })

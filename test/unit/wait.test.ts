@@ -6,7 +6,7 @@ import {ExitCode} from '../../src/lib/exit-codes.js'
 import {NetworkError, TlsCertificateError} from '../../src/lib/api/transport.js'
 import {proxyFailure} from '../../src/lib/api/network-route.js'
 import {PlatformApiError} from '../../src/lib/api/errors.js'
-import {isReady, waitForConnection, waitForDeletion, type WaitEvent, type WaitOptions} from '../../src/lib/actions/polling.js'
+import {isReady, waitForConnection, waitForDeletion, type PollOptions, type WaitEvent} from '../../src/lib/actions/polling.js'
 import {pendingConnection, tunnel, vpnConnection} from '../support/fixtures.js'
 
 type Answer = Error | VpnConnection
@@ -37,7 +37,7 @@ function scenario(answers: Answer[], pollMs = 0) {
 }
 
 const subject = {destroyCommand: 'heroku spaces:vpn:destroy office --space acme --confirm office', name: 'office', space: 'acme'}
-const options: WaitOptions = {intervalMs: 10_000, timeoutMs: 60_000, tunnelsUp: false}
+const options: PollOptions = {intervalMs: 10_000, timeoutMs: 60_000, tunnelsUp: false}
 
 function apiError(status: number, headers: Record<string, string> = {}, message = `HTTP ${status}`): PlatformApiError {
   const retryAfter = headers['retry-after']

@@ -6,13 +6,14 @@ import {inputErrors, NOTHING_SENT, OperationError} from '../errors.js'
 import {checkLocalIp} from '../rules/network.js'
 import {findConnection} from './lookups.js'
 import {formatTunnelConfiguration} from '../ui/render.js'
-import {GATEWAY_FORMATS, type GatewayFormatName} from '../gateway/formats.js'
+import {GATEWAY_FORMAT_NAMES, GATEWAY_FORMATS, type GatewayFormatName} from '../gateway/formats.js'
 import {formatNextSteps, octalMode, printedFiles} from '../gateway/next-steps.js'
 import {FILE_MODES, planGateway} from '../gateway/plan.js'
 import {existingFiles, outputDirProblem, refuseToOverwrite, writeFiles} from '../gateway/write-files.js'
+import {connectionName, spaceName} from './target.js'
 
-export const CONFIG_FORMATS = ['table', 'json', 'strongswan', 'swanctl'] as const
-export type ConfigFormat = (typeof CONFIG_FORMATS)[number]
+export type ConfigFormat = 'json' | 'table' | GatewayFormatName
+export const CONFIG_FORMATS: readonly ConfigFormat[] = ['table', 'json', ...GATEWAY_FORMAT_NAMES]
 
 export interface ConfigOptions extends ConnectionTarget {
   readonly format: ConfigFormat
@@ -53,7 +54,7 @@ function checkFlags(options: ConfigOptions): string[] {
   ]
   if (!isGatewayFormat(options.format)) {
     if (gatewayOnly.length === 0) return []
-    const formats = Object.keys(GATEWAY_FORMATS).map((format) => `--format ${format}`).join(' and ')
+    const formats = GATEWAY_FORMAT_NAMES.map((format) => `--format ${format}`).join(' and ')
     return [`${gatewayOnly.join(', ')} ${gatewayOnly.length === 1 ? 'applies' : 'apply'} to ${formats} only, not to --format ${options.format}`]
   }
 
@@ -63,6 +64,23 @@ function checkFlags(options: ConfigOptions): string[] {
   const localIpProblem = options.localIp === undefined ? undefined : checkLocalIp(options.localIp)
   if (localIpProblem) problems.push(localIpProblem)
   return problems
+}
+
+export function configOptions(
+  args: {name?: string},
+  flags: {force?: boolean; format: ConfigFormat; json?: boolean; 'local-ip'?: string; name?: string; 'output-dir'?: string; space: string},
+): ConfigOptions {
+  const options: ConfigOptions = {
+    force: flags.force === true,
+    format: flags.json ? 'json' : flags.format,
+    localIp: flags['local-ip'],
+    name: connectionName(args.name, flags.name),
+    outputDir: flags['output-dir'],
+    space: spaceName(flags.space),
+  }
+  const problems = checkFlags(options)
+  if (problems.length > 0) throw inputErrors(problems, NOTHING_SENT)
+  return options
 }
 
 async function writeGatewayConfig(format: GatewayFormatName, options: ConfigOptions, context: CommandContext): Promise<void> {
@@ -101,9 +119,7 @@ async function writeGatewayConfig(format: GatewayFormatName, options: ConfigOpti
   terminal.info(formatNextSteps(plan, gateway, options, written))
 }
 
-export async function showConfig(options: ConfigOptions, context: CommandContext): Promise<void> {
-  const problems = checkFlags(options)
-  if (problems.length > 0) throw inputErrors(problems, NOTHING_SENT)
+export async function runConfig(options: ConfigOptions, context: CommandContext): Promise<void> {
   if (isGatewayFormat(options.format)) {
     await writeGatewayConfig(options.format, options, context)
     return

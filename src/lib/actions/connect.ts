@@ -8,6 +8,7 @@ import {checkCidrsAgainstSpace, checkGatewayIp, checkRoutableCidrs} from '../rul
 import {findVpnConnection} from '../api/client.js'
 import {GENERATION_WITHOUT_VPN, spaceBlocks, spaceGeneration} from '../rules/space.js'
 import {findSpace} from './lookups.js'
+import {connectionName, spaceName} from './target.js'
 
 export interface ConnectOptions {
   readonly space: string
@@ -17,6 +18,14 @@ export interface ConnectOptions {
   readonly json: boolean
   /** --if-not-exists: the same connection already in the space is success, for pipelines that run twice. */
   readonly ifNotExists?: boolean
+}
+
+export function connectOptions(
+  args: {name?: string},
+  flags: {cidrs: string; 'if-not-exists'?: boolean; ip: string; json?: boolean; name?: string; space: string},
+): ConnectOptions {
+  const name = connectionName(args.name, flags.name)
+  return {cidrs: flags.cidrs, ifNotExists: flags['if-not-exists'] === true, ip: flags.ip, json: flags.json === true, name, space: spaceName(flags.space)}
 }
 
 function refuseSpace(spaceName: string, space: SpaceInfo): void {
@@ -105,7 +114,7 @@ function createConnection(options: ConnectOptions, cidrs: readonly string[], con
   })
 }
 
-export async function connect(options: ConnectOptions, context: CommandContext): Promise<VpnConnection> {
+export async function runConnect(options: ConnectOptions, context: CommandContext): Promise<VpnConnection> {
   const cidrCheck = checkRoutableCidrs(options.cidrs)
   const localProblems = [checkConnectionName(options.name), checkGatewayIp(options.ip), ...cidrCheck.problems].filter(
     (problem): problem is string => problem !== undefined,

@@ -2,13 +2,18 @@ import type {CommandContext} from './context.js'
 
 import {isNotFound, spaceNotFound} from './lookups.js'
 import {formatConnectionList} from '../ui/render.js'
+import {spaceName} from './target.js'
 
 export interface ConnectionsOptions {
   readonly space: string
   readonly json: boolean
 }
 
-export async function listConnections(options: ConnectionsOptions, context: CommandContext): Promise<void> {
+export function connectionsOptions(flags: {json?: boolean; space: string}): ConnectionsOptions {
+  return {json: flags.json === true, space: spaceName(flags.space)}
+}
+
+export async function runConnections(options: ConnectionsOptions, context: CommandContext): Promise<void> {
   const connections = await context.api.listVpnConnections(options.space).catch((error: unknown) => {
     throw isNotFound(error) ? spaceNotFound(options.space) : error
   })

@@ -1,20 +1,30 @@
 import type {ConnectionTarget, VpnConnection} from '../api/types.js'
 import type {CommandContext} from './context.js'
 import type {Terminal} from '../ui/terminal.js'
-import type {WaitOptions} from './polling.js'
+import type {PollTiming} from './polling.js'
 
 import {connectionCommand} from '../ui/command-lines.js'
 import {InputError, NOTHING_DESTROYED} from '../errors.js'
 import {connectionNotFound, findConnection, isNotFound} from './lookups.js'
 import {findVpnConnection} from '../api/client.js'
 import {isTransient} from '../api/retry.js'
-import {waitUntilGone} from './wait.js'
+import {connectionName, spaceName} from './target.js'
+import {pollTiming, waitUntilGone} from './wait.js'
 
 export interface DestroyOptions extends ConnectionTarget {
   readonly confirm?: string
   readonly json: boolean
   /** Set by --wait: block until the connection is gone. */
-  readonly wait?: Omit<WaitOptions, 'tunnelsUp'>
+  readonly wait?: PollTiming
+}
+
+export function destroyOptions(
+  args: {name?: string},
+  flags: {confirm?: string; interval?: string; json?: boolean; name?: string; space: string; timeout?: string; wait?: boolean},
+): DestroyOptions {
+  const name = connectionName(args.name, flags.name)
+  const wait = flags.wait ? pollTiming(flags) : undefined
+  return {confirm: flags.confirm, json: flags.json === true, name, space: spaceName(flags.space), wait}
 }
 
 /**
@@ -75,7 +85,7 @@ async function reportDestroying(options: DestroyOptions, context: CommandContext
   else context.terminal.out(options.wait ? `Destroyed VPN connection ${options.name} in space ${options.space}.` : destroying)
 }
 
-export async function destroyConnection(options: DestroyOptions, context: CommandContext): Promise<VpnConnection> {
+export async function runDestroy(options: DestroyOptions, context: CommandContext): Promise<VpnConnection> {
   const prompt = needsPrompt(options, context.terminal)
   const current = await findConnection(context.api, options)
   if (current.status === 'deprovisioning') {

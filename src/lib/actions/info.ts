@@ -5,9 +5,14 @@ import type {Terminal} from '../ui/terminal.js'
 import {connectionCommand, replaceFailedHint} from '../ui/command-lines.js'
 import {findConnection} from './lookups.js'
 import {formatConnectionInfo} from '../ui/render.js'
+import {connectionName, spaceName} from './target.js'
 
 export interface InfoOptions extends ConnectionTarget {
   readonly json: boolean
+}
+
+export function infoOptions(args: {name?: string}, flags: {json?: boolean; name?: string; space: string}): InfoOptions {
+  return {json: flags.json === true, name: connectionName(args.name, flags.name), space: spaceName(flags.space)}
 }
 
 /** Prints a connection as `info` shows it: the Platform API's object with --json, else the article's tables. */
@@ -25,7 +30,7 @@ export function printConnection(terminal: Terminal, target: ConnectionTarget, co
   terminal.outRendered(formatConnectionInfo(target.space, connection, hints, terminal.styleOut))
 }
 
-export async function showInfo(options: InfoOptions, context: CommandContext): Promise<void> {
+export async function runInfo(options: InfoOptions, context: CommandContext): Promise<void> {
   const connection = await findConnection(context.api, options)
   printConnection(context.terminal, options, connection, options.json)
 }

@@ -10,9 +10,12 @@ export const DEFAULT_WAIT_INTERVAL_SECONDS = 10
 export const MIN_WAIT_INTERVAL_SECONDS = 1
 export const DEFAULT_WAIT_TIMEOUT_SECONDS = 20 * 60
 
-export interface WaitOptions {
+export interface PollTiming {
   readonly intervalMs: number
   readonly timeoutMs: number
+}
+
+export interface PollOptions extends PollTiming {
   /** Also wait until every tunnel reports UP, for pipelines that have just configured their side. */
   readonly tunnelsUp: boolean
 }
@@ -57,7 +60,7 @@ export class ConnectionFailedError extends OperationError {
  * the deadline ends it on time (WaitTimeoutError), with no request after the last poll. The errors say what
  * happened; what to do next is for the caller to say.
  */
-export async function waitForConnection(subject: WaitSubject, options: WaitOptions, deps: WaitDependencies): Promise<VpnConnection> {
+export async function waitForConnection(subject: WaitSubject, options: PollOptions, deps: WaitDependencies): Promise<VpnConnection> {
   const connection = await pollConnection(subject, {...options, untilGone: false}, deps)
   // Only a wait until gone ends without a connection.
   return connection!
@@ -67,11 +70,11 @@ export async function waitForConnection(subject: WaitSubject, options: WaitOptio
  * Polls until the API no longer has the connection (its GET answers 404), with the same retries, deadline and events
  * as waitForConnection; `deprovisioning` is progress here, not an end.
  */
-export async function waitForDeletion(subject: WaitSubject, options: Omit<WaitOptions, 'tunnelsUp'>, deps: WaitDependencies): Promise<void> {
-  await pollConnection(subject, {...options, tunnelsUp: false, untilGone: true}, deps)
+export async function waitForDeletion(subject: WaitSubject, timing: PollTiming, deps: WaitDependencies): Promise<void> {
+  await pollConnection(subject, {...timing, tunnelsUp: false, untilGone: true}, deps)
 }
 
-async function pollConnection(subject: WaitSubject, options: WaitOptions & {readonly untilGone: boolean}, deps: WaitDependencies): Promise<VpnConnection | undefined> {
+async function pollConnection(subject: WaitSubject, options: PollOptions & {readonly untilGone: boolean}, deps: WaitDependencies): Promise<VpnConnection | undefined> {
   const started = deps.now()
   const deadline = started + options.timeoutMs
   // Backoff starts at the minimum interval whatever --interval is, and the deadline bounds any Retry-After.

@@ -6,14 +6,20 @@ import {checkCidrsAgainstSpace, checkRoutableCidrs} from '../rules/network.js'
 import {connectionNotFound, findConnection, isNotFound} from './lookups.js'
 import {spaceBlocks} from '../rules/space.js'
 import {findSpace} from './lookups.js'
+import {connectionName, spaceName} from './target.js'
 
 export interface UpdateOptions extends ConnectionTarget {
   readonly cidrs: string
   readonly json: boolean
 }
 
+export function updateOptions(args: {name?: string}, flags: {cidrs: string; json?: boolean; name?: string; space: string}): UpdateOptions {
+  const name = connectionName(args.name, flags.name)
+  return {cidrs: flags.cidrs, json: flags.json === true, name, space: spaceName(flags.space)}
+}
+
 /** Replaces the connection's routable CIDRs, checked by the same rules as `connect`. */
-export async function updateConnection(options: UpdateOptions, context: CommandContext): Promise<VpnConnection> {
+export async function runUpdate(options: UpdateOptions, context: CommandContext): Promise<VpnConnection> {
   const cidrCheck = checkRoutableCidrs(options.cidrs)
   if (cidrCheck.problems.length > 0) throw inputErrors(cidrCheck.problems, NOTHING_SENT)
   const space = await findSpace(context.api, options.space, NOTHING_CHANGED)

@@ -1,5 +1,5 @@
 import type {VpnConnection} from '../api/types.js'
-import type {Terminal} from '../ui/terminal.js'
+import type {Spinner, Terminal} from '../ui/terminal.js'
 import type {WaitEvent} from './polling.js'
 
 import {formatDuration} from '../rules/duration.js'
@@ -29,42 +29,29 @@ export function lineProgress(terminal: Terminal, title: string): WaitProgress {
   }
 }
 
-type UxModule = typeof import('@oclif/core/ux')
-
-/**
- * @oclif/core/ux is CommonJS. Node's import gives its named exports, but the standalone bundle (esbuild) gives
- * only `default`, the module's exports object, so `ux` is read from whichever is there.
- */
-export async function loadUx(): Promise<UxModule> {
-  const loaded = (await import('@oclif/core/ux')) as UxModule & {default?: UxModule}
-  return loaded.ux === undefined && loaded.default !== undefined ? loaded.default : loaded
-}
-
 /** At a terminal: a spinner showing the current state and the time waited so far. */
-export async function spinnerProgress(terminal: Terminal, title: string, now: () => number): Promise<WaitProgress> {
-  const {ux} = await loadUx()
+export function spinnerProgress(spinner: Spinner, terminal: Terminal, now: () => number): WaitProgress {
   const started = now()
   let state = 'starting'
   const render = () => {
-    ux.action.status = `${state} (${formatDuration(now() - started)})`
+    spinner.status(`${state} (${formatDuration(now() - started)})`)
   }
 
-  ux.action.start(title)
   render()
   const ticker = setInterval(render, 1000)
   ticker.unref()
   return {
     abandon() {
       clearInterval(ticker)
-      ux.action.stop(terminal.styleErr('red', 'stopped'))
+      spinner.stop(terminal.styleErr('red', 'stopped'))
     },
     finish(connection, elapsedMs) {
       clearInterval(ticker)
-      ux.action.stop(terminal.styleErr('green', `${connection ? describeState(connection) : 'destroyed'} after ${formatDuration(elapsedMs)}`))
+      spinner.stop(terminal.styleErr('green', `${connection ? describeState(connection) : 'destroyed'} after ${formatDuration(elapsedMs)}`))
     },
     onEvent(event) {
       if (event.kind === 'retry') {
-        void ux.action.pause(() => terminal.warn(retryNotice(event.error, event.delayMs)))
+        spinner.interrupt(() => terminal.warn(retryNotice(event.error, event.delayMs)))
       } else {
         state = describeState(event.connection)
       }

@@ -1,16 +1,48 @@
 import type {ConnectionTarget, VpnConnection} from '../api/types.js'
 import type {CommandContext} from './context.js'
 
+import {parseSeconds} from '../rules/duration.js'
 import {explainNotFound} from './lookups.js'
 import {findVpnConnection} from '../api/client.js'
-import {OperationError, WaitTimeoutError} from '../errors.js'
+import {inputErrors, NOTHING_SENT, OperationError, WaitTimeoutError} from '../errors.js'
 import {replaceFailedHint} from '../ui/command-lines.js'
-import {ConnectionFailedError, waitForConnection, waitForDeletion, type WaitOptions} from './polling.js'
+import {
+  ConnectionFailedError,
+  DEFAULT_WAIT_INTERVAL_SECONDS,
+  DEFAULT_WAIT_TIMEOUT_SECONDS,
+  MIN_WAIT_INTERVAL_SECONDS,
+  type PollOptions,
+  type PollTiming,
+  waitForConnection,
+  waitForDeletion,
+} from './polling.js'
 import {lineProgress, spinnerProgress, type WaitProgress} from './wait-progress.js'
 import {printConnection} from './info.js'
+import {connectionName, spaceName} from './target.js'
 
-export interface WaitCommandOptions extends ConnectionTarget, WaitOptions {
+export interface WaitOptions extends ConnectionTarget, PollOptions {
   readonly json: boolean
+}
+
+/** --interval and --timeout in milliseconds, or both problems at once before anything is sent. */
+export function pollTiming(flags: {interval?: string; timeout?: string}): PollTiming {
+  const interval = parseSeconds('--interval', flags.interval ?? String(DEFAULT_WAIT_INTERVAL_SECONDS), {
+    because: 'the Platform API allows about 4,500 requests an hour for your account, and faster polling would use them up',
+    min: MIN_WAIT_INTERVAL_SECONDS,
+  })
+  const timeout = parseSeconds('--timeout', flags.timeout ?? String(DEFAULT_WAIT_TIMEOUT_SECONDS))
+  const problems = [interval, timeout].filter((value): value is string => typeof value === 'string')
+  if (problems.length > 0) throw inputErrors(problems, NOTHING_SENT)
+  return {intervalMs: (interval as number) * 1000, timeoutMs: (timeout as number) * 1000}
+}
+
+export function waitOptions(
+  args: {name?: string},
+  flags: {interval?: string; json?: boolean; name?: string; space: string; timeout?: string; 'tunnels-up'?: boolean},
+): WaitOptions {
+  const name = connectionName(args.name, flags.name)
+  const timing = pollTiming(flags)
+  return {...timing, json: flags.json === true, name, space: spaceName(flags.space), tunnelsUp: flags['tunnels-up'] === true}
 }
 
 /** How a wait ended, with what to do next: the polling loop only says what happened. */
@@ -31,7 +63,8 @@ async function withProgress<T extends VpnConnection | undefined>(
   wait: (onEvent: WaitProgress['onEvent']) => Promise<T>,
 ): Promise<T> {
   const {terminal} = context
-  const progress = terminal.animated ? await spinnerProgress(terminal, title, context.now) : lineProgress(terminal, title)
+  const spinner = await terminal.startSpinner(title)
+  const progress = spinner ? spinnerProgress(spinner, terminal, context.now) : lineProgress(terminal, title)
   const started = context.now()
   let result: T
   try {
@@ -46,7 +79,7 @@ async function withProgress<T extends VpnConnection | undefined>(
 }
 
 /** Blocks until the connection is ready, then prints what `info` prints, from the last poll. */
-export async function waitUntilReady(options: WaitCommandOptions, context: CommandContext): Promise<VpnConnection> {
+export async function runWait(options: WaitOptions, context: CommandContext): Promise<VpnConnection> {
   const readiness = options.tunnelsUp ? 'is active with every tunnel UP' : 'is active'
   const connection = await withProgress(`Waiting until VPN connection ${options.name} in space ${options.space} ${readiness}`, options, context, (onEvent) =>
     waitForConnection(
@@ -65,7 +98,7 @@ export async function waitUntilReady(options: WaitCommandOptions, context: Comma
 }
 
 /** Blocks until the API no longer has the connection: what `destroy --wait` adds after the delete. */
-export async function waitUntilGone(target: ConnectionTarget, timing: Omit<WaitOptions, 'tunnelsUp'>, context: CommandContext): Promise<void> {
+export async function waitUntilGone(target: ConnectionTarget, timing: PollTiming, context: CommandContext): Promise<void> {
   const poll = (timeoutMs: number) => findVpnConnection(context.api, target.space, target.name, {attempts: 1, timeoutMs})
   await withProgress(`Waiting until VPN connection ${target.name} in space ${target.space} is destroyed`, target, context, async (onEvent) => {
     await waitForDeletion(target, timing, {now: context.now, onEvent, poll, sleep: context.sleep})

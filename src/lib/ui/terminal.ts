@@ -15,6 +15,51 @@ export interface InputStream extends NodeJS.ReadableStream {
 
 export type Style = 'bold' | 'dim' | 'green' | 'red' | 'yellow'
 
+/** The part of oclif's `ux.action` a spinner uses. */
+export interface SpinnerAction {
+  start(title: string): void
+  status: string | undefined
+  pause(write: () => void): unknown
+  stop(message: string): void
+}
+
+/** A progress line that animates on stderr while the work goes on. */
+export interface Spinner {
+  /** Replaces the text shown after the title. */
+  status(text: string): void
+  /** Prints a line above the spinner without garbling it. */
+  interrupt(write: () => void): void
+  stop(message: string): void
+}
+
+/** What a terminal is made of; the process's own unless a test hands in fakes. */
+export interface TerminalStreams {
+  readonly stdout: OutputStream
+  readonly stderr: OutputStream
+  /** Opened on first use: touching process.stdin costs a couple of milliseconds, and most commands never read it. */
+  readonly stdin: () => InputStream
+  readonly env: Env
+  /** What draws a spinner; oclif's `ux.action` when absent, loaded only when a spinner starts. */
+  readonly spinnerAction?: () => Promise<SpinnerAction>
+}
+
+export function processStreams(): TerminalStreams {
+  return {env: process.env, stderr: process.stderr, stdin: () => process.stdin, stdout: process.stdout}
+}
+
+type UxModule = typeof import('@oclif/core/ux')
+
+/**
+ * oclif's spinner, loaded when the first one starts. @oclif/core/ux is CommonJS: Node's import gives its named
+ * exports, but the standalone bundle (esbuild) gives only `default`, the module's exports object, so `ux` is read
+ * from whichever is there.
+ */
+async function oclifSpinnerAction(): Promise<SpinnerAction> {
+  const loaded = (await import('@oclif/core/ux')) as UxModule & {default?: UxModule}
+  const ux = loaded.ux === undefined && loaded.default !== undefined ? loaded.default.ux : loaded.ux
+  return ux.action
+}
+
 /** Whether a stream gets ANSI colour: only a terminal, and never under NO_COLOR or TERM=dumb; FORCE_COLOR=0 turns it off too. */
 function colorEnabled(stream: OutputStream, env: Env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
@@ -33,24 +78,24 @@ function paint(style: Style, text: string): string {
  * stderr, colour and prompts only where a person is looking.
  */
 export class Terminal {
+  readonly stdout: OutputStream
+  readonly stderr: OutputStream
+  readonly env: Env
   readonly stdoutColor: boolean
   readonly stderrColor: boolean
+  private readonly openStdin: () => InputStream
+  private readonly spinnerAction: () => Promise<SpinnerAction>
 
-  constructor(
-    readonly stdout: OutputStream,
-    readonly stderr: OutputStream,
-    private readonly openStdin: () => InputStream,
-    readonly env: Env,
-  ) {
-    this.stdoutColor = colorEnabled(stdout, env)
-    this.stderrColor = colorEnabled(stderr, env)
+  constructor(streams: TerminalStreams) {
+    this.stdout = streams.stdout
+    this.stderr = streams.stderr
+    this.env = streams.env
+    this.openStdin = streams.stdin
+    this.spinnerAction = streams.spinnerAction ?? oclifSpinnerAction
+    this.stdoutColor = colorEnabled(this.stdout, this.env)
+    this.stderrColor = colorEnabled(this.stderr, this.env)
   }
 
-  static fromProcess(): Terminal {
-    return new Terminal(process.stdout, process.stderr, () => process.stdin, process.env)
-  }
-
-  /** Opened on first use: touching process.stdin costs a couple of milliseconds, and most commands never read it. */
   get stdin(): InputStream {
     this.openedStdin ??= this.openStdin()
     return this.openedStdin
@@ -66,6 +111,24 @@ export class Terminal {
   /** Progress is animated only on a terminal; CI logs get one line per change. */
   get animated(): boolean {
     return this.stderr.isTTY === true && this.env.TERM !== 'dumb' && !this.env.CI
+  }
+
+  /** Starts a spinner with `title` on stderr when progress is animated; undefined elsewhere, where lines suit better. */
+  async startSpinner(title: string): Promise<Spinner | undefined> {
+    if (!this.animated) return undefined
+    const action = await this.spinnerAction()
+    action.start(title)
+    return {
+      interrupt(write) {
+        void action.pause(write)
+      },
+      status(text) {
+        action.status = text
+      },
+      stop(message) {
+        action.stop(message)
+      },
+    }
   }
 
   /** Writes a result in words to stdout, with a final newline; control characters from values are escaped. */

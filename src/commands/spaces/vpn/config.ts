@@ -1,9 +1,18 @@
 import * as Flags from '@oclif/core/flags'
 
-import {CONFIG_FORMATS, type ConfigFormat, showConfig} from '../../../lib/actions/config.js'
+import {CONFIG_FORMATS, configOptions, runConfig} from '../../../lib/actions/config.js'
+import {GATEWAY_FORMAT_NAMES, GATEWAY_FORMATS} from '../../../lib/gateway/formats.js'
 import {PROPOSAL} from '../../../lib/gateway/plan.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
-import {connectionName, nameArg, nameFlag, spaceFlag, spaceName} from '../../../cli/flags.js'
+import {nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
+
+/** "--format strongswan generates ipsec.conf and ipsec.secrets, --format swanctl a swanctl.conf" */
+const GATEWAY_FORMATS_HELP = GATEWAY_FORMAT_NAMES.map(
+  (name, index) => `--format ${name} ${index === 0 ? 'generates ' : ''}${GATEWAY_FORMATS[name].description}`,
+).join(', ')
+
+/** What the help of the flags only the gateway formats take starts with: "strongswan/swanctl". */
+const GATEWAY_ONLY = GATEWAY_FORMAT_NAMES.join('/')
 
 export default class Config extends VpnCommand {
   static override args = {name: nameArg}
@@ -12,7 +21,7 @@ export default class Config extends VpnCommand {
 
 --format table (the default) prints the tunnel table of spaces:vpn:info with each tunnel's pre-shared key; --format json prints the Platform API's object. Keep the output private.
 
---format strongswan generates ipsec.conf and ipsec.secrets, --format swanctl a swanctl.conf, each with what route-based tunnels need on a Linux gateway: an updown script that gives each tunnel its own interface and routes the space through tunnel 1 while it is up and tunnel 2 otherwise, charon settings, and kernel settings. Both tunnels start with strongSwan and come back by themselves after Heroku's maintenance, a far end that went silent, or a restart: this is proven on a real Linux kernel against a far end that behaves like AWS's. Proposals are the article's, spelled so strongSwan accepts them (${PROPOSAL}). The files are printed, each under a line naming where it goes (not part of the file), or written into --output-dir with their modes (keys 0600; existing files are replaced only with --force). The next steps follow on stderr, including what the files change on the host beyond the tunnels.`)
+${GATEWAY_FORMATS_HELP}, each with what route-based tunnels need on a Linux gateway: an updown script that gives each tunnel its own interface and routes the space through tunnel 1 while it is up and tunnel 2 otherwise, charon settings, and kernel settings. Both tunnels start with strongSwan and come back by themselves after Heroku's maintenance, a far end that went silent, or a restart: this is proven on a real Linux kernel against a far end that behaves like AWS's. Proposals are the article's, spelled so strongSwan accepts them (${PROPOSAL}). The files are printed, each under a line naming where it goes (not part of the file), or written into --output-dir with their modes (keys 0600; existing files are replaced only with --force). The next steps follow on stderr, including what the files change on the host beyond the tunnels.`)
 
   static override examples = [
     `<%= config.bin %> <%= command.id %> office --space acme-space
@@ -33,29 +42,18 @@ Wrote gateway/sysctl.conf (mode 0644), for /etc/sysctl.d/90-heroku-spaces-vpn.co
 
   static override flags = {
     force: Flags.boolean({description: 'with --output-dir: replace files that exist'}),
-    format: Flags.string({default: 'table', description: 'what to print', options: [...CONFIG_FORMATS]}),
+    format: Flags.option({default: 'table', description: 'what to print', options: CONFIG_FORMATS})(),
     json: Flags.boolean({description: 'shorthand for --format json', exclusive: ['format']}),
     'local-ip': Flags.string({
-      description: "strongswan/swanctl: your VPN host's own IPv4 address, the private one if it is behind NAT [default: the connection's public IP]",
+      description: `${GATEWAY_ONLY}: your VPN host's own IPv4 address, the private one if it is behind NAT [default: the connection's public IP]`,
     }),
     name: nameFlag,
-    'output-dir': Flags.string({description: 'strongswan/swanctl: write the files into this directory instead of printing them'}),
+    'output-dir': Flags.string({description: `${GATEWAY_ONLY}: write the files into this directory instead of printing them`}),
     space: spaceFlag,
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Config)
-    const format = flags.json ? 'json' : (flags.format as ConfigFormat)
-    await showConfig(
-      {
-        force: flags.force,
-        format,
-        localIp: flags['local-ip'],
-        name: connectionName(args.name, flags.name),
-        outputDir: flags['output-dir'],
-        space: spaceName(flags.space),
-      },
-      this.buildContext(),
-    )
+    await runConfig(configOptions(args, flags), this.buildContext())
   }
 }

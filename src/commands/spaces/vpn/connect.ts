@@ -1,9 +1,9 @@
 import * as Flags from '@oclif/core/flags'
 
-import {connect} from '../../../lib/actions/connect.js'
+import {connectOptions, runConnect} from '../../../lib/actions/connect.js'
 import {RFC1918_BLOCKS} from '../../../lib/rules/network.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
-import {connectionName, jsonFlag, nameArg, nameFlag, spaceFlag, spaceName} from '../../../cli/flags.js'
+import {jsonFlag, nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
 
 export default class Connect extends VpnCommand {
   static override args = {name: nameArg}
@@ -39,9 +39,6 @@ VPN connection office already existed in space acme-space with the same public I
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Connect)
-    const name = connectionName(args.name, flags.name)
-    const space = spaceName(flags.space)
-    const options = {cidrs: flags.cidrs, ifNotExists: flags['if-not-exists'], ip: flags.ip, json: flags.json, name, space}
-    await connect(options, this.buildContext())
+    await runConnect(connectOptions(args, flags), this.buildContext())
   }
 }

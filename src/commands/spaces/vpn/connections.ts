@@ -1,6 +1,6 @@
-import {listConnections} from '../../../lib/actions/connections.js'
+import {connectionsOptions, runConnections} from '../../../lib/actions/connections.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
-import {jsonFlag, spaceFlag, spaceName} from '../../../cli/flags.js'
+import {jsonFlag, spaceFlag} from '../../../cli/flags.js'
 
 export default class Connections extends VpnCommand {
   static override description = describe('list the VPN connections of a Private Space, with their status and tunnel states')
@@ -18,6 +18,6 @@ office  5e1f0ba2-3c4d-4e5f-8a9b-0c1d2e3f4a5b  52.91.173.226  172.16.0.0/16   act
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Connections)
-    await listConnections({json: flags.json, space: spaceName(flags.space)}, this.buildContext())
+    await runConnections(connectionsOptions(flags), this.buildContext())
   }
 }

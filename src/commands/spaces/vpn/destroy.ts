@@ -1,8 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 
-import {destroyConnection} from '../../../lib/actions/destroy.js'
+import {destroyOptions, runDestroy} from '../../../lib/actions/destroy.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
-import {connectionName, intervalFlag, jsonFlag, nameArg, nameFlag, spaceFlag, spaceName, timeoutFlag, waitTiming} from '../../../cli/flags.js'
+import {intervalFlag, jsonFlag, nameArg, nameFlag, spaceFlag, timeoutFlag} from '../../../cli/flags.js'
 
 export default class Destroy extends VpnCommand {
   static override args = {name: nameArg}
@@ -35,8 +35,6 @@ Destroying VPN connection office in space acme-space: its tunnels are being torn
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Destroy)
-    const name = connectionName(args.name, flags.name)
-    const wait = flags.wait ? waitTiming(flags) : undefined
-    await destroyConnection({confirm: flags.confirm, json: flags.json, name, space: spaceName(flags.space), wait}, this.buildContext())
+    await runDestroy(destroyOptions(args, flags), this.buildContext())
   }
 }

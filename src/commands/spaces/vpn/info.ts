@@ -1,6 +1,6 @@
-import {showInfo} from '../../../lib/actions/info.js'
+import {infoOptions, runInfo} from '../../../lib/actions/info.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
-import {connectionName, jsonFlag, nameArg, nameFlag, spaceFlag, spaceName} from '../../../cli/flags.js'
+import {jsonFlag, nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
 
 export default class Info extends VpnCommand {
   static override args = {name: nameArg}
@@ -39,6 +39,6 @@ Pre-shared keys are not shown here: run \`<%= config.bin %> spaces:vpn:config of
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Info)
-    await showInfo({json: flags.json, name: connectionName(args.name, flags.name), space: spaceName(flags.space)}, this.buildContext())
+    await runInfo(infoOptions(args, flags), this.buildContext())
   }
 }

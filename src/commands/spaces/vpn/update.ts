@@ -1,8 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 
-import {updateConnection} from '../../../lib/actions/update.js'
+import {runUpdate, updateOptions} from '../../../lib/actions/update.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
-import {connectionName, jsonFlag, nameArg, nameFlag, spaceFlag, spaceName} from '../../../cli/flags.js'
+import {jsonFlag, nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
 
 export default class Update extends VpnCommand {
   static override args = {name: nameArg}
@@ -25,7 +25,6 @@ Updated VPN connection office in space acme-space: its routable CIDRs are now 17
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Update)
-    const name = connectionName(args.name, flags.name)
-    await updateConnection({cidrs: flags.cidrs, json: flags.json, name, space: spaceName(flags.space)}, this.buildContext())
+    await runUpdate(updateOptions(args, flags), this.buildContext())
   }
 }

@@ -1,8 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 
-import {waitUntilReady} from '../../../lib/actions/wait.js'
+import {runWait, waitOptions} from '../../../lib/actions/wait.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
-import {connectionName, intervalFlag, jsonFlag, nameArg, nameFlag, spaceFlag, spaceName, timeoutFlag, waitTiming} from '../../../cli/flags.js'
+import {intervalFlag, jsonFlag, nameArg, nameFlag, spaceFlag, timeoutFlag} from '../../../cli/flags.js'
 
 export default class Wait extends VpnCommand {
   static override args = {name: nameArg}
@@ -30,8 +30,6 @@ a spinner at a terminal, one line per change of state elsewhere.`)
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Wait)
-    const name = connectionName(args.name, flags.name)
-    const timing = waitTiming(flags)
-    await waitUntilReady({...timing, json: flags.json, name, space: spaceName(flags.space), tunnelsUp: flags['tunnels-up']}, this.buildContext())
+    await runWait(waitOptions(args, flags), this.buildContext())
   }
 }
