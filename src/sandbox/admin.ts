@@ -3,9 +3,10 @@ import type {FaultRule} from './faults.js'
 import type {TunnelStatus} from './state.js'
 import type {SandboxTiming} from './timing.js'
 
+import {generationName} from '../lib/api/types.js'
 import {type Answer, ApiError, badRequest, InvalidControlInput, parseJsonBody} from './answers.js'
 import {pathSegments} from './api.js'
-import {describeSpaceSeed, generationName, SPACE_SEEDS} from './seeds.js'
+import {describeSpaceSeed, SPACE_SEEDS} from './seeds.js'
 
 export const ADMIN_PREFIX = '/__sandbox'
 

@@ -1,11 +1,11 @@
 import {randomBytes, randomUUID} from 'node:crypto'
 
-import type {ConnectionSeed, GenerationSeed, IkeVersion, SpaceSeed} from './seeds.js'
+import type {ConnectionSeed, GenerationSeed, SpaceSeed} from './seeds.js'
 import type {SandboxTiming} from './timing.js'
 
-import {GENERATION_WITHOUT_VPN} from '../lib/rules/space.js'
+import {generationName, type IkeVersion} from '../lib/api/types.js'
 import {ApiError, invalidParams} from './answers.js'
-import {generationName, SPACE_SEEDS} from './seeds.js'
+import {GENERATION_WITHOUT_VPN, SPACE_SEEDS} from './seeds.js'
 
 export type ConnectionStatus = 'active' | 'deprovisioning' | 'failed' | 'pending' | 'provisioning'
 export type TunnelStatus = 'DOWN' | 'UP'
