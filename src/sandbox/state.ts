@@ -3,7 +3,7 @@ import {randomBytes, randomUUID} from 'node:crypto'
 import type {ConnectionSeed, GenerationSeed, SpaceSeed} from './seeds.js'
 import type {SandboxTiming} from './timing.js'
 
-import {generationName, type IkeVersion} from '../lib/api/types.js'
+import {generationName, type IkeVersion, type SpaceInfo, type VpnConnection, type VpnTunnel} from '../lib/api/types.js'
 import {ApiError, invalidParams} from './answers.js'
 import {GENERATION_WITHOUT_VPN, SPACE_SEEDS} from './seeds.js'
 
@@ -24,7 +24,8 @@ export interface SpaceJson {
   readonly updated_at: string
 }
 
-export interface TunnelJson {
+/** A type, not an interface, so that a connection's list of them satisfies the schema's `Tunnel[]` and its index signature. */
+export type TunnelJson = {
   readonly ip: string
   readonly customer_ip: string
   readonly pre_shared_key: string
@@ -267,12 +268,12 @@ export class SandboxState {
       ike_version: space.seed.ikeVersion,
       name: connection.name,
       public_ip: connection.publicIp,
-      routable_cidrs: connection.routableCidrs,
+      routable_cidrs: [...connection.routableCidrs],
       space_cidr_block: space.seed.cidr,
       status,
       status_message: status === 'failed' ? (connection.failure?.message ?? '') : '',
       tunnels: status === 'active' ? connection.tunnels.map((tunnel) => tunnelJson(connection, tunnel, now)) : [],
-    }
+    } satisfies VpnConnection
   }
 }
 
@@ -306,7 +307,7 @@ function tunnelJson(connection: ConnectionRecord, tunnel: TunnelRecord, now: num
     pre_shared_key: tunnel.preSharedKey,
     status: state.status,
     status_message: state.message,
-  }
+  } satisfies VpnTunnel
 }
 
 function spaceJson(seed: SpaceSeed): SpaceJson {
@@ -322,5 +323,5 @@ function spaceJson(seed: SpaceSeed): SpaceJson {
     state: 'allocated',
     team: {name: seed.team},
     updated_at: seed.createdAt,
-  }
+  } satisfies SpaceInfo
 }
