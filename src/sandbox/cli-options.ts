@@ -3,7 +3,7 @@ import {parseArgs} from 'node:util'
 import type {SandboxOptions} from './index.js'
 
 import {secondsFromText} from '../lib/rules/duration.js'
-import {ADMIN_PREFIX} from './admin.js'
+import {ADMIN_PREFIX} from './routes.js'
 import {describeSpaceSeed, SPACE_SEEDS} from './seeds.js'
 import {DEMO_TIMING, REALISTIC_TIMING, type SandboxTiming} from './timing.js'
 

@@ -10,12 +10,12 @@ import {createSandboxServer, SANDBOX_HOST, type SandboxServer} from './server.js
 import {SandboxState} from './state.js'
 import {checkTiming, DEMO_TIMING, type SandboxTiming} from './timing.js'
 
-export {ADMIN_ENDPOINTS, ADMIN_PREFIX} from './admin.js'
 export {API_ACCEPT} from './api.js'
 export {ApiError, InvalidControlInput} from './answers.js'
 export {DEFAULT_FAILURE_MESSAGE, type SandboxControl} from './control.js'
 export {type ActiveFault, FAULT_KINDS, type FaultKind, type FaultRule} from './faults.js'
 export type {RequestLogEntry} from './request-log.js'
+export {ADMIN_ENDPOINTS, ADMIN_PREFIX} from './routes.js'
 export {
   CUSTOM_BLOCKS_SPACE,
   DEFAULT_BLOCKS_SPACE,
@@ -66,8 +66,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const control = createControl(state, faults, log, () => server.dropHeld())
   const server: SandboxServer = createSandboxServer({
     faults,
-    handleAdmin: createAdminHandler(control),
-    handleApi: createApiHandler(state, apiKey),
+    handleAdmin: createAdminHandler({control, state}),
+    handleApi: createApiHandler({control, state}, apiKey),
     log,
     onRequest: options.onRequest,
   })

@@ -5,8 +5,8 @@ import type {Answer} from './answers.js'
 import type {ApiOutcome, ApiRequest} from './api.js'
 import type {RequestLog, RequestLogEntry} from './request-log.js'
 
-import {ADMIN_PREFIX} from './admin.js'
 import {describeFault, type FaultInjector, faultAnswer, type FaultRule} from './faults.js'
+import {isAdminPath} from './routes.js'
 
 export const SANDBOX_HOST = '127.0.0.1'
 
@@ -147,7 +147,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     const method = request.method ?? 'GET'
     const path = (request.url ?? '/').split('?')[0] ?? '/'
     const bodyText = await readBody(request)
-    if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {
+    if (isAdminPath(path)) {
       send(response, options.handleAdmin(method, path, bodyText), requestId, budget.current())
       return
     }
