@@ -115,7 +115,7 @@ export class SandboxState {
 
   constructor(
     timing: SandboxTiming,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
   ) {
     this.timing = timing
     this.reset()
