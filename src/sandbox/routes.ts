@@ -38,7 +38,7 @@ interface RouteRequest<Params> extends RouteContext {
 
 type PathParams<Path extends string> = Path extends `${string}{${string}}${infer Rest}` ? [string, ...PathParams<Rest>] : []
 
-export interface Route {
+interface Route {
   readonly method: string
   /** `{...}` stands for any one segment. */
   readonly path: string
@@ -65,7 +65,7 @@ const CONNECTION = `${CONNECTIONS}/{connection}` as const
 const ADMIN_CONNECTION = `${ADMIN_PREFIX}${CONNECTION}` as const
 
 /** Every endpoint: the Platform API's, then the admin ones in the order `GET /__sandbox` lists them. */
-export const ROUTES: readonly Route[] = [
+const ROUTES: readonly Route[] = [
   route('GET', SPACE, 'a space', ({params: [space], state}) => ok(state.getSpace(space))),
   route('GET', CONNECTIONS, "the space's VPN connections", ({params: [space], state}) => ok(state.listConnections(space))),
   route('POST', CONNECTIONS, 'create a VPN connection: {name, public_ip, routable_cidrs}', ({body, params: [space], state}) =>
