@@ -15,7 +15,7 @@ import {PLUGIN_NAME} from '../../src/hooks/init/override-builtins.js'
 /** The Heroku CLI the tests and the bench run: 11.x ships the spaces:vpn commands this plugin takes over. */
 export const HEROKU_CLI_VERSION = '11.10.0'
 
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 /** Installs are kept here, one folder per version, and go when node_modules goes. */
 export const HEROKU_CLI_CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'heroku-spaces-vpn')
