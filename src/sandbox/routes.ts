@@ -1,11 +1,11 @@
 import type {SandboxControl} from './control.js'
-import type {FaultRule} from './faults.js'
 import type {SandboxState, TunnelStatus} from './state.js'
-import type {SandboxTiming} from './timing.js'
 
 import {generationName} from '../lib/api/types.js'
 import {type Answer, badRequest, parseJsonBody} from './answers.js'
+import {FAULT_RULE_KEYS, type FaultRule} from './faults.js'
 import {describeSpaceSeed, SPACE_SEEDS} from './seeds.js'
+import {type SandboxTiming, TIMING_KEYS} from './timing.js'
 import {newConnectionFrom, routableCidrsFrom} from './validation.js'
 
 export const ADMIN_PREFIX = '/__sandbox'
@@ -59,6 +59,11 @@ function optionalString(body: unknown, key: string): string | undefined {
   return value
 }
 
+/** `{a, b?}`: a body of these fields, all optional but the required ones. */
+function bodyFields(keys: readonly string[], required: readonly string[] = []): string {
+  return `{${keys.map((key) => (required.includes(key) ? key : `${key}?`)).join(', ')}}`
+}
+
 const SPACE = '/spaces/{space}'
 const CONNECTIONS = `${SPACE}/vpn-connections` as const
 const CONNECTION = `${CONNECTIONS}/{connection}` as const
@@ -87,7 +92,7 @@ const ROUTES: readonly Route[] = [
   route(
     'POST',
     `${ADMIN_PREFIX}/faults`,
-    'arm a fault: {kind, status?, retryAfter?, delayMs?, method?, path?, times?, probability?, seed?, when?}',
+    `arm a fault: ${bodyFields(FAULT_RULE_KEYS, ['kind'])}`,
     ({body, control}) => ok(control.injectFault(body() as FaultRule), 201),
   ),
   route('DELETE', `${ADMIN_PREFIX}/faults`, 'disarm every fault', ({control}) => {
@@ -98,7 +103,7 @@ const ROUTES: readonly Route[] = [
   route(
     'PATCH',
     `${ADMIN_PREFIX}/timing`,
-    'change the timing of new connections: {pending?, provisioning?, tunnelsUpAfter?, deprovisioning?}',
+    `change the timing of new connections: ${bodyFields(TIMING_KEYS)}`,
     ({body, control}) => ok(control.setTiming((body() ?? {}) as Partial<SandboxTiming>)),
   ),
   route('POST', `${ADMIN_PREFIX}/reset`, 'back to the seeds: connections, faults, request log, timing', ({control}) => {

@@ -21,7 +21,7 @@ export const REALISTIC_TIMING: SandboxTiming = {deprovisioning: 120, pending: 30
 
 export const INSTANT_TIMING: SandboxTiming = {deprovisioning: 0, pending: 0, provisioning: 0, tunnelsUpAfter: 0}
 
-const TIMING_KEYS = ['pending', 'provisioning', 'tunnelsUpAfter', 'deprovisioning'] as const
+export const TIMING_KEYS = ['pending', 'provisioning', 'tunnelsUpAfter', 'deprovisioning'] as const
 
 /** A week: no demo or test needs a longer phase, so a longer one is a mistake. */
 const MAX_PHASE_SECONDS = 7 * 24 * 60 * 60
