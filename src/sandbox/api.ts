@@ -1,9 +1,9 @@
 import type {IncomingHttpHeaders} from 'node:http'
 
-import type {SandboxState} from './state.js'
+import type {Answer} from './answers.js'
 
-import {type Answer, ApiError, badRequest, parseJsonBody, unknownEndpoint} from './answers.js'
-import {newConnectionFrom, routableCidrsFrom} from './validation.js'
+import {ApiError, unknownEndpoint} from './answers.js'
+import {answerByRoute, type RouteContext} from './routes.js'
 
 export const API_ACCEPT = 'application/vnd.heroku+json; version=3'
 
@@ -23,43 +23,14 @@ export function acceptsApiVersion3(accept: string | undefined): boolean {
   })
 }
 
-/** The path's segments, each percent-decoded on its own, so `a%2Fb` names `a/b` rather than two segments. */
-export function pathSegments(path: string): string[] {
-  try {
-    return path.split('/').slice(1).map((segment) => decodeURIComponent(segment))
-  } catch {
-    throw badRequest('The request path is not validly percent-encoded.')
-  }
-}
-
 export interface ApiOutcome {
   readonly answer: Answer
   /** False when the Accept or credential check turned the request away before its endpoint. */
   readonly handled: boolean
 }
 
-/** The Platform API's space and VPN-connection endpoints, over the sandbox's state. */
-export function createApiHandler(state: SandboxState, apiKey: string): (request: ApiRequest) => ApiOutcome {
-  const route = (method: string, segments: readonly string[], bodyText: string): Answer => {
-    const [root, space, collection, connection, ...rest] = segments
-    if (root !== 'spaces' || space === undefined || rest.length > 0) throw unknownEndpoint()
-    if (collection === undefined) {
-      if (method === 'GET') return {body: state.getSpace(space), status: 200}
-    } else if (collection === 'vpn-connections' && connection === undefined) {
-      if (method === 'GET') return {body: state.listConnections(space), status: 200}
-      if (method === 'POST') return {body: state.createConnection(space, newConnectionFrom(parseJsonBody(bodyText))), status: 201}
-    } else if (collection === 'vpn-connections' && connection !== undefined) {
-      if (method === 'GET') return {body: state.getConnection(space, connection), status: 200}
-      if (method === 'PATCH') {
-        return {body: state.updateConnection(space, connection, routableCidrsFrom(parseJsonBody(bodyText))), status: 200}
-      }
-
-      if (method === 'DELETE') return {body: state.deleteConnection(space, connection), status: 202}
-    }
-
-    throw unknownEndpoint()
-  }
-
+/** The Platform API's space and VPN-connection endpoints: the Accept header and the key first, then the routes. */
+export function createApiHandler(context: RouteContext, apiKey: string): (request: ApiRequest) => ApiOutcome {
   return (request) => {
     if (!acceptsApiVersion3(request.headers.accept)) {
       const message = `Please specify a version along with Heroku's API MIME type. For example, \`Accept: ${API_ACCEPT}\`.`
@@ -71,7 +42,8 @@ export function createApiHandler(state: SandboxState, apiKey: string): (request:
     }
 
     try {
-      return {answer: route(request.method, pathSegments(request.path), request.bodyText), handled: true}
+      const answer = answerByRoute(context, request.method, request.path, request.bodyText)
+      return {answer: answer ?? unknownEndpoint().toAnswer(), handled: true}
     } catch (error) {
       if (error instanceof ApiError) return {answer: error.toAnswer(), handled: true}
       throw error

@@ -2,7 +2,8 @@ import {parseArgs} from 'node:util'
 
 import type {SandboxOptions} from './index.js'
 
-import {ADMIN_PREFIX} from './admin.js'
+import {secondsFromText} from '../lib/rules/duration.js'
+import {ADMIN_PREFIX} from './routes.js'
 import {describeSpaceSeed, SPACE_SEEDS} from './seeds.js'
 import {DEMO_TIMING, REALISTIC_TIMING, type SandboxTiming} from './timing.js'
 
@@ -45,14 +46,13 @@ export type CliCommand =
   | {readonly kind: 'invalid'; readonly message: string}
   | {readonly kind: 'start'; readonly options: SandboxOptions; readonly quiet: boolean}
 
-const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(s|m)?$/
-
 /** Seconds from `90`, `1.5`, `90s` or `4m`; `never` (when allowed) is null. */
 export function parseDuration(flag: string, text: string, allowNever = false): number | null | string {
   if (allowNever && text === 'never') return null
-  const match = DURATION_PATTERN.exec(text.trim())
-  if (!match) return `--${flag} "${text}" is not a duration: give seconds such as 0, 1.5, 90s or 4m${allowNever ? ', or never' : ''}`
-  return Number(match[1]) * (match[2] === 'm' ? 60 : 1)
+  const [, number = '', unit] = /^(.*?)([sm]?)$/.exec(text.trim()) ?? []
+  const seconds = secondsFromText(number)
+  if (seconds === undefined) return `--${flag} "${text}" is not a duration: give seconds such as 0, 1.5, 90s or 4m${allowNever ? ', or never' : ''}`
+  return seconds * (unit === 'm' ? 60 : 1)
 }
 
 function parsePort(text: string): number | string {

@@ -2,9 +2,9 @@
 import type {RequestLogEntry} from './request-log.js'
 
 import {ExitCode} from '../lib/exit-codes.js'
-import {ADMIN_PREFIX} from './admin.js'
 import {describeSeededSpaces, describeTiming, parseCliArguments, SANDBOX_USAGE} from './cli-options.js'
 import {startSandbox} from './index.js'
+import {ADMIN_PREFIX} from './routes.js'
 
 function requestLine(entry: RequestLogEntry): string {
   const status = entry.status ?? 'dropped'

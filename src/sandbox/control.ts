@@ -7,7 +7,7 @@ import {checkTiming, type SandboxTiming} from './timing.js'
 
 export const DEFAULT_FAILURE_MESSAGE = 'The VPN connection could not be provisioned.'
 
-/** Drives the sandbox from code; every method is also reachable over HTTP under `/__sandbox` (see admin.ts). */
+/** Drives the sandbox from code; every method is also reachable over HTTP under `/__sandbox` (see routes.ts). */
 export interface SandboxControl {
   /** Back to the seeds: connections, faults, the request log, the starting timing, no pending failure. */
   reset(): void

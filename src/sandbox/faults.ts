@@ -37,7 +37,7 @@ export interface ActiveFault extends FaultRule {
   readonly remaining: number | null
 }
 
-const RULE_KEYS = ['kind', 'status', 'retryAfter', 'delayMs', 'method', 'path', 'times', 'probability', 'seed', 'when']
+export const FAULT_RULE_KEYS = ['kind', 'status', 'retryAfter', 'delayMs', 'method', 'path', 'times', 'probability', 'seed', 'when']
 /** The fields that belong to one kind of fault. */
 const KIND_OF_FIELD: Readonly<Record<string, FaultKind>> = {delayMs: 'delay', retryAfter: 'rate-limit', status: 'error'}
 const DEFAULT_ERROR_STATUS = 503
@@ -51,8 +51,8 @@ const isCount = (value: unknown, min: number) => typeof value === 'number' && Nu
 export function faultRuleProblem(input: unknown): string | undefined {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'a fault must be a JSON object'
   const rule = input as Record<string, unknown>
-  const unknownKey = Object.keys(rule).find((key) => !RULE_KEYS.includes(key))
-  if (unknownKey !== undefined) return `unknown fault field "${unknownKey}": expected ${RULE_KEYS.join(', ')}`
+  const unknownKey = Object.keys(rule).find((key) => !FAULT_RULE_KEYS.includes(key))
+  if (unknownKey !== undefined) return `unknown fault field "${unknownKey}": expected ${FAULT_RULE_KEYS.join(', ')}`
   if (!(FAULT_KINDS as readonly unknown[]).includes(rule.kind)) return `kind must be one of ${FAULT_KINDS.join(', ')}`
   const misplaced = Object.entries(KIND_OF_FIELD).find(([key, kind]) => rule[key] !== undefined && rule.kind !== kind)
   if (misplaced) return `${misplaced[0]} applies to kind ${misplaced[1]} only`

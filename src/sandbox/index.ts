@@ -1,8 +1,10 @@
+import type {SandboxClock} from './clock.js'
 import type {RequestLogEntry} from './request-log.js'
 
 import {createAdminHandler} from './admin.js'
 import {InvalidControlInput} from './answers.js'
 import {createApiHandler} from './api.js'
+import {SYSTEM_CLOCK} from './clock.js'
 import {createControl, type SandboxControl} from './control.js'
 import {FaultInjector} from './faults.js'
 import {RequestLog} from './request-log.js'
@@ -10,12 +12,13 @@ import {createSandboxServer, SANDBOX_HOST, type SandboxServer} from './server.js
 import {SandboxState} from './state.js'
 import {checkTiming, DEMO_TIMING, type SandboxTiming} from './timing.js'
 
-export {ADMIN_ENDPOINTS, ADMIN_PREFIX} from './admin.js'
 export {API_ACCEPT} from './api.js'
 export {ApiError, InvalidControlInput} from './answers.js'
+export type {SandboxClock} from './clock.js'
 export {DEFAULT_FAILURE_MESSAGE, type SandboxControl} from './control.js'
 export {type ActiveFault, FAULT_KINDS, type FaultKind, type FaultRule} from './faults.js'
 export type {RequestLogEntry} from './request-log.js'
+export {ADMIN_ENDPOINTS, ADMIN_PREFIX} from './routes.js'
 export {
   CUSTOM_BLOCKS_SPACE,
   DEFAULT_BLOCKS_SPACE,
@@ -39,8 +42,8 @@ export interface SandboxOptions {
   readonly timing?: Partial<SandboxTiming>
   /** Called after each API request with its log entry. */
   readonly onRequest?: (entry: RequestLogEntry) => void
-  /** The clock connections age by (ms since the epoch); tests hand in a fake one to step through the phases exactly. */
-  readonly now?: () => number
+  /** Tests hand in a fake clock to step through connections' phases and delayed answers exactly. */
+  readonly clock?: SandboxClock
 }
 
 export interface Sandbox {
@@ -60,14 +63,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const timing = checkTiming(options.timing ?? {})
   if (typeof timing === 'string') throw new InvalidControlInput(timing)
   const apiKey = options.apiKey ?? SANDBOX_API_KEY
-  const state = new SandboxState({...DEMO_TIMING, ...timing}, options.now)
+  const clock = options.clock ?? SYSTEM_CLOCK
+  const state = new SandboxState({...DEMO_TIMING, ...timing}, () => clock.now())
   const faults = new FaultInjector()
   const log = new RequestLog()
   const control = createControl(state, faults, log, () => server.dropHeld())
   const server: SandboxServer = createSandboxServer({
+    clock,
     faults,
-    handleAdmin: createAdminHandler(control),
-    handleApi: createApiHandler(state, apiKey),
+    handleAdmin: createAdminHandler({control, state}),
+    handleApi: createApiHandler({control, state}, apiKey),
     log,
     onRequest: options.onRequest,
   })

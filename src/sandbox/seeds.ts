@@ -1,4 +1,4 @@
-import {GENERATION_WITHOUT_VPN} from '../lib/rules/space.js'
+import {generationName, type IkeVersion} from '../lib/api/types.js'
 
 /** A Cedar space with the default blocks (10.0.0.0/16, data 10.1.0.0/16) and no connection; IKE v1. */
 export const DEFAULT_BLOCKS_SPACE = 'cedar-space'
@@ -14,7 +14,8 @@ export const SPACE_WITH_CONNECTION = 'acme-space'
 
 export const SEEDED_CONNECTION = 'office'
 
-export type IkeVersion = 1 | 2
+/** The generation whose spaces refuse VPN connections. */
+export const GENERATION_WITHOUT_VPN = 'fir'
 
 /** The API has reported a space's generation both as a plain name and as an object: the seeds use both. */
 export type GenerationSeed = string | {readonly id: string; readonly name: string}
@@ -43,7 +44,7 @@ export interface SpaceSeed {
 }
 
 const CEDAR = {id: '3b5c3a2e-1c7f-4e0a-9d0c-6a1b2c3d4e01', name: 'cedar'}
-const FIR = {id: '3b5c3a2e-1c7f-4e0a-9d0c-6a1b2c3d4e02', name: 'fir'}
+const FIR = {id: '3b5c3a2e-1c7f-4e0a-9d0c-6a1b2c3d4e02', name: GENERATION_WITHOUT_VPN}
 
 export const SPACE_SEEDS: readonly SpaceSeed[] = [
   {
@@ -101,10 +102,6 @@ export const SPACE_SEEDS: readonly SpaceSeed[] = [
     team: 'acme',
   },
 ]
-
-export function generationName(generation: GenerationSeed): string {
-  return typeof generation === 'string' ? generation : generation.name
-}
 
 /** One line for people: `Cedar, 10.0.0.0/16 + data 10.1.0.0/16, IKE v1, connection "office"`. */
 export function describeSpaceSeed(seed: SpaceSeed): string {

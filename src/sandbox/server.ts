@@ -3,10 +3,11 @@ import {createServer, type IncomingMessage, type ServerResponse} from 'node:http
 
 import type {Answer} from './answers.js'
 import type {ApiOutcome, ApiRequest} from './api.js'
+import type {SandboxClock} from './clock.js'
 import type {RequestLog, RequestLogEntry} from './request-log.js'
 
-import {ADMIN_PREFIX} from './admin.js'
 import {describeFault, type FaultInjector, faultAnswer, type FaultRule} from './faults.js'
+import {isAdminPath} from './routes.js'
 
 export const SANDBOX_HOST = '127.0.0.1'
 
@@ -16,6 +17,7 @@ export interface SandboxServerOptions {
   readonly faults: FaultInjector
   readonly log: RequestLog
   readonly onRequest?: (entry: RequestLogEntry) => void
+  readonly clock: SandboxClock
 }
 
 export interface SandboxServer {
@@ -33,10 +35,14 @@ const RATE_LIMIT_REFILL_PER_MS = 75 / 60_000
 
 class RateLimitBudget {
   private remaining = RATE_LIMIT_BUDGET
-  private refilledAt = Date.now()
+  private refilledAt: number
+
+  constructor(private readonly clock: SandboxClock) {
+    this.refilledAt = clock.now()
+  }
 
   current(): number {
-    const now = Date.now()
+    const now = this.clock.now()
     this.remaining = Math.min(RATE_LIMIT_BUDGET, this.remaining + (now - this.refilledAt) * RATE_LIMIT_REFILL_PER_MS)
     this.refilledAt = now
     return Math.floor(this.remaining)
@@ -50,26 +56,30 @@ class RateLimitBudget {
 
 /** Timers for slow answers, all cancelled on close so a stopped sandbox leaves nothing behind. */
 class Delays {
-  private readonly pending = new Map<NodeJS.Timeout, () => void>()
+  /** What cancels each pending wait: its timer, and the wait itself, answered false. */
+  private readonly pending = new Set<() => void>()
+
+  constructor(private readonly clock: SandboxClock) {}
 
   /** Resolves true after `ms`, or false if cancelled first. */
   wait(ms: number): Promise<boolean> {
     if (ms <= 0) return Promise.resolve(true)
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(timer)
+      const cancel = () => {
+        cancelTimer()
+        resolve(false)
+      }
+
+      const cancelTimer = this.clock.setTimer(ms, () => {
+        this.pending.delete(cancel)
         resolve(true)
-      }, ms)
-      this.pending.set(timer, () => resolve(false))
+      })
+      this.pending.add(cancel)
     })
   }
 
   cancelAll(): void {
-    for (const [timer, cancel] of this.pending) {
-      clearTimeout(timer)
-      cancel()
-    }
-
+    for (const cancel of this.pending) cancel()
     this.pending.clear()
   }
 }
@@ -98,8 +108,8 @@ function send(response: ServerResponse, answer: Answer, requestId: string, rateL
 const INTERNAL_ERROR: Answer = {body: {id: 'internal_server_error', message: 'The sandbox failed on this request.'}, status: 500}
 
 export function createSandboxServer(options: SandboxServerOptions): SandboxServer {
-  const budget = new RateLimitBudget()
-  const delays = new Delays()
+  const budget = new RateLimitBudget(options.clock)
+  const delays = new Delays(options.clock)
 
   const serveApi = async (request: ApiRequest, response: ServerResponse, requestId: string, arrived: number): Promise<void> => {
     const fault = options.faults.take(request.method, request.path)
@@ -128,7 +138,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     }
 
     const entry: RequestLogEntry = {
-      durationMs: Date.now() - arrived,
+      durationMs: options.clock.now() - arrived,
       fault: fault ? describeFault(fault) : null,
       handled: outcome?.handled ?? false,
       method: request.method,
@@ -142,12 +152,12 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
   }
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const arrived = Date.now()
+    const arrived = options.clock.now()
     const requestId = randomUUID()
     const method = request.method ?? 'GET'
     const path = (request.url ?? '/').split('?')[0] ?? '/'
     const bodyText = await readBody(request)
-    if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {
+    if (isAdminPath(path)) {
       send(response, options.handleAdmin(method, path, bodyText), requestId, budget.current())
       return
     }

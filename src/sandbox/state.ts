@@ -1,14 +1,14 @@
 import {randomBytes, randomUUID} from 'node:crypto'
 
-import type {ConnectionSeed, GenerationSeed, IkeVersion, SpaceSeed} from './seeds.js'
+import type {ConnectionSeed, GenerationSeed, SpaceSeed} from './seeds.js'
 import type {SandboxTiming} from './timing.js'
 
-import {GENERATION_WITHOUT_VPN} from '../lib/rules/space.js'
+import {generationName, type IkeVersion, type SpaceInfo, type VpnConnection, type VpnStatus, type VpnTunnel} from '../lib/api/types.js'
 import {ApiError, invalidParams} from './answers.js'
-import {generationName, SPACE_SEEDS} from './seeds.js'
+import {GENERATION_WITHOUT_VPN, SPACE_SEEDS} from './seeds.js'
 
-export type ConnectionStatus = 'active' | 'deprovisioning' | 'failed' | 'pending' | 'provisioning'
-export type TunnelStatus = 'DOWN' | 'UP'
+export type ConnectionStatus = VpnStatus
+export type TunnelStatus = NonNullable<VpnTunnel['status']>
 
 export interface SpaceJson {
   readonly id: string
@@ -24,7 +24,8 @@ export interface SpaceJson {
   readonly updated_at: string
 }
 
-export interface TunnelJson {
+/** A type, not an interface, so that a connection's list of them satisfies the schema's `Tunnel[]` and its index signature. */
+export type TunnelJson = {
   readonly ip: string
   readonly customer_ip: string
   readonly pre_shared_key: string
@@ -114,7 +115,7 @@ export class SandboxState {
 
   constructor(
     timing: SandboxTiming,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
   ) {
     this.timing = timing
     this.reset()
@@ -267,12 +268,12 @@ export class SandboxState {
       ike_version: space.seed.ikeVersion,
       name: connection.name,
       public_ip: connection.publicIp,
-      routable_cidrs: connection.routableCidrs,
+      routable_cidrs: [...connection.routableCidrs],
       space_cidr_block: space.seed.cidr,
       status,
       status_message: status === 'failed' ? (connection.failure?.message ?? '') : '',
       tunnels: status === 'active' ? connection.tunnels.map((tunnel) => tunnelJson(connection, tunnel, now)) : [],
-    }
+    } satisfies VpnConnection
   }
 }
 
@@ -306,7 +307,7 @@ function tunnelJson(connection: ConnectionRecord, tunnel: TunnelRecord, now: num
     pre_shared_key: tunnel.preSharedKey,
     status: state.status,
     status_message: state.message,
-  }
+  } satisfies VpnTunnel
 }
 
 function spaceJson(seed: SpaceSeed): SpaceJson {
@@ -322,5 +323,5 @@ function spaceJson(seed: SpaceSeed): SpaceJson {
     state: 'allocated',
     team: {name: seed.team},
     updated_at: seed.createdAt,
-  }
+  } satisfies SpaceInfo
 }

@@ -1,5 +1,3 @@
-import {MAX_SECONDS} from '../lib/rules/duration.js'
-
 /** How long each phase of a connection's life lasts in the sandbox, in seconds (fractions allowed, 0 is instant). */
 export interface SandboxTiming {
   /** From creation until provisioning starts. */
@@ -23,8 +21,10 @@ export const REALISTIC_TIMING: SandboxTiming = {deprovisioning: 120, pending: 30
 
 export const INSTANT_TIMING: SandboxTiming = {deprovisioning: 0, pending: 0, provisioning: 0, tunnelsUpAfter: 0}
 
-const TIMING_KEYS = ['pending', 'provisioning', 'tunnelsUpAfter', 'deprovisioning'] as const
+export const TIMING_KEYS = ['pending', 'provisioning', 'tunnelsUpAfter', 'deprovisioning'] as const
 
+/** A week: no demo or test needs a longer phase, so a longer one is a mistake. */
+const MAX_PHASE_SECONDS = 7 * 24 * 60 * 60
 
 /** Checks a partial timing from code or JSON; the message names the first bad field. */
 export function checkTiming(input: unknown): Partial<SandboxTiming> | string {
@@ -35,9 +35,9 @@ export function checkTiming(input: unknown): Partial<SandboxTiming> | string {
   for (const key of TIMING_KEYS) {
     const value = fields[key]
     if (value === undefined || (value === null && key === 'tunnelsUpAfter')) continue
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_SECONDS) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_PHASE_SECONDS) {
       const never = key === 'tunnelsUpAfter' ? ' (or null for never)' : ''
-      return `timing.${key} must be a number of seconds from 0 to ${MAX_SECONDS}${never}`
+      return `timing.${key} must be a number of seconds from 0 to ${MAX_PHASE_SECONDS}${never}`
     }
   }
 

@@ -1,6 +1,7 @@
+import {isIPv4} from 'node:net'
+
 import type {NewConnection} from './state.js'
 
-import {isIpv4} from '../lib/rules/network.js'
 import {invalidParams} from './answers.js'
 
 function fieldsOf(body: unknown): Record<string, unknown> {
@@ -27,7 +28,7 @@ export function newConnectionFrom(body: unknown): NewConnection {
   const {name, public_ip: publicIp, routable_cidrs: routableCidrs} = fields
   rejectIfAny([
     typeof name === 'string' && name.trim() !== '' ? undefined : 'name must be a non-empty string.',
-    typeof publicIp === 'string' && isIpv4(publicIp) ? undefined : 'public_ip must be an IPv4 address.',
+    typeof publicIp === 'string' && isIPv4(publicIp) ? undefined : 'public_ip must be an IPv4 address.',
     routableCidrProblem(routableCidrs),
   ])
   return {name: name as string, publicIp: publicIp as string, routableCidrs: routableCidrs as string[]}

@@ -111,7 +111,7 @@ describe('the admin endpoints', () => {
 
   it('make the next connection created end failed with a status message, once', async () => {
     const clock = fakeClock()
-    const {admin, api} = await sandboxForTest({now: clock.now, timing: {pending: 1, provisioning: 1}})
+    const {admin, api} = await sandboxForTest({clock, timing: {pending: 1, provisioning: 1}})
     const armed = await admin('POST', '/fail-next-connection', {message: 'Customer gateway rejected the proposal.'})
     expect(armed.status).toBe(200)
     await api('POST', CONNECTIONS, OFFICE_BODY)
@@ -194,7 +194,7 @@ describe('the admin endpoints', () => {
 describe('the control from code', () => {
   it('sets a tunnel before the connection is active: it applies from activation, and the automatic UP no longer does', async () => {
     const clock = fakeClock()
-    const {api, sandbox} = await sandboxForTest({now: clock.now, timing: {pending: 10, provisioning: 10, tunnelsUpAfter: 5}})
+    const {api, sandbox} = await sandboxForTest({clock, timing: {pending: 10, provisioning: 10, tunnelsUpAfter: 5}})
     await api('POST', CONNECTIONS, OFFICE_BODY)
     sandbox.control.setTunnelStatus(DEFAULT_BLOCKS_SPACE, 'office', 1, 'DOWN', 'Waiting for the customer gateway')
     clock.advance(20)

@@ -140,6 +140,7 @@ describe('parsing the command line', () => {
   it.each([
     ['0', 0],
     ['1.5', 1.5],
+    ['.5', 0.5],
     ['90s', 90],
     ['4m', 240],
     ['0.5m', 30],
@@ -150,6 +151,8 @@ describe('parsing the command line', () => {
   it.each([
     [['--pending', 'soon'], '--pending "soon" is not a duration'],
     [['--pending=-1'], '--pending "-1" is not a duration'],
+    [['--pending', '90 s'], '--pending "90 s" is not a duration'],
+    [['--pending', 'm'], '--pending "m" is not a duration'],
     [['--deprovisioning', 'never'], '--deprovisioning "never" is not a duration'],
     [['--port', '70000'], '--port "70000" is not a port number'],
     [['--port', 'http'], '--port "http" is not a port number'],

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {DEFAULT_BLOCKS_SPACE, SEEDED_CONNECTION, SPACE_WITH_CONNECTION} from '../../src/sandbox/index.js'
-import {OFFICE_BODY, sandboxForTest} from './support.js'
+import {fakeClock, OFFICE_BODY, sandboxForTest} from './support.js'
 
 const SPACE = `/spaces/${DEFAULT_BLOCKS_SPACE}`
 const CONNECTIONS = `${SPACE}/vpn-connections`
@@ -57,16 +57,19 @@ describe('fault injection', () => {
   })
 
   it('answers slowly, with the normal answer', async () => {
-    const {api, sandbox} = await sandboxForTest()
+    const clock = fakeClock()
+    const {api, sandbox} = await sandboxForTest({clock})
     sandbox.control.injectFault({delayMs: 150, kind: 'delay'})
-    const started = Date.now()
-    const slow = await api('GET', OFFICE)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(140)
+    const answer = api('GET', OFFICE)
+    await clock.timersSet()
+    clock.advance(0.1)
+    expect(sandbox.control.requests()).toEqual([])
+    clock.advance(0.05)
+    const slow = await answer
     expect(slow.status).toBe(200)
     expect(slow.body.name).toBe(SEEDED_CONNECTION)
-    const fastStarted = Date.now()
     await api('GET', OFFICE)
-    expect(Date.now() - fastStarted).toBeLessThan(100)
+    expect(sandbox.control.requests().map((entry) => entry.durationMs)).toEqual([150, 0])
   })
 
   it('carries out a create whose answer it then replaces, so a blind second create is refused', async () => {
@@ -85,26 +88,29 @@ describe('fault injection', () => {
   })
 
   it('carries out a request before dropping its connection, or before holding its answer back', async () => {
-    const {api, sandbox} = await sandboxForTest()
+    const clock = fakeClock()
+    const {api, sandbox} = await sandboxForTest({clock})
     sandbox.control.injectFault({kind: 'drop', method: 'DELETE', when: 'after'})
     await expect(api('DELETE', OFFICE)).rejects.toMatchObject({code: 'ECONNRESET'})
     expect((await api('GET', OFFICE)).body.status).toBe('deprovisioning')
 
     sandbox.control.injectFault({delayMs: 200, kind: 'delay', method: 'POST', when: 'after'})
     const answer = api('POST', CONNECTIONS, OFFICE_BODY)
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await clock.timersSet()
     expect(sandbox.control.connection(DEFAULT_BLOCKS_SPACE, 'office').status).toBe('pending')
+    clock.advance(0.2)
     expect((await answer).status).toBe(201)
   })
 
   it('drops on reset every request a delay holds, so nothing it would have done happens after the reset', async () => {
-    const {api, sandbox} = await sandboxForTest()
+    const clock = fakeClock()
+    const {api, sandbox} = await sandboxForTest({clock})
     sandbox.control.injectFault({delayMs: 300, kind: 'delay', method: 'POST'})
     const held = api('POST', CONNECTIONS, OFFICE_BODY)
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await clock.timersSet()
     sandbox.control.reset()
     await expect(held).rejects.toMatchObject({code: 'ECONNRESET'})
-    await new Promise((resolve) => setTimeout(resolve, 400))
+    clock.advance(0.4)
     expect((await api('GET', CONNECTIONS)).body).toEqual([])
     expect(sandbox.control.requests().map((entry) => `${entry.method} ${entry.path}`)).toEqual([`GET ${CONNECTIONS}`])
   })

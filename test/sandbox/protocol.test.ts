@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {CUSTOM_BLOCKS_SPACE, DEFAULT_BLOCKS_SPACE, FIR_SPACE, SEEDED_CONNECTION, SPACE_WITH_CONNECTION} from '../../src/sandbox/index.js'
-import {ACCEPT_V3, OFFICE_BODY, sandboxForTest, send} from './support.js'
+import {ACCEPT_V3, fakeClock, OFFICE_BODY, sandboxForTest, send} from './support.js'
 
 const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/
 
@@ -51,6 +51,19 @@ describe('the sandbox speaks the Platform API protocol', () => {
     }
 
     expect(new Set(replies.map((reply) => reply.headers['request-id'])).size).toBe(replies.length)
+  })
+
+  it('spends one of its rate-limit budget per API request, none per admin one, and refills 75 a minute up to 4500', async () => {
+    const clock = fakeClock()
+    const {admin, api} = await sandboxForTest({clock})
+    const remainingAfter = async (reply: Promise<{headers: Record<string, unknown>}>) => Number((await reply).headers['ratelimit-remaining'])
+    expect(await remainingAfter(api('GET', `/spaces/${DEFAULT_BLOCKS_SPACE}`))).toBe(4499)
+    expect(await remainingAfter(api('GET', '/spaces/nowhere'))).toBe(4498)
+    expect(await remainingAfter(admin('GET', '/timing'))).toBe(4498)
+    clock.advance(0.8)
+    expect(await remainingAfter(admin('GET', '/timing'))).toBe(4499)
+    clock.advance(3600)
+    expect(await remainingAfter(admin('GET', '/timing'))).toBe(4500)
   })
 
   it('answers 404 not_found for an endpoint it does not have, or a method an endpoint does not take', async () => {

@@ -3,12 +3,9 @@ import type {IncomingHttpHeaders} from 'node:http'
 import {request} from 'node:http'
 import {onTestFinished} from 'vitest'
 
-import {type Sandbox, type SandboxOptions, startSandbox} from '../../src/sandbox/index.js'
+import {type Sandbox, type SandboxClock, type SandboxOptions, startSandbox} from '../../src/sandbox/index.js'
 
 export const ACCEPT_V3 = 'application/vnd.heroku+json; version=3'
-
-/** Short phases for tests that watch real time pass. */
-export const QUICK_TIMING = {deprovisioning: 0.05, pending: 0.05, provisioning: 0.05, tunnelsUpAfter: 0.05}
 
 export interface Reply {
   readonly status: number
@@ -63,17 +60,52 @@ export async function sandboxForTest(options: SandboxOptions = {}): Promise<Test
   }
 }
 
-/** A clock that moves only when told to. */
-export function fakeClock(start = Date.parse('2026-11-24T10:00:00Z')) {
-  let now = start
-  return {
-    advance(seconds: number) {
-      now += seconds * 1000
-    },
-    now: () => now,
-  }
+interface FakeTimer {
+  readonly at: number
+  readonly then: () => void
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+export interface FakeClock extends SandboxClock {
+  /** Moves the time on, firing the timers it passes, earliest first. */
+  advance(seconds: number): void
+  /** Resolves once this many timers are set and not yet fired, e.g. once the sandbox holds a delayed answer back. */
+  timersSet(count?: number): Promise<void>
+}
+
+/** A clock that moves only when told to. */
+export function fakeClock(start = Date.parse('2026-11-24T10:00:00Z')): FakeClock {
+  let now = start
+  let timers: FakeTimer[] = []
+  let waiters: Array<{readonly count: number; readonly resolve: () => void}> = []
+  const wakeWaiters = () => {
+    const ready = waiters.filter((waiter) => timers.length >= waiter.count)
+    waiters = waiters.filter((waiter) => !ready.includes(waiter))
+    for (const waiter of ready) waiter.resolve()
+  }
+
+  return {
+    advance(seconds) {
+      now += seconds * 1000
+      const due = timers.filter((timer) => timer.at <= now).sort((a, b) => a.at - b.at)
+      timers = timers.filter((timer) => !due.includes(timer))
+      for (const timer of due) timer.then()
+    },
+    now: () => now,
+    setTimer(ms, then) {
+      const timer = {at: now + ms, then}
+      timers.push(timer)
+      wakeWaiters()
+      return () => {
+        timers = timers.filter((candidate) => candidate !== timer)
+      }
+    },
+    timersSet(count = 1) {
+      return new Promise((resolve) => {
+        waiters.push({count, resolve})
+        wakeWaiters()
+      })
+    },
+  }
+}
 
 export const OFFICE_BODY = {name: 'office', public_ip: '52.91.173.226', routable_cidrs: ['172.16.0.0/16']}

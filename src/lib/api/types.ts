@@ -3,8 +3,18 @@ import type {PrivateSpacesVPN, Space, Tunnel} from '@heroku-cli/schema'
 export type VpnConnection = Readonly<PrivateSpacesVPN>
 export type VpnTunnel = Readonly<Tunnel>
 
+/** The schema says only `number`; a connection's IKE version is one of these. */
+export type IkeVersion = 1 | 2
+
 /** The API has reported a space's generation both as a plain name and as an object. */
 export type SpaceGeneration = string | {readonly id?: string; readonly name?: string}
+
+/** The generation's name, whichever of the two shapes the API used. */
+export function generationName(generation: string | {readonly name: string}): string
+export function generationName(generation: SpaceGeneration | undefined): string | undefined
+export function generationName(generation: SpaceGeneration | undefined): string | undefined {
+  return typeof generation === 'string' ? generation : generation?.name
+}
 
 export type SpaceInfo = Readonly<Space & {generation?: SpaceGeneration}>
 

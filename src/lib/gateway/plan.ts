@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
 
-import type {ConnectionTarget, VpnConnection} from '../api/types.js'
+import type {ConnectionTarget, IkeVersion, VpnConnection} from '../api/types.js'
 
 import {listProblems, OperationError} from '../errors.js'
 import {isIpv4, isIpv4Network} from '../rules/network.js'
@@ -53,8 +53,6 @@ export function retransmitGiveUpSeconds(): number {
   for (let attempt = 0; attempt <= tries; attempt++) total += timeoutSeconds * base ** attempt
   return total
 }
-
-export type IkeVersion = 1 | 2
 
 export interface PlannedTunnel {
   /** Name of the tunnel's IKE connection and of its one IPsec SA. */

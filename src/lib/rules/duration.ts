@@ -9,6 +9,11 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`
 }
 
+/** The number in a duration as people type it: digits with an optional decimal part, or the decimal part alone ("10", "0.5", ".5"). */
+export function secondsFromText(text: string): number | undefined {
+  return /^\d+(\.\d+)?$|^\.\d+$/.test(text) ? Number(text) : undefined
+}
+
 /** A week: longer waits are surely a typo, and timers cannot count much further anyway. */
 export const MAX_SECONDS = 7 * 24 * 60 * 60
 
@@ -21,7 +26,7 @@ export interface SecondsLimit {
 /** Parses a flag that takes seconds: a positive number, decimals allowed, at least `limit.min` when given. */
 export function parseSeconds(flag: string, text: string, limit?: SecondsLimit): number | string {
   const trimmed = text.trim()
-  const seconds = /^\d+(\.\d+)?$|^\.\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN
+  const seconds = secondsFromText(trimmed) ?? Number.NaN
   if (!(seconds > 0) || seconds > MAX_SECONDS) {
     return `${flag} "${text}" is not a positive number of seconds: give a number greater than 0 and at most ${MAX_SECONDS} (a week), e.g. 10 or 0.5`
   }

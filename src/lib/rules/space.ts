@@ -1,4 +1,4 @@
-import type {SpaceInfo} from '../api/types.js'
+import {generationName, type SpaceInfo} from '../api/types.js'
 
 import {DEFAULT_DATA_CIDR, DEFAULT_SPACE_CIDR, type SpaceBlocks} from './network.js'
 
@@ -6,9 +6,7 @@ import {DEFAULT_DATA_CIDR, DEFAULT_SPACE_CIDR, type SpaceBlocks} from './network
 export const GENERATION_WITHOUT_VPN = 'fir'
 
 export function spaceGeneration(space: SpaceInfo): string | undefined {
-  const {generation} = space
-  const name = typeof generation === 'string' ? generation : generation?.name
-  return name?.toLowerCase()
+  return generationName(space.generation)?.toLowerCase()
 }
 
 /** The space's blocks as it reports them, or the article's defaults where it reports none. */
