@@ -3,11 +3,11 @@ import {randomBytes, randomUUID} from 'node:crypto'
 import type {ConnectionSeed, GenerationSeed, SpaceSeed} from './seeds.js'
 import type {SandboxTiming} from './timing.js'
 
-import {generationName, type IkeVersion, type SpaceInfo, type VpnConnection, type VpnStatus, type VpnTunnel} from '../lib/api/types.js'
+import {generationName, type IkeVersion, type SpaceInfo, type VpnConnection, type VpnTunnel} from '../lib/api/types.js'
 import {ApiError, invalidParams} from './answers.js'
 import {GENERATION_WITHOUT_VPN, SPACE_SEEDS} from './seeds.js'
 
-export type ConnectionStatus = VpnStatus
+export type ConnectionStatus = NonNullable<VpnConnection['status']>
 export type TunnelStatus = NonNullable<VpnTunnel['status']>
 
 export interface SpaceJson {
