@@ -13,7 +13,7 @@ import {
   SPACE_WITH_CONNECTION,
   startSandbox,
 } from '../../src/sandbox/index.js'
-import {runCli} from './support/run-cli.js'
+import {runCli} from '../support/run-cli.js'
 
 const FAST = {deprovisioning: 0.2, pending: 0.2, provisioning: 0.3, tunnelsUpAfter: 0.2}
 const ANSI = /\u001B\[/

@@ -9,7 +9,7 @@ import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {MAX_ROUTABLE_CIDRS} from '../../src/lib/rules/network.js'
 import {DEFAULT_BLOCKS_SPACE, type Sandbox, SEEDED_CONNECTION, SPACE_WITH_CONNECTION, startSandbox} from '../../src/sandbox/index.js'
-import {BIN, runCli} from './support/run-cli.js'
+import {BIN, runCli} from '../support/run-cli.js'
 
 let sandbox: Sandbox
 

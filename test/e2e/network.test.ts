@@ -12,8 +12,8 @@ import {
   startLoggingProxy,
   startTlsFront,
   type TlsFront,
-} from './support/network.js'
-import {runCli} from './support/run-cli.js'
+} from '../support/network.js'
+import {runCli} from '../support/run-cli.js'
 
 /*
  * Where companies run it: a forward proxy on 127.0.0.1 (CONNECT for https, absolute-form for http) and the sandbox

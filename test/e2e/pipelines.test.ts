@@ -8,7 +8,7 @@ import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {DEFAULT_BLOCKS_SPACE, type Sandbox, SEEDED_CONNECTION, SPACE_WITH_CONNECTION, startSandbox} from '../../src/sandbox/index.js'
 import {REPO_ROOT} from '../support/heroku-cli.js'
-import {BIN, runCli} from './support/run-cli.js'
+import {BIN, runCli} from '../support/run-cli.js'
 
 /* Pipelines that run twice, destroy --wait, and the README's key-rotation script, run as it is against the sandbox. */
 

@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {REPO_ROOT} from '../support/heroku-cli.js'
-import {BIN, runCli} from './support/run-cli.js'
+import {BIN, runCli} from '../support/run-cli.js'
 
 /* The standalone program is a program of its own: its usage, help and hints name it, not `heroku`. */
 

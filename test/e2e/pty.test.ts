@@ -7,8 +7,8 @@ import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {DEFAULT_BLOCKS_SPACE, type Sandbox, SEEDED_CONNECTION, SPACE_WITH_CONNECTION, startSandbox} from '../../src/sandbox/index.js'
 import {packPlugin} from '../support/heroku-cli.js'
-import {runInPty} from './support/pty.js'
-import {BIN} from './support/run-cli.js'
+import {runInPty} from '../support/pty.js'
+import {BIN} from '../support/run-cli.js'
 
 let sandbox: Sandbox
 let packedDir: string

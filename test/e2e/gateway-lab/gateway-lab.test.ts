@@ -10,7 +10,7 @@ import {formatNextSteps} from '../../../src/lib/gateway/next-steps.js'
 import {FILE_MODES, planGateway} from '../../../src/lib/gateway/plan.js'
 import {writeFiles} from '../../../src/lib/gateway/write-files.js'
 import {CUSTOM_BLOCKS_SPACE, DEFAULT_BLOCKS_SPACE, startSandbox} from '../../../src/sandbox/index.js'
-import {runCli} from '../support/run-cli.js'
+import {runCli} from '../../support/run-cli.js'
 import {type LabEvent, type LabFigures, labFigures, parseLines} from './figures.js'
 import {bootLab, missingForLab, noLabKernelsLeft} from './uml.js'
 

@@ -12,7 +12,7 @@ import {
   SPACE_WITH_CONNECTION,
   startSandbox,
 } from '../../../src/sandbox/index.js'
-import {BIN, runCli} from '../support/run-cli.js'
+import {BIN, runCli} from '../../support/run-cli.js'
 import {
   createHerokuHome,
   HEROKU_CLI_VERSION,
