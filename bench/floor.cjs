@@ -4,7 +4,10 @@ const http = require('node:http')
 
 const [space, name] = process.argv.slice(2)
 const path = `/spaces/${encodeURIComponent(space)}/vpn-connections/${encodeURIComponent(name)}`
-const headers = {Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${process.env.HEROKU_API_KEY}`}
+const headers = {
+  Accept: 'application/vnd.heroku+json; version=3',
+  Authorization: `Bearer ${process.env.HEROKU_API_KEY}`,
+}
 http.get(new URL(path, process.env.HEROKU_HOST), {headers}, (res) => {
   let body = ''
   res.setEncoding('utf8')

@@ -28,19 +28,22 @@ import {
 
 const GOALS = {netrcVsApiKey: 1.2, vsBuiltin: 0.25, vsFloor: 2.5}
 
-const {values: options} = parseArgs({options: {'inherit-env': {default: false, type: 'boolean'}, runs: {default: '15', type: 'string'}}})
+const {values: options} = parseArgs({
+  options: {'inherit-env': {default: false, type: 'boolean'}, runs: {default: '15', type: 'string'}},
+})
 const RUNS = Number(options.runs)
-if (!Number.isInteger(RUNS) || RUNS < 3) throw new Error(`--runs must be a whole number of at least 3, not ${options.runs}`)
+if (!Number.isInteger(RUNS) || RUNS < 3)
+  throw new Error(`--runs must be a whole number of at least 3, not ${options.runs}`)
 
 const INFO_ARGS = ['spaces:vpn:info', SEEDED_CONNECTION, '-s', SPACE_WITH_CONNECTION, '--json']
 
 interface Case {
-  readonly key: string
-  readonly label: string
   readonly argv: readonly string[]
   readonly env: Readonly<Record<string, string | undefined>>
   /** Whether stdout must be the connection's JSON. */
   readonly json: boolean
+  readonly key: string
+  readonly label: string
 }
 
 interface Sample {
@@ -51,7 +54,9 @@ interface Sample {
 const log = (line: string) => process.stderr.write(`${line}\n`)
 
 async function startSandboxProcess(): Promise<{env: Record<string, string>; stop: () => void}> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'sandbox', 'cli.js'), '--quiet'], {stdio: ['ignore', 'pipe', 'ignore']})
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'sandbox', 'cli.js'), '--quiet'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
   let output = ''
   const env = await new Promise<Record<string, string>>((resolve, reject) => {
     child.on('error', reject)
@@ -96,7 +101,9 @@ function median(values: readonly number[]): number {
 const fixed = (value: number, digits = 0) => value.toFixed(digits)
 
 function machine(): string {
-  const lsb = spawnSync('sh', ['-c', '. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"'], {encoding: 'utf8'}).stdout.trim()
+  const lsb = spawnSync('sh', ['-c', '. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"'], {
+    encoding: 'utf8',
+  }).stdout.trim()
   return [
     `${availableParallelism()} CPUs (nproc), ${cpus()[0]?.model ?? 'unknown CPU'}, ${fixed(totalmem() / 2 ** 30, 1)} GiB`,
     `${lsb || type()} (${type()} ${release()}), Node ${process.version}, heroku ${HEROKU_CLI_VERSION}`,
@@ -117,11 +124,23 @@ async function main(): Promise<void> {
     const link = await runHeroku(cli, linked!, ['plugins:link', REPO_ROOT, '--no-install'])
     if (link.code !== 0) throw new Error(`heroku plugins:link failed:\n${link.stderr}`)
 
-    const heroku = (home: HerokuHome, args: readonly string[]) => ({argv: [process.execPath, cli.bin, ...args], env: {...home.env, ...sandbox.env}})
+    const heroku = (home: HerokuHome, args: readonly string[]) => ({
+      argv: [process.execPath, cli.bin, ...args],
+      env: {...home.env, ...sandbox.env},
+    })
     // Where `heroku login` leaves the token (no secret-tool on the PATH here): the sandbox's machine in ~/.netrc.
     const machineName = new URL(sandbox.env.HEROKU_HOST!).host
-    await writeFile(join(installed!.dir, '.netrc'), `machine ${machineName}\n  login bench@example.com\n  password ${sandbox.env.HEROKU_API_KEY}\n`, {mode: 0o600})
-    const netrcEnv = {HEROKU_API_KEY: undefined, HEROKU_HOST: sandbox.env.HEROKU_HOST, HOME: installed!.dir, PATH: process.env.PATH}
+    await writeFile(
+      join(installed!.dir, '.netrc'),
+      `machine ${machineName}\n  login bench@example.com\n  password ${sandbox.env.HEROKU_API_KEY}\n`,
+      {mode: 0o600},
+    )
+    const netrcEnv = {
+      HEROKU_API_KEY: undefined,
+      HEROKU_HOST: sandbox.env.HEROKU_HOST,
+      HOME: installed!.dir,
+      PATH: process.env.PATH,
+    }
     const cases: Case[] = [
       {
         argv: [process.execPath, join(REPO_ROOT, 'bench', 'floor.cjs'), SPACE_WITH_CONNECTION, SEEDED_CONNECTION],
@@ -151,8 +170,18 @@ async function main(): Promise<void> {
         key: 'oursModules',
         label: 'heroku-spaces-vpn (working tree ./bin/run.js)',
       },
-      {...heroku(plain!, INFO_ARGS), json: true, key: 'builtin', label: `heroku ${HEROKU_CLI_VERSION} built-in command`},
-      {...heroku(installed!, INFO_ARGS), json: true, key: 'herokuInstalled', label: 'heroku + this plugin (plugins:install)'},
+      {
+        ...heroku(plain!, INFO_ARGS),
+        json: true,
+        key: 'builtin',
+        label: `heroku ${HEROKU_CLI_VERSION} built-in command`,
+      },
+      {
+        ...heroku(installed!, INFO_ARGS),
+        json: true,
+        key: 'herokuInstalled',
+        label: 'heroku + this plugin (plugins:install)',
+      },
       {
         ...heroku(installed!, INFO_ARGS),
         env: {...installed!.env, ...netrcEnv},
@@ -162,16 +191,23 @@ async function main(): Promise<void> {
       },
       {...heroku(linked!, INFO_ARGS), json: true, key: 'herokuLinked', label: 'heroku + this plugin (plugins:link)'},
       {...heroku(plain!, ['--version']), json: false, key: 'versionPlain', label: 'heroku --version, no plugin'},
-      {...heroku(installed!, ['--version']), json: false, key: 'versionInstalled', label: 'heroku --version, plugin installed'},
+      {
+        ...heroku(installed!, ['--version']),
+        json: false,
+        key: 'versionInstalled',
+        label: 'heroku --version, plugin installed',
+      },
     ]
 
     const outputs = cases.filter((item) => item.json).map((item) => JSON.parse(runOnce(item).stdout) as unknown)
-    if (new Set(outputs.map((value) => JSON.stringify(value))).size !== 1) throw new Error('the commands printed different JSON')
+    if (new Set(outputs.map((value) => JSON.stringify(value))).size !== 1)
+      throw new Error('the commands printed different JSON')
 
     const samples = new Map<string, Sample>(cases.map((item) => [item.key, {ms: [], rssKb: 0}]))
     log(`Timing ${cases.length} commands, ${RUNS} rounds, alternating order...`)
     for (let round = 0; round < RUNS; round++) {
-      for (const item of round % 2 === 0 ? cases : [...cases].reverse()) samples.get(item.key)!.ms.push(runOnce(item).ms)
+      for (const item of round % 2 === 0 ? cases : [...cases].reverse())
+        samples.get(item.key)!.ms.push(runOnce(item).ms)
     }
 
     log('Measuring peak memory (separate runs, with a preloaded probe)...')
@@ -179,7 +215,10 @@ async function main(): Promise<void> {
     for (const item of cases) {
       for (let run = 0; run < 3; run++) {
         await rm(rssFile, {force: true})
-        runOnce(item, {BENCH_RSS_FILE: rssFile, NODE_OPTIONS: `--require ${JSON.stringify(join(REPO_ROOT, 'bench', 'max-rss.cjs'))}`})
+        runOnce(item, {
+          BENCH_RSS_FILE: rssFile,
+          NODE_OPTIONS: `--require ${JSON.stringify(join(REPO_ROOT, 'bench', 'max-rss.cjs'))}`,
+        })
         const kb = Math.max(...(await readFile(rssFile, 'utf8')).trim().split('\n').map(Number))
         samples.get(item.key)!.rssKb = Math.max(samples.get(item.key)!.rssKb, kb)
       }
@@ -194,7 +233,8 @@ async function main(): Promise<void> {
     const vsFloor = med('ours') / med('floor')
     const netrcVsApiKey = med('oursNetrc') / med('ours')
     const netrcVsFloor = med('oursNetrc') / med('floor')
-    const verdict = (ratio: number, goal: number) => `${fixed(ratio, 2)} (goal ≤ ${goal}: ${ratio <= goal ? 'met' : 'MISSED'})`
+    const verdict = (ratio: number, goal: number) =>
+      `${fixed(ratio, 2)} (goal ≤ ${goal}: ${ratio <= goal ? 'met' : 'MISSED'})`
     process.stdout.write(
       [
         `spaces:vpn:info ${SEEDED_CONNECTION} -s ${SPACE_WITH_CONNECTION} --json against the sandbox on 127.0.0.1, cold processes, ${RUNS} rounds`,
@@ -218,7 +258,10 @@ async function main(): Promise<void> {
         '',
       ].join('\n'),
     )
-    const missed = vsBuiltin > GOALS.vsBuiltin || Math.max(vsFloor, netrcVsFloor) > GOALS.vsFloor || netrcVsApiKey > GOALS.netrcVsApiKey
+    const missed =
+      vsBuiltin > GOALS.vsBuiltin ||
+      Math.max(vsFloor, netrcVsFloor) > GOALS.vsFloor ||
+      netrcVsApiKey > GOALS.netrcVsApiKey
     if (missed) process.exitCode = 1
   } finally {
     sandbox.stop()

@@ -8,7 +8,8 @@ const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url
 // Usage and hints name the program the user ran: heroku-spaces-vpn through the package's bin link, the path in a checkout.
 const invoked = process.argv[1] ?? ''
 const fromHere = relative(process.cwd(), invoked)
-const program = basename(invoked) !== 'run.js' ? basename(invoked) : fromHere.startsWith('..') ? invoked : `./${fromHere}`
+const program =
+  basename(invoked) === 'run.js' ? (fromHere.startsWith('..') ? invoked : `./${fromHere}`) : basename(invoked)
 
 let args = process.argv.slice(2)
 // `help COMMAND` is `COMMAND --help`, as in the Heroku CLI.

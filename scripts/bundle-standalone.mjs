@@ -11,7 +11,9 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const outdir = `${root}bin/standalone`
 
 // oclif's ids from the compiled command files: dist/commands/spaces/vpn/info.js is spaces:vpn:info.
-const commandFiles = (await readdir(`${root}dist/commands`, {recursive: true})).filter((file) => file.endsWith('.js')).sort()
+const commandFiles = (await readdir(`${root}dist/commands`, {recursive: true}))
+  .filter((file) => file.endsWith('.js'))
+  .sort()
 const loaders = commandFiles.map((file) => {
   const id = file.replace(/\.js$/, '').split('/').join(':')
   return `  ${JSON.stringify(id)}: () => import(${JSON.stringify(`../../dist/commands/${file}`)}),`
@@ -36,7 +38,9 @@ await rm(outdir, {force: true, recursive: true})
 await mkdir(outdir, {recursive: true})
 const result = await build({
   // CommonJS dependencies call require() for Node's own modules, which an ES module bundle has to provide.
-  banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
+  banner: {
+    js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
   bundle: true,
   chunkNames: 'chunk-[hash]',
   entryNames: 'cli',
@@ -53,4 +57,6 @@ const result = await build({
 })
 
 const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0)
-console.log(`bin/standalone: ${Object.keys(result.metafile.outputs).length} files, ${Math.round(bytes / 1024)} kB, ${loaders.length} commands`)
+console.log(
+  `bin/standalone: ${Object.keys(result.metafile.outputs).length} files, ${Math.round(bytes / 1024)} kB, ${loaders.length} commands`,
+)

@@ -13,9 +13,9 @@ const SPACE = DEFAULT_BLOCKS_SPACE
 
 interface Step {
   readonly args: readonly string[]
+  readonly expectedExit?: number
   /** Why the step is there, printed as a comment before it. */
   readonly note: string
-  readonly expectedExit?: number
 }
 
 /** The article's flow, plus the checks that the built-in commands do not make; the gateway's files go to `gatewayDir`. */
@@ -30,18 +30,35 @@ const steps = (gatewayDir: string): readonly Step[] => [
     note: 'Create the VPN connection.',
   },
   {args: ['spaces:vpn:wait', 'office', '--space', SPACE, '--interval', '1'], note: 'Wait until the gateway is ready.'},
-  {args: ['spaces:vpn:info', 'office', '--space', SPACE], note: "The article's table: what your side of the VPN needs. Tunnels stay DOWN until your gateway starts sending."},
+  {
+    args: ['spaces:vpn:info', 'office', '--space', SPACE],
+    note: "The article's table: what your side of the VPN needs. Tunnels stay DOWN until your gateway starts sending.",
+  },
   {
     args: ['spaces:vpn:info', 'office', '--space', SPACE, '--json'],
     note: 'The whole Platform API object for scripts; the pre-shared keys are in .tunnels[].pre_shared_key.',
   },
   {args: ['spaces:vpn:config', 'office', '--space', SPACE], note: 'The tunnel table with the pre-shared keys.'},
   {
-    args: ['spaces:vpn:config', 'office', '--space', SPACE, '--format', 'swanctl', '--local-ip', '172.16.0.2', '--output-dir', gatewayDir],
+    args: [
+      'spaces:vpn:config',
+      'office',
+      '--space',
+      SPACE,
+      '--format',
+      'swanctl',
+      '--local-ip',
+      '172.16.0.2',
+      '--output-dir',
+      gatewayDir,
+    ],
     note: "Your VPN host's strongSwan configuration for both tunnels, with its modes, and how to install it (on stderr).",
   },
   {args: ['spaces:vpn:destroy', 'office', '--space', SPACE, '--confirm', 'office'], note: 'Destroy it again.'},
-  {args: ['spaces:vpn:connections', '--space', SPACE], note: "The space's connections: the destroyed one is on its way out."},
+  {
+    args: ['spaces:vpn:connections', '--space', SPACE],
+    note: "The space's connections: the destroyed one is on its way out.",
+  },
 ]
 
 function run(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -57,7 +74,12 @@ async function main(): Promise<number> {
   const sandbox = await startSandbox()
   const env = {...process.env, ...sandbox.env}
   const workDir = await mkdtemp(join(tmpdir(), 'heroku-spaces-vpn-demo-'))
-  terminal.out(terminal.styleOut('dim', `# A local Platform API sandbox is listening on ${sandbox.url}; each \`heroku\` below is ./bin/run.js.`))
+  terminal.out(
+    terminal.styleOut(
+      'dim',
+      `# A local Platform API sandbox is listening on ${sandbox.url}; each \`heroku\` below is ./bin/run.js.`,
+    ),
+  )
   let failures = 0
   try {
     for (const step of steps(join(workDir, 'gateway'))) {
@@ -75,7 +97,11 @@ async function main(): Promise<number> {
     await rm(workDir, {force: true, recursive: true})
   }
 
-  terminal.out(failures === 0 ? '\nDemo complete: every step behaved as expected.' : `\nDemo failed: ${failures} step(s) misbehaved.`)
+  terminal.out(
+    failures === 0
+      ? '\nDemo complete: every step behaved as expected.'
+      : `\nDemo failed: ${failures} step(s) misbehaved.`,
+  )
   return failures === 0 ? 0 : 1
 }
 

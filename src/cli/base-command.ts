@@ -3,10 +3,10 @@ import {constants} from 'node:os'
 
 import type {CommandContext} from '../lib/actions/context.js'
 
-import {adviceFor} from '../lib/ui/advice.js'
-import {useProgramName} from '../lib/ui/command-lines.js'
 import {OperationError, VpnCliError} from '../lib/errors.js'
 import {EXIT_CODES_HELP} from '../lib/exit-codes.js'
+import {adviceFor} from '../lib/ui/advice.js'
+import {useProgramName} from '../lib/ui/command-lines.js'
 import {formatError} from '../lib/ui/render.js'
 import {guardStdout} from '../lib/ui/stdout-guard.js'
 import {processStreams, Terminal} from '../lib/ui/terminal.js'
@@ -16,9 +16,12 @@ import {createCommandContext, herokuCredentials, nodeProcess, PACKAGE} from './c
  * Inside the Heroku CLI, its telemetry handlers turn Ctrl-C and SIGTERM into exit code 1. When a host CLI has such
  * handlers, these are put first, so that a command ends with 128 + the signal's number (130, 143), as on its own.
  */
-export function keepSignalExitCodes(host: Pick<NodeJS.Process, 'exit' | 'listenerCount' | 'prependOnceListener'>): void {
+export function keepSignalExitCodes(
+  host: Pick<NodeJS.Process, 'exit' | 'listenerCount' | 'prependOnceListener'>,
+): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    if (host.listenerCount(signal) > 0) host.prependOnceListener(signal, () => host.exit(128 + constants.signals[signal]))
+    if (host.listenerCount(signal) > 0)
+      host.prependOnceListener(signal, () => host.exit(128 + constants.signals[signal]))
   }
 }
 
@@ -35,19 +38,14 @@ export function describe(text: string): string {
 function unexpected(error: unknown, terminal: Terminal): OperationError {
   if (terminal.env.HEROKU_DEBUG && error instanceof Error && error.stack) terminal.info(`[debug] ${error.stack}`)
   const message = error instanceof Error ? error.message : String(error)
-  return new OperationError(`Unexpected failure: ${message}`, terminal.env.HEROKU_DEBUG ? [] : ['Set HEROKU_DEBUG=1 and run it again to see where it failed.'])
+  return new OperationError(
+    `Unexpected failure: ${message}`,
+    terminal.env.HEROKU_DEBUG ? [] : ['Set HEROKU_DEBUG=1 and run it again to see where it failed.'],
+  )
 }
 
 /** The thin shell every spaces:vpn command shares: it builds the context and turns errors into exit codes. */
 export abstract class VpnCommand extends Command {
-  protected override async init(): Promise<void> {
-    await super.init()
-    useProgramName(this.config.bin)
-    // Run by another CLI (the Heroku CLI) rather than on its own: that CLI's signal handlers are in the process.
-    if (this.config.name !== PACKAGE.name) keepSignalExitCodes(process)
-    guardStdout({exit: (code) => process.exit(code), stderr: process.stderr, stdout: process.stdout})
-  }
-
   protected buildContext(): CommandContext {
     return createCommandContext(nodeProcess(), herokuCredentials(this.config))
   }
@@ -64,5 +62,13 @@ export abstract class VpnCommand extends Command {
     const known = error instanceof VpnCliError ? error : unexpected(error, terminal)
     terminal.stderr.write(formatError(known.message, adviceFor(known), terminal.styleErr))
     throw Object.assign(new Error(known.message), {oclif: {exit: known.exitCode}, skipOclifErrorHandling: true})
+  }
+
+  protected override async init(): Promise<void> {
+    await super.init()
+    useProgramName(this.config.bin)
+    // Run by another CLI (the Heroku CLI) rather than on its own: that CLI's signal handlers are in the process.
+    if (this.config.name !== PACKAGE.name) keepSignalExitCodes(process)
+    guardStdout({exit: (code) => process.exit(code), stderr: process.stderr, stdout: process.stdout})
   }
 }

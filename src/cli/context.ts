@@ -4,14 +4,17 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {CommandContext} from '../lib/actions/context.js'
 import type {Env} from '../lib/env.js'
 
-import {apiEndpoint, type HerokuConfig, processCredentialHost, resolveCredentials} from '../lib/api/credentials.js'
-import {createTransport} from '../lib/api/transport.js'
-import {type NetworkRoute, networkRoute} from '../lib/api/network-route.js'
 import {createPlatformApi} from '../lib/api/client.js'
+import {apiEndpoint, type HerokuConfig, processCredentialHost, resolveCredentials} from '../lib/api/credentials.js'
+import {type NetworkRoute, networkRoute} from '../lib/api/network-route.js'
+import {createTransport} from '../lib/api/transport.js'
 import {retryNotice} from '../lib/ui/render.js'
 import {processStreams, Terminal, type TerminalStreams} from '../lib/ui/terminal.js'
 
-export const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {name: string; version: string}
+export const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  name: string
+  version: string
+}
 
 const USER_AGENT = `${PACKAGE.name}/${PACKAGE.version} node-${process.version}`
 
@@ -26,7 +29,10 @@ export function nodeProcess(): CommandProcess {
 }
 
 /** Where the API token comes from, asked on the first request, so bad input is reported before credentials are looked up. */
-export type TokenSource = (env: Env, report: {debug?: (line: string) => void; warn: (message: string) => void}) => Promise<string>
+export type TokenSource = (
+  env: Env,
+  report: {debug?: (line: string) => void; warn: (message: string) => void},
+) => Promise<string>
 
 /** The Heroku CLI's credentials: HEROKU_API_KEY, the netrc file, or the CLI's credential store under `config`. */
 export function herokuCredentials(config: HerokuConfig & {readonly dataDir: string}): TokenSource {
@@ -48,11 +54,11 @@ export function createCommandContext(host: CommandProcess, credentials: TokenSou
   const transport = createTransport({
     baseUrl: endpoint.baseUrl,
     debug,
-    route: () => {
+    route() {
       route ??= networkRoute(new URL(endpoint.baseUrl), env)
       return route
     },
-    token: () => {
+    token() {
       token ??= credentials(env, {debug, warn: (message) => terminal.warn(message)})
       return token
     },

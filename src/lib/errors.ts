@@ -52,7 +52,9 @@ export type NothingDone =
 /** One problem as it is, several as a list under a heading such as "3 problems with the input:", then the outcome. */
 export function listProblems(problems: readonly string[], outcome: string, subject: string): string {
   const listed =
-    problems.length === 1 ? problems[0]! : [`${problems.length} problems with ${subject}:`, ...problems.map((problem) => `- ${problem}`)].join('\n')
+    problems.length === 1
+      ? problems[0]!
+      : [`${problems.length} problems with ${subject}:`, ...problems.map((problem) => `- ${problem}`)].join('\n')
   return `${listed}\n${outcome}`
 }
 

@@ -1,15 +1,18 @@
 export const ExitCode = {
-  ok: 0,
   failed: 1,
-  usage: 2,
+  ok: 0,
   timeout: 124,
+  usage: 2,
 } as const
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
 const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [ExitCodeValue, string]> = [
   [ExitCode.ok, 'done'],
-  [ExitCode.failed, 'the operation failed (API error, failed connection, network, unreachable proxy, untrusted certificate)'],
+  [
+    ExitCode.failed,
+    'the operation failed (API error, failed connection, network, unreachable proxy, untrusted certificate)',
+  ],
   [ExitCode.usage, 'the input was wrong, or names a space or connection that does not exist; nothing was changed'],
   [ExitCode.timeout, 'a wait ran out of time'],
 ]

@@ -9,7 +9,11 @@ export function createAdminHandler(context: RouteContext): (method: string, path
       const answer = answerByRoute(context, method, path === `${ADMIN_PREFIX}/` ? ADMIN_PREFIX : path, bodyText)
       if (answer) return answer
       const endpoint = `${ADMIN_PREFIX}/${pathSegments(path).slice(1).join('/')}`
-      throw new ApiError(404, 'not_found', `No sandbox admin endpoint ${method} ${endpoint}: GET ${ADMIN_PREFIX} lists them.`)
+      throw new ApiError(
+        404,
+        'not_found',
+        `No sandbox admin endpoint ${method} ${endpoint}: GET ${ADMIN_PREFIX} lists them.`,
+      )
     } catch (error) {
       if (error instanceof ApiError) return error.toAnswer()
       if (error instanceof InvalidControlInput) return badRequest(error.message).toAnswer()

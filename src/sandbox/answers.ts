@@ -1,8 +1,8 @@
 /** What a handler answers, before the HTTP layer adds the headers every answer carries. */
 export interface Answer {
-  readonly status: number
   readonly body: unknown
   readonly headers?: Readonly<Record<string, string>>
+  readonly status: number
 }
 
 /** An answer in the Platform API's error shape `{id, message}`, thrown by the model and caught by the HTTP layer. */

@@ -8,18 +8,21 @@ import {answerByRoute, type RouteContext} from './routes.js'
 export const API_ACCEPT = 'application/vnd.heroku+json; version=3'
 
 export interface ApiRequest {
+  readonly bodyText: string
+  readonly headers: IncomingHttpHeaders
   readonly method: string
   /** As sent: percent-encoded, without the query. */
   readonly path: string
-  readonly headers: IncomingHttpHeaders
-  readonly bodyText: string
 }
 
 /** True when one of the accepted media ranges is the Platform API's type with `version=3`. */
 export function acceptsApiVersion3(accept: string | undefined): boolean {
   return (accept ?? '').split(',').some((range) => {
     const [type = '', ...parameters] = range.split(';').map((part) => part.trim().toLowerCase())
-    return type === 'application/vnd.heroku+json' && parameters.some((parameter) => parameter.replaceAll(' ', '') === 'version=3')
+    return (
+      type === 'application/vnd.heroku+json' &&
+      parameters.some((parameter) => parameter.replaceAll(' ', '') === 'version=3')
+    )
   })
 }
 

@@ -47,11 +47,12 @@ export type CliCommand =
   | {readonly kind: 'start'; readonly options: SandboxOptions; readonly quiet: boolean}
 
 /** Seconds from `90`, `1.5`, `90s` or `4m`; `never` (when allowed) is null. */
-export function parseDuration(flag: string, text: string, allowNever = false): number | null | string {
+export function parseDuration(flag: string, text: string, allowNever = false): null | number | string {
   if (allowNever && text === 'never') return null
   const [, number = '', unit] = /^(.*?)([sm]?)$/.exec(text.trim()) ?? []
   const seconds = secondsFromText(number)
-  if (seconds === undefined) return `--${flag} "${text}" is not a duration: give seconds such as 0, 1.5, 90s or 4m${allowNever ? ', or never' : ''}`
+  if (seconds === undefined)
+    return `--${flag} "${text}" is not a duration: give seconds such as 0, 1.5, 90s or 4m${allowNever ? ', or never' : ''}`
   return seconds * (unit === 'm' ? 60 : 1)
 }
 
@@ -90,7 +91,7 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
   }
 
   if (values.help) return {kind: 'help'}
-  const timing: Record<string, number | null> = {...(values.realistic ? REALISTIC_TIMING : DEMO_TIMING)}
+  const timing: Record<string, null | number> = {...(values.realistic ? REALISTIC_TIMING : DEMO_TIMING)}
   for (const [flag, key] of TIMING_FLAGS) {
     const text = values[flag]
     if (text === undefined) continue
@@ -103,5 +104,9 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
   if (typeof port === 'string') return {kind: 'invalid', message: port}
   const apiKey = values['api-key']
   if (apiKey?.trim() === '') return {kind: 'invalid', message: '--api-key is empty'}
-  return {kind: 'start', options: {apiKey, port, timing: timing as Partial<SandboxTiming>}, quiet: values.quiet ?? false}
+  return {
+    kind: 'start',
+    options: {apiKey, port, timing: timing as Partial<SandboxTiming>},
+    quiet: values.quiet ?? false,
+  }
 }

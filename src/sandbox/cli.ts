@@ -26,9 +26,14 @@ async function main(): Promise<void> {
   }
 
   const log = (line: string) => process.stderr.write(line)
-  const sandbox = await startSandbox({...command.options, onRequest: command.quiet ? undefined : (entry) => log(requestLine(entry))})
+  const sandbox = await startSandbox({
+    ...command.options,
+    onRequest: command.quiet ? undefined : (entry) => log(requestLine(entry)),
+  })
   // stdout carries only lines a shell or a CI env file can take as they are: a comment and two assignments.
-  process.stdout.write(`# Heroku Platform API sandbox listening on ${sandbox.url}\nHEROKU_HOST=${sandbox.url}\nHEROKU_API_KEY=${sandbox.apiKey}\n`)
+  process.stdout.write(
+    `# Heroku Platform API sandbox listening on ${sandbox.url}\nHEROKU_HOST=${sandbox.url}\nHEROKU_API_KEY=${sandbox.apiKey}\n`,
+  )
   log(`Seeded spaces:\n${describeSeededSpaces()}\nTiming: ${describeTiming(sandbox.control.timing())}\n`)
   log(`Admin endpoints (no API key): ${sandbox.url}${ADMIN_PREFIX}\nPress Ctrl-C to stop.\n`)
 
@@ -48,7 +53,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const code = (error as NodeJS.ErrnoException).code
-  process.stderr.write(code === 'EADDRINUSE' ? 'That port is already in use: choose another with --port, or leave it out for a free one.\n' : `${String(error)}\n`)
+  const {code} = error as NodeJS.ErrnoException
+  process.stderr.write(
+    code === 'EADDRINUSE'
+      ? 'That port is already in use: choose another with --port, or leave it out for a free one.\n'
+      : `${String(error)}\n`,
+  )
   process.exitCode = ExitCode.failed
 })

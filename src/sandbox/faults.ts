@@ -11,19 +11,19 @@ export type FaultKind = (typeof FAULT_KINDS)[number]
  * - `delay`: answer normally, `delayMs` late.
  */
 export interface FaultRule {
-  readonly kind: FaultKind
-  readonly status?: number
-  readonly retryAfter?: number
   readonly delayMs?: number
+  readonly kind: FaultKind
   /** Only requests with this method. */
   readonly method?: string
   /** Only requests whose path, as sent (percent-encoded, without the query), matches this regular expression. */
   readonly path?: string
-  /** How many matching requests get the fault: 1 by default, unlimited by default with a probability. */
-  readonly times?: number
   /** The share of matching requests that get the fault, drawn from a random sequence seeded by `seed`. */
   readonly probability?: number
+  readonly retryAfter?: number
   readonly seed?: number
+  readonly status?: number
+  /** How many matching requests get the fault: 1 by default, unlimited by default with a probability. */
+  readonly times?: number
   /**
    * `instead` (default): the fault takes the place of the request. `after`: the request is carried out, then its
    * answer is replaced by the fault (or, for `delay`, held back), as when an answer is lost on the way back.
@@ -34,10 +34,21 @@ export interface FaultRule {
 export interface ActiveFault extends FaultRule {
   readonly id: string
   /** Uses left; null when unlimited. */
-  readonly remaining: number | null
+  readonly remaining: null | number
 }
 
-export const FAULT_RULE_KEYS = ['kind', 'status', 'retryAfter', 'delayMs', 'method', 'path', 'times', 'probability', 'seed', 'when']
+export const FAULT_RULE_KEYS = [
+  'kind',
+  'status',
+  'retryAfter',
+  'delayMs',
+  'method',
+  'path',
+  'times',
+  'probability',
+  'seed',
+  'when',
+]
 /** The fields that belong to one kind of fault. */
 const KIND_OF_FIELD: Readonly<Record<string, FaultKind>> = {delayMs: 'delay', retryAfter: 'rate-limit', status: 'error'}
 const DEFAULT_ERROR_STATUS = 503
@@ -57,17 +68,24 @@ export function faultRuleProblem(input: unknown): string | undefined {
   const misplaced = Object.entries(KIND_OF_FIELD).find(([key, kind]) => rule[key] !== undefined && rule.kind !== kind)
   if (misplaced) return `${misplaced[0]} applies to kind ${misplaced[1]} only`
   const checks: Array<[boolean, string]> = [
-    [rule.status !== undefined && !(isCount(rule.status, 400) && (rule.status as number) <= 599), 'status must be an HTTP error status from 400 to 599'],
+    [
+      rule.status !== undefined && !(isCount(rule.status, 400) && (rule.status as number) <= 599),
+      'status must be an HTTP error status from 400 to 599',
+    ],
     [rule.retryAfter !== undefined && !isCount(rule.retryAfter, 0), 'retryAfter must be a whole number of seconds'],
     [
       rule.kind === 'delay' && !(isCount(rule.delayMs, 0) && (rule.delayMs as number) <= MAX_DELAY_MS),
       `delayMs must be a whole number of milliseconds from 0 to ${MAX_DELAY_MS}`,
     ],
     [rule.method !== undefined && typeof rule.method !== 'string', 'method must be a string'],
-    [rule.path !== undefined && (typeof rule.path !== 'string' || !isRegExp(rule.path)), 'path must be a regular expression'],
+    [
+      rule.path !== undefined && (typeof rule.path !== 'string' || !isRegExp(rule.path)),
+      'path must be a regular expression',
+    ],
     [rule.times !== undefined && !isCount(rule.times, 1), 'times must be a whole number from 1'],
     [
-      rule.probability !== undefined && !(typeof rule.probability === 'number' && rule.probability > 0 && rule.probability <= 1),
+      rule.probability !== undefined &&
+        !(typeof rule.probability === 'number' && rule.probability > 0 && rule.probability <= 1),
       'probability must be a number above 0 and at most 1',
     ],
     [rule.seed !== undefined && !isCount(rule.seed, 0), 'seed must be a whole number'],
@@ -96,10 +114,10 @@ function seededRandom(seed: number): () => number {
 
 interface ArmedFault {
   readonly id: string
-  readonly rule: FaultRule
   readonly path: RegExp | undefined
   readonly random: () => number
   remaining: number
+  readonly rule: FaultRule
 }
 
 export class FaultInjector {
@@ -122,12 +140,12 @@ export class FaultInjector {
     return activeFault(armed)
   }
 
-  list(): ActiveFault[] {
-    return this.armed.map((armed) => activeFault(armed))
-  }
-
   clear(): void {
     this.armed = []
+  }
+
+  list(): ActiveFault[] {
+    return this.armed.map((armed) => activeFault(armed))
   }
 
   /** The fault this request gets, if any: the first armed rule that matches and, for a share, is drawn. */
@@ -164,8 +182,11 @@ export function describeFault(rule: FaultRule): string {
 export function faultAnswer(rule: FaultRule): Answer {
   if (rule.kind === 'rate-limit') {
     return {
-      body: {id: 'rate_limit', message: 'Your account reached the API rate limit. Please wait a few minutes before making new requests.'},
-      headers: {'Retry-After': String(rule.retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS), 'RateLimit-Remaining': '0'},
+      body: {
+        id: 'rate_limit',
+        message: 'Your account reached the API rate limit. Please wait a few minutes before making new requests.',
+      },
+      headers: {'RateLimit-Remaining': '0', 'Retry-After': String(rule.retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS)},
       status: 429,
     }
   }

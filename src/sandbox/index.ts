@@ -12,8 +12,8 @@ import {createSandboxServer, SANDBOX_HOST, type SandboxServer} from './server.js
 import {SandboxState} from './state.js'
 import {checkTiming, DEMO_TIMING, type SandboxTiming} from './timing.js'
 
-export {API_ACCEPT} from './api.js'
 export {ApiError, InvalidControlInput} from './answers.js'
+export {API_ACCEPT} from './api.js'
 export type {SandboxClock} from './clock.js'
 export {DEFAULT_FAILURE_MESSAGE, type SandboxControl} from './control.js'
 export {type ActiveFault, FAULT_KINDS, type FaultKind, type FaultRule} from './faults.js'
@@ -35,27 +35,27 @@ export {DEMO_TIMING, INSTANT_TIMING, REALISTIC_TIMING, type SandboxTiming} from 
 export const SANDBOX_API_KEY = 'sandbox-api-key'
 
 export interface SandboxOptions {
-  /** 0 or absent: a free port. */
-  readonly port?: number
   readonly apiKey?: string
-  /** Fields left out keep {@link DEMO_TIMING}'s values. */
-  readonly timing?: Partial<SandboxTiming>
-  /** Called after each API request with its log entry. */
-  readonly onRequest?: (entry: RequestLogEntry) => void
   /** Tests hand in a fake clock to step through connections' phases and delayed answers exactly. */
   readonly clock?: SandboxClock
+  /** Called after each API request with its log entry. */
+  readonly onRequest?: (entry: RequestLogEntry) => void
+  /** 0 or absent: a free port. */
+  readonly port?: number
+  /** Fields left out keep {@link DEMO_TIMING}'s values. */
+  readonly timing?: Partial<SandboxTiming>
 }
 
 export interface Sandbox {
-  /** `http://127.0.0.1:PORT`, the value for HEROKU_HOST. */
-  readonly url: string
-  readonly port: number
   readonly apiKey: string
+  readonly control: SandboxControl
   /** The environment that points the Heroku CLI and this plugin at the sandbox. */
   readonly env: {readonly HEROKU_API_KEY: string; readonly HEROKU_HOST: string}
-  readonly control: SandboxControl
+  readonly port: number
   /** Closes the server and every connection and cancels pending delays; safe to call twice. */
   stop(): Promise<void>
+  /** `http://127.0.0.1:PORT`, the value for HEROKU_HOST. */
+  readonly url: string
 }
 
 /** Starts a local stand-in for the Platform API's space and VPN-connection endpoints on 127.0.0.1. */

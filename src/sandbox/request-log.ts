@@ -1,17 +1,17 @@
 export interface RequestLogEntry {
-  readonly requestId: string
+  readonly durationMs: number
+  /** The fault applied, in a few words (`error 503`, `drop after handling`), or null. */
+  readonly fault: null | string
+  /** Whether the request reached its endpoint (passed the Accept and credential checks and no fault took its place). */
+  readonly handled: boolean
   readonly method: string
   /** The path as sent, percent-encoded, without the query. */
   readonly path: string
+  readonly requestId: string
   /** null when the connection was dropped without an answer. */
-  readonly status: number | null
+  readonly status: null | number
   /** When the request arrived (ISO 8601). */
   readonly time: string
-  readonly durationMs: number
-  /** Whether the request reached its endpoint (passed the Accept and credential checks and no fault took its place). */
-  readonly handled: boolean
-  /** The fault applied, in a few words (`error 503`, `drop after handling`), or null. */
-  readonly fault: string | null
 }
 
 /** Enough for any test or CI run; older entries make way so a long-running sandbox does not grow without end. */
@@ -21,16 +21,16 @@ const MAX_ENTRIES = 10_000
 export class RequestLog {
   private log: RequestLogEntry[] = []
 
-  record(entry: RequestLogEntry): void {
-    this.log.push(entry)
-    if (this.log.length > MAX_ENTRIES) this.log.shift()
+  clear(): void {
+    this.log = []
   }
 
   entries(): readonly RequestLogEntry[] {
     return [...this.log]
   }
 
-  clear(): void {
-    this.log = []
+  record(entry: RequestLogEntry): void {
+    this.log.push(entry)
+    if (this.log.length > MAX_ENTRIES) this.log.shift()
   }
 }

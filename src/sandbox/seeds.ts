@@ -28,19 +28,19 @@ export interface ConnectionSeed {
 }
 
 export interface SpaceSeed {
-  readonly id: string
-  readonly name: string
   readonly cidr: string
-  readonly dataCidr: string
-  readonly generation: GenerationSeed
-  readonly shield: boolean
-  readonly region: string
-  readonly team: string
-  readonly createdAt: string
-  /** The IKE version of every connection made in this space. */
-  readonly ikeVersion: IkeVersion
   /** A connection that is already active, with both tunnels UP, when the sandbox starts. */
   readonly connection?: ConnectionSeed
+  readonly createdAt: string
+  readonly dataCidr: string
+  readonly generation: GenerationSeed
+  readonly id: string
+  /** The IKE version of every connection made in this space. */
+  readonly ikeVersion: IkeVersion
+  readonly name: string
+  readonly region: string
+  readonly shield: boolean
+  readonly team: string
 }
 
 const CEDAR = {id: '3b5c3a2e-1c7f-4e0a-9d0c-6a1b2c3d4e01', name: 'cedar'}

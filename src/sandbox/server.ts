@@ -6,27 +6,27 @@ import type {ApiOutcome, ApiRequest} from './api.js'
 import type {SandboxClock} from './clock.js'
 import type {RequestLog, RequestLogEntry} from './request-log.js'
 
-import {describeFault, type FaultInjector, faultAnswer, type FaultRule} from './faults.js'
+import {describeFault, faultAnswer, type FaultInjector, type FaultRule} from './faults.js'
 import {isAdminPath} from './routes.js'
 
 export const SANDBOX_HOST = '127.0.0.1'
 
 export interface SandboxServerOptions {
-  readonly handleApi: (request: ApiRequest) => ApiOutcome
-  readonly handleAdmin: (method: string, path: string, bodyText: string) => Answer
+  readonly clock: SandboxClock
   readonly faults: FaultInjector
+  readonly handleAdmin: (method: string, path: string, bodyText: string) => Answer
+  readonly handleApi: (request: ApiRequest) => ApiOutcome
   readonly log: RequestLog
   readonly onRequest?: (entry: RequestLogEntry) => void
-  readonly clock: SandboxClock
 }
 
 export interface SandboxServer {
-  /** Resolves with the port it listens on, on 127.0.0.1 only; 0 picks a free one. */
-  listen(port: number): Promise<number>
   /** Stops listening, cancels delayed answers and closes every connection. */
   close(): Promise<void>
   /** Drops every request held by a delay, without carrying it out: nothing it would have done happens later. */
   dropHeld(): void
+  /** Resolves with the port it listens on, on 127.0.0.1 only; 0 picks a free one. */
+  listen(port: number): Promise<number>
 }
 
 /** The Platform API's hourly budget; the sandbox only reports it, limiting nothing unless a fault says so. */
@@ -34,8 +34,8 @@ const RATE_LIMIT_BUDGET = 4500
 const RATE_LIMIT_REFILL_PER_MS = 75 / 60_000
 
 class RateLimitBudget {
-  private remaining = RATE_LIMIT_BUDGET
   private refilledAt: number
+  private remaining = RATE_LIMIT_BUDGET
 
   constructor(private readonly clock: SandboxClock) {
     this.refilledAt = clock.now()
@@ -61,6 +61,11 @@ class Delays {
 
   constructor(private readonly clock: SandboxClock) {}
 
+  cancelAll(): void {
+    for (const cancel of this.pending) cancel()
+    this.pending.clear()
+  }
+
   /** Resolves true after `ms`, or false if cancelled first. */
   wait(ms: number): Promise<boolean> {
     if (ms <= 0) return Promise.resolve(true)
@@ -76,11 +81,6 @@ class Delays {
       })
       this.pending.add(cancel)
     })
-  }
-
-  cancelAll(): void {
-    for (const cancel of this.pending) cancel()
-    this.pending.clear()
   }
 }
 
@@ -105,13 +105,21 @@ function send(response: ServerResponse, answer: Answer, requestId: string, rateL
   response.end(text)
 }
 
-const INTERNAL_ERROR: Answer = {body: {id: 'internal_server_error', message: 'The sandbox failed on this request.'}, status: 500}
+const INTERNAL_ERROR: Answer = {
+  body: {id: 'internal_server_error', message: 'The sandbox failed on this request.'},
+  status: 500,
+}
 
 export function createSandboxServer(options: SandboxServerOptions): SandboxServer {
   const budget = new RateLimitBudget(options.clock)
   const delays = new Delays(options.clock)
 
-  const serveApi = async (request: ApiRequest, response: ServerResponse, requestId: string, arrived: number): Promise<void> => {
+  const serveApi = async (
+    request: ApiRequest,
+    response: ServerResponse,
+    requestId: string,
+    arrived: number,
+  ): Promise<void> => {
     const fault = options.faults.take(request.method, request.path)
     const after = fault?.when === 'after'
     const delayMs = fault?.kind === 'delay' ? (fault.delayMs ?? 0) : 0
@@ -128,7 +136,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
       return
     }
 
-    let status: number | null = null
+    let status: null | number = null
     if (replacement?.kind === 'drop') {
       response.socket?.destroy()
     } else {

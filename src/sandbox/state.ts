@@ -11,36 +11,36 @@ export type ConnectionStatus = NonNullable<VpnConnection['status']>
 export type TunnelStatus = NonNullable<VpnTunnel['status']>
 
 export interface SpaceJson {
+  readonly cidr: string
+  readonly created_at: string
+  readonly data_cidr: string
+  readonly generation: GenerationSeed
   readonly id: string
   readonly name: string
-  readonly cidr: string
-  readonly data_cidr: string
-  readonly state: 'allocated'
-  readonly shield: boolean
-  readonly generation: GenerationSeed
   readonly region: {readonly name: string}
+  readonly shield: boolean
+  readonly state: 'allocated'
   readonly team: {readonly name: string}
-  readonly created_at: string
   readonly updated_at: string
 }
 
 /** A type, not an interface, so that a connection's list of them satisfies the schema's `Tunnel[]` and its index signature. */
 export type TunnelJson = {
-  readonly ip: string
   readonly customer_ip: string
+  readonly ip: string
+  readonly last_status_change: string
   readonly pre_shared_key: string
   readonly status: TunnelStatus
   readonly status_message: string
-  readonly last_status_change: string
 }
 
 export interface ConnectionJson {
   readonly id: string
+  readonly ike_version: IkeVersion
   readonly name: string
   readonly public_ip: string
   readonly routable_cidrs: readonly string[]
   readonly space_cidr_block: string
-  readonly ike_version: IkeVersion
   readonly status: ConnectionStatus
   readonly status_message: string
   readonly tunnels: readonly TunnelJson[]
@@ -54,29 +54,29 @@ export interface NewConnection {
 
 interface TunnelRecord {
   readonly ip: string
-  readonly preSharedKey: string
   /** Set through the control; from `at` on it overrides the automatic status. */
   manual?: TunnelState
+  readonly preSharedKey: string
 }
 
 /** A connection's life as timestamps (ms), so its status is computed when read and no timer is needed. */
 interface ConnectionRecord {
+  readonly activeAt: number
+  deletedAt?: number
+  readonly deprovisioningMs: number
+  failure?: {readonly at: number; readonly message: string}
   readonly id: string
   readonly name: string
+  readonly provisioningAt: number
   readonly publicIp: string
   routableCidrs: readonly string[]
-  readonly provisioningAt: number
-  readonly activeAt: number
-  readonly tunnelsUpAt: number | null
-  readonly deprovisioningMs: number
   readonly tunnels: readonly TunnelRecord[]
-  failure?: {readonly message: string; readonly at: number}
-  deletedAt?: number
+  readonly tunnelsUpAt: null | number
 }
 
 interface SpaceRecord {
-  readonly seed: SpaceSeed
   connections: ConnectionRecord[]
+  readonly seed: SpaceSeed
 }
 
 export const NO_SUCH_SPACE = "Couldn't find that space."
@@ -109,9 +109,9 @@ function matches(record: {readonly id: string; readonly name: string}, nameOrId:
 /** The sandbox's spaces and VPN connections, reset to the seeds on demand. */
 export class SandboxState {
   timing: SandboxTiming
-  private spaces: SpaceRecord[] = []
-  private nextTunnelHost = FIRST_TUNNEL_HOST
   private nextConnectionFailure: string | undefined
+  private nextTunnelHost = FIRST_TUNNEL_HOST
+  private spaces: SpaceRecord[] = []
 
   constructor(
     timing: SandboxTiming,
@@ -121,45 +121,19 @@ export class SandboxState {
     this.reset()
   }
 
-  reset(): void {
-    this.nextTunnelHost = FIRST_TUNNEL_HOST
-    this.nextConnectionFailure = undefined
-    this.spaces = SPACE_SEEDS.map((seed) => ({
-      connections: seed.connection ? [this.seededConnection(seed.connection)] : [],
-      seed,
-    }))
-  }
-
-  getSpace(spaceRef: string): SpaceJson {
-    return spaceJson(this.findSpace(spaceRef).seed)
-  }
-
-  listConnections(spaceRef: string): ConnectionJson[] {
-    const space = this.findSpace(spaceRef)
-    return this.liveConnections(space).map((connection) => this.connectionJson(space, connection))
-  }
-
-  getConnection(spaceRef: string, connectionRef: string): ConnectionJson {
-    return this.withConnection(spaceRef, connectionRef, () => {})
-  }
-
   createConnection(spaceRef: string, request: NewConnection): ConnectionJson {
     const space = this.findSpace(spaceRef)
     if (generationName(space.seed.generation) === GENERATION_WITHOUT_VPN) throw invalidParams(FIR_REFUSAL)
     const existing = this.liveConnections(space)[0]
     if (existing) {
-      throw invalidParams(`Space ${space.seed.name} already has the VPN connection ${existing.name}: only one VPN connection is supported per space.`)
+      throw invalidParams(
+        `Space ${space.seed.name} already has the VPN connection ${existing.name}: only one VPN connection is supported per space.`,
+      )
     }
 
     const connection = this.newConnection(request)
     space.connections.push(connection)
     return this.connectionJson(space, connection)
-  }
-
-  updateConnection(spaceRef: string, connectionRef: string, routableCidrs: readonly string[]): ConnectionJson {
-    return this.withConnection(spaceRef, connectionRef, (connection) => {
-      connection.routableCidrs = [...routableCidrs]
-    })
   }
 
   /** Starts deprovisioning; deleting a connection that is already deprovisioning changes nothing. */
@@ -180,8 +154,36 @@ export class SandboxState {
     this.nextConnectionFailure = message
   }
 
+  getConnection(spaceRef: string, connectionRef: string): ConnectionJson {
+    return this.withConnection(spaceRef, connectionRef, () => {})
+  }
+
+  getSpace(spaceRef: string): SpaceJson {
+    return spaceJson(this.findSpace(spaceRef).seed)
+  }
+
+  listConnections(spaceRef: string): ConnectionJson[] {
+    const space = this.findSpace(spaceRef)
+    return this.liveConnections(space).map((connection) => this.connectionJson(space, connection))
+  }
+
+  reset(): void {
+    this.nextTunnelHost = FIRST_TUNNEL_HOST
+    this.nextConnectionFailure = undefined
+    this.spaces = SPACE_SEEDS.map((seed) => ({
+      connections: seed.connection ? [this.seededConnection(seed.connection)] : [],
+      seed,
+    }))
+  }
+
   /** Sets a tunnel (1 or 2, as the article's table numbers them) from now on, or from activation if later. */
-  setTunnelStatus(spaceRef: string, connectionRef: string, tunnel: number, status: TunnelStatus, message = ''): ConnectionJson {
+  setTunnelStatus(
+    spaceRef: string,
+    connectionRef: string,
+    tunnel: number,
+    status: TunnelStatus,
+    message = '',
+  ): ConnectionJson {
     return this.withConnection(spaceRef, connectionRef, (connection) => {
       const record = connection.tunnels[tunnel - 1]
       if (!Number.isInteger(tunnel) || record === undefined) {
@@ -192,72 +194,10 @@ export class SandboxState {
     })
   }
 
-  private findSpace(spaceRef: string): SpaceRecord {
-    const space = this.spaces.find((candidate) => matches(candidate.seed, spaceRef))
-    if (!space) throw new ApiError(404, 'not_found', NO_SUCH_SPACE)
-    return space
-  }
-
-  private withConnection(spaceRef: string, connectionRef: string, change: (connection: ConnectionRecord) => void): ConnectionJson {
-    const space = this.findSpace(spaceRef)
-    const connection = this.liveConnections(space).find((candidate) => matches(candidate, connectionRef))
-    if (!connection) throw new ApiError(404, 'not_found', NO_SUCH_CONNECTION)
-    change(connection)
-    return this.connectionJson(space, connection)
-  }
-
-  /** The space's connections, after dropping those whose deprovisioning has ended. */
-  private liveConnections(space: SpaceRecord): ConnectionRecord[] {
-    const now = this.now()
-    space.connections = space.connections.filter(
-      (connection) => connection.deletedAt === undefined || now < connection.deletedAt + connection.deprovisioningMs,
-    )
-    return space.connections
-  }
-
-  private newConnection(request: NewConnection): ConnectionRecord {
-    const createdAt = this.now()
-    const {deprovisioning, pending, provisioning, tunnelsUpAfter} = this.timing
-    const provisioningAt = createdAt + pending * 1000
-    const activeAt = provisioningAt + provisioning * 1000
-    const failure = this.nextConnectionFailure === undefined ? undefined : {at: activeAt, message: this.nextConnectionFailure}
-    this.nextConnectionFailure = undefined
-    return {
-      activeAt,
-      deprovisioningMs: deprovisioning * 1000,
-      failure,
-      id: randomUUID(),
-      name: request.name,
-      provisioningAt,
-      publicIp: request.publicIp,
-      routableCidrs: [...request.routableCidrs],
-      tunnels: this.newTunnels(),
-      tunnelsUpAt: tunnelsUpAfter === null ? null : activeAt + tunnelsUpAfter * 1000,
-    }
-  }
-
-  private seededConnection(seed: ConnectionSeed): ConnectionRecord {
-    const upSince = this.now() - SEEDED_CONNECTION_AGE_MS
-    return {
-      activeAt: upSince,
-      deprovisioningMs: this.timing.deprovisioning * 1000,
-      id: seed.id,
-      name: seed.name,
-      provisioningAt: upSince,
-      publicIp: seed.publicIp,
-      routableCidrs: seed.routableCidrs,
-      tunnels: this.newTunnels(),
-      tunnelsUpAt: upSince,
-    }
-  }
-
-  private newTunnels(): TunnelRecord[] {
-    const host = this.nextTunnelHost
-    this.nextTunnelHost = host >= LAST_TUNNEL_HOST ? FIRST_TUNNEL_HOST : host + 1
-    return [
-      {ip: `203.0.113.${host}`, preSharedKey: preSharedKey()},
-      {ip: `198.51.100.${host}`, preSharedKey: preSharedKey()},
-    ]
+  updateConnection(spaceRef: string, connectionRef: string, routableCidrs: readonly string[]): ConnectionJson {
+    return this.withConnection(spaceRef, connectionRef, (connection) => {
+      connection.routableCidrs = [...routableCidrs]
+    })
   }
 
   private connectionJson(space: SpaceRecord, connection: ConnectionRecord): ConnectionJson {
@@ -275,6 +215,79 @@ export class SandboxState {
       tunnels: status === 'active' ? connection.tunnels.map((tunnel) => tunnelJson(connection, tunnel, now)) : [],
     } satisfies VpnConnection
   }
+
+  private findSpace(spaceRef: string): SpaceRecord {
+    const space = this.spaces.find((candidate) => matches(candidate.seed, spaceRef))
+    if (!space) throw new ApiError(404, 'not_found', NO_SUCH_SPACE)
+    return space
+  }
+
+  /** The space's connections, after dropping those whose deprovisioning has ended. */
+  private liveConnections(space: SpaceRecord): ConnectionRecord[] {
+    const now = this.now()
+    space.connections = space.connections.filter(
+      (connection) => connection.deletedAt === undefined || now < connection.deletedAt + connection.deprovisioningMs,
+    )
+    return space.connections
+  }
+
+  private newConnection(request: NewConnection): ConnectionRecord {
+    const createdAt = this.now()
+    const {deprovisioning, pending, provisioning, tunnelsUpAfter} = this.timing
+    const provisioningAt = createdAt + pending * 1000
+    const activeAt = provisioningAt + provisioning * 1000
+    const failure =
+      this.nextConnectionFailure === undefined ? undefined : {at: activeAt, message: this.nextConnectionFailure}
+    this.nextConnectionFailure = undefined
+    return {
+      activeAt,
+      deprovisioningMs: deprovisioning * 1000,
+      failure,
+      id: randomUUID(),
+      name: request.name,
+      provisioningAt,
+      publicIp: request.publicIp,
+      routableCidrs: [...request.routableCidrs],
+      tunnels: this.newTunnels(),
+      tunnelsUpAt: tunnelsUpAfter === null ? null : activeAt + tunnelsUpAfter * 1000,
+    }
+  }
+
+  private newTunnels(): TunnelRecord[] {
+    const host = this.nextTunnelHost
+    this.nextTunnelHost = host >= LAST_TUNNEL_HOST ? FIRST_TUNNEL_HOST : host + 1
+    return [
+      {ip: `203.0.113.${host}`, preSharedKey: preSharedKey()},
+      {ip: `198.51.100.${host}`, preSharedKey: preSharedKey()},
+    ]
+  }
+
+  private seededConnection(seed: ConnectionSeed): ConnectionRecord {
+    const upSince = this.now() - SEEDED_CONNECTION_AGE_MS
+    return {
+      activeAt: upSince,
+      deprovisioningMs: this.timing.deprovisioning * 1000,
+      id: seed.id,
+      name: seed.name,
+      provisioningAt: upSince,
+      publicIp: seed.publicIp,
+      routableCidrs: seed.routableCidrs,
+      tunnels: this.newTunnels(),
+      tunnelsUpAt: upSince,
+    }
+  }
+
+  private withConnection(
+    spaceRef: string,
+    connectionRef: string,
+    change: (connection: ConnectionRecord) => void,
+  ): ConnectionJson {
+    const space = this.findSpace(spaceRef)
+    const connection = this.liveConnections(space).find((candidate) => matches(candidate, connectionRef))
+    if (!connection) throw new ApiError(404, 'not_found', NO_SUCH_CONNECTION)
+    change(connection)
+    return this.connectionJson(space, connection)
+  }
 }
 
 function statusAt(connection: ConnectionRecord, now: number): ConnectionStatus {
@@ -286,15 +299,16 @@ function statusAt(connection: ConnectionRecord, now: number): ConnectionStatus {
 }
 
 interface TunnelState {
-  readonly status: TunnelStatus
-  readonly message: string
   readonly at: number
+  readonly message: string
+  readonly status: TunnelStatus
 }
 
 /** A tunnel is DOWN from activation until the customer gateway "starts sending"; the control overrides both. */
 function tunnelStateAt(connection: ConnectionRecord, tunnel: TunnelRecord, now: number): TunnelState {
   if (tunnel.manual && now >= tunnel.manual.at) return tunnel.manual
-  if (connection.tunnelsUpAt !== null && now >= connection.tunnelsUpAt) return {at: connection.tunnelsUpAt, message: '', status: 'UP'}
+  if (connection.tunnelsUpAt !== null && now >= connection.tunnelsUpAt)
+    return {at: connection.tunnelsUpAt, message: '', status: 'UP'}
   return {at: connection.activeAt, message: '', status: 'DOWN'}
 }
 

@@ -1,5 +1,7 @@
 /** How long each phase of a connection's life lasts in the sandbox, in seconds (fractions allowed, 0 is instant). */
 export interface SandboxTiming {
+  /** From deletion until the connection is gone. */
+  readonly deprovisioning: number
   /** From creation until provisioning starts. */
   readonly pending: number
   /** From the start of provisioning until the connection is active. */
@@ -8,9 +10,7 @@ export interface SandboxTiming {
    * From becoming active until both tunnels report UP, standing in for the customer gateway starting to send:
    * tunnels are DOWN until then. `null`: never, until a tunnel is set UP through the control.
    */
-  readonly tunnelsUpAfter: number | null
-  /** From deletion until the connection is gone. */
-  readonly deprovisioning: number
+  readonly tunnelsUpAfter: null | number
 }
 
 /** Quick enough to watch a connection come up in a demo. */

@@ -13,7 +13,8 @@ function fieldsOf(body: unknown): Record<string, unknown> {
 }
 
 function routableCidrProblem(value: unknown): string | undefined {
-  const valid = Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string' && item.trim() !== '')
+  const valid =
+    Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string' && item.trim() !== '')
   return valid ? undefined : 'routable_cidrs must be a non-empty array of strings.'
 }
 

@@ -5,9 +5,16 @@ import {describe, expect, it} from 'vitest'
 import {checkGatewayIp, checkRoutableCidrs} from '../../src/lib/rules/network.js'
 
 interface Cases {
-  readonly gateways: ReadonlyArray<{text: string; valid: boolean; public: boolean}>
-  readonly cidrs: ReadonlyArray<{text: string; valid: boolean; hostBits: boolean; network: string | null; networkIsPrivate: boolean; private: boolean}>
-  readonly lists: ReadonlyArray<{items: string[]; repeated: string[]; overlapping: string[]}>
+  readonly cidrs: ReadonlyArray<{
+    hostBits: boolean
+    network: null | string
+    networkIsPrivate: boolean
+    private: boolean
+    text: string
+    valid: boolean
+  }>
+  readonly gateways: ReadonlyArray<{public: boolean; text: string; valid: boolean}>
+  readonly lists: ReadonlyArray<{items: string[]; overlapping: string[]; repeated: string[]}>
 }
 
 const SEED = Number(process.env.PROPERTY_SEED ?? Math.floor(Math.random() * 2 ** 31))
@@ -21,7 +28,7 @@ const quoted = (problem: string) => [...problem.matchAll(/"([^"]+)"/g)].map((mat
 
 describe(`the address rules agree with Python's ipaddress on random cases (${seedNote})`, () => {
   it('public unicast gateway IPs', () => {
-    for (const {text, valid, public: isPublic} of cases.gateways) {
+    for (const {public: isPublic, text, valid} of cases.gateways) {
       const problem = checkGatewayIp(text)
       expect(problem === undefined, `${text} (${seedNote}): ${problem}`).toBe(isPublic)
       if (!valid) expect(problem, `${text} (${seedNote})`).toMatch(/not an IPv4 address|leading zero/)
@@ -33,7 +40,10 @@ describe(`the address rules agree with Python's ipaddress on random cases (${see
       const {problems} = checkRoutableCidrs(c.text)
       const context = `${c.text} (${seedNote}): ${problems.join(' | ')}`
       expect(problems.length === 0, context).toBe(c.private)
-      expect(problems.some((problem) => problem.includes('has host bits set')), context).toBe(c.hostBits)
+      expect(
+        problems.some((problem) => problem.includes('has host bits set')),
+        context,
+      ).toBe(c.hostBits)
       if (c.hostBits && c.networkIsPrivate) expect(problems[0], context).toContain(`did you mean ${c.network}?`)
       if (c.hostBits && !c.networkIsPrivate) expect(problems[0], context).not.toContain('did you mean')
       // a suggested network must itself pass
@@ -46,9 +56,13 @@ describe(`the address rules agree with Python's ipaddress on random cases (${see
     for (const list of cases.lists) {
       const {problems} = checkRoutableCidrs(list.items.join(','))
       const context = `${list.items.join(',')} (${seedNote})`
-      const repeats = problems.filter((problem) => problem.includes('is listed more than once')).map((problem) => quoted(problem)[0])
+      const repeats = problems
+        .filter((problem) => problem.includes('is listed more than once'))
+        .map((problem) => quoted(problem)[0])
       expect(repeats.sort(), context).toEqual(list.repeated)
-      const named = new Set(problems.filter((problem) => problem.includes(' overlaps ')).flatMap((problem) => quoted(problem)))
+      const named = new Set(
+        problems.filter((problem) => problem.includes(' overlaps ')).flatMap((problem) => quoted(problem)),
+      )
       expect([...named].sort(), context).toEqual(list.overlapping)
     }
   })

@@ -16,29 +16,37 @@ const ACCOUNT = 'me@example.com'
 const KEYCHAIN_TOKEN = 'token-from-the-secret-service'
 
 const NETRCS = {
-  'heroku login': `machine api.heroku.com\n  login ${ACCOUNT}\n  password netrc-token\nmachine git.heroku.com\n  login ${ACCOUNT}\n  password netrc-token\n`,
-  'another host only': `machine api.herokudev.com\n  login other@example.com\n  password other-account-token\n`,
-  'the sandbox with its port': `machine 127.0.0.1:5000\n  login ${ACCOUNT}\n  password sandbox-token\nmachine api.heroku.com\n  login ${ACCOUNT}\n  password netrc-token\n`,
   'an explicit default port': `machine api.heroku.com:443\n  login ${ACCOUNT}\n  password port-token\n`,
-  'inline, two machines': `machine api.heroku.com login ${ACCOUNT} password inline-token\nmachine api.herokudev.com login other@example.com password other-account-token\n`,
-  'unindented properties': `machine api.heroku.com\nlogin ${ACCOUNT}\npassword unindented-token\n`,
-  'the same host twice': `machine api.heroku.com\n  login first@example.com\n  password first-token\nmachine api.heroku.com\n  login second@example.com\n  password second-token\n`,
+  'another host only': `machine api.herokudev.com\n  login other@example.com\n  password other-account-token\n`,
   'comments and a default': `# work\nmachine api.heroku.com # heroku\n  login ${ACCOUNT}\n  password commented-token # the token\ndefault login anonymous password guest\n`,
   'CRLF line ends': `machine api.heroku.com\r\n  login ${ACCOUNT}\r\n  password crlf-token\r\n`,
-  'tabs': `machine\tapi.heroku.com\n\tlogin ${ACCOUNT}\n\tpassword tab-token\n`,
+  empty: '',
+  'heroku login': `machine api.heroku.com\n  login ${ACCOUNT}\n  password netrc-token\nmachine git.heroku.com\n  login ${ACCOUNT}\n  password netrc-token\n`,
+  'inline, two machines': `machine api.heroku.com login ${ACCOUNT} password inline-token\nmachine api.herokudev.com login other@example.com password other-account-token\n`,
+  none: undefined,
   'no password': `machine api.heroku.com\n  login ${ACCOUNT}\n`,
-  'empty': '',
-  'none': undefined,
+  tabs: `machine\tapi.heroku.com\n\tlogin ${ACCOUNT}\n\tpassword tab-token\n`,
+  'the same host twice': `machine api.heroku.com\n  login first@example.com\n  password first-token\nmachine api.heroku.com\n  login second@example.com\n  password second-token\n`,
+  'the sandbox with its port': `machine 127.0.0.1:5000\n  login ${ACCOUNT}\n  password sandbox-token\nmachine api.heroku.com\n  login ${ACCOUNT}\n  password netrc-token\n`,
+  'unindented properties': `machine api.heroku.com\nlogin ${ACCOUNT}\npassword unindented-token\n`,
 } as const satisfies Record<string, string | undefined>
 
-const HOSTS = [undefined, 'heroku.com', 'staging.herokudev.com', 'https://api.heroku.com:443', 'http://127.0.0.1:5000', 'http://localhost:5000', 'evil.example.com']
+const HOSTS = [
+  undefined,
+  'heroku.com',
+  'staging.herokudev.com',
+  'https://api.heroku.com:443',
+  'http://127.0.0.1:5000',
+  'http://localhost:5000',
+  'evil.example.com',
+]
 
 const MODES = {
   'HEROKU_NETRC_WRITE=true': {loginState: true, netrcWrite: 'true', secretTool: true},
   'no secret-tool on the PATH': {loginState: false, netrcWrite: undefined, secretTool: false},
+  'secret-tool, HEROKU_NETRC_WRITE=false': {loginState: true, netrcWrite: 'false', secretTool: true},
   'secret-tool, logged in to it': {loginState: true, netrcWrite: undefined, secretTool: true},
   'secret-tool, no login state': {loginState: false, netrcWrite: undefined, secretTool: true},
-  'secret-tool, HEROKU_NETRC_WRITE=false': {loginState: true, netrcWrite: 'false', secretTool: true},
 } as const
 
 type Core = typeof import('@heroku-cli/command')
@@ -67,13 +75,23 @@ afterAll(async () => {
 afterEach(() => setEnv(saved as Record<string, string>))
 
 let caseNumber = 0
-async function machineWith(options: {netrc?: string; gpg?: boolean; host?: string; mode: (typeof MODES)[keyof typeof MODES]}) {
+async function machineWith(options: {
+  gpg?: boolean
+  host?: string
+  mode: (typeof MODES)[keyof typeof MODES]
+  netrc?: string
+}) {
   const dir = join(root, String(caseNumber++))
   const [home, bin, dataDir] = ['home', 'bin', 'data'].map((name) => join(dir, name)) as [string, string, string]
   await Promise.all([home, bin, dataDir].map((folder) => mkdir(folder, {recursive: true})))
-  if (options.netrc !== undefined) await writeFile(join(home, options.gpg ? '.netrc.gpg' : '.netrc'), options.netrc, {mode: 0o600})
+  if (options.netrc !== undefined)
+    await writeFile(join(home, options.gpg ? '.netrc.gpg' : '.netrc'), options.netrc, {mode: 0o600})
   if (options.mode.secretTool) {
-    await writeFile(join(bin, 'secret-tool'), `#!/bin/sh\n[ "$1" = lookup ] && [ "$5" = "${ACCOUNT}" ] && echo ${KEYCHAIN_TOKEN}\n`, {mode: 0o755})
+    await writeFile(
+      join(bin, 'secret-tool'),
+      `#!/bin/sh\n[ "$1" = lookup ] && [ "$5" = "${ACCOUNT}" ] && echo ${KEYCHAIN_TOKEN}\n`,
+      {mode: 0o755},
+    )
   }
 
   if (options.mode.loginState) await writeFile(join(dataDir, 'login.json'), JSON.stringify({account: ACCOUNT}))
@@ -92,7 +110,10 @@ async function coreToken(dataDir: string): Promise<string | undefined> {
 }
 
 async function ourToken(dataDir: string): Promise<string | undefined> {
-  const options = {config: {dataDir} as ConstructorParameters<Core['APIClient']>[0], host: processCredentialHost(dataDir)}
+  const options = {
+    config: {dataDir} as ConstructorParameters<Core['APIClient']>[0],
+    host: processCredentialHost(dataDir),
+  }
   return resolveCredentials(process.env, options).then(
     (credentials) => credentials.token,
     () => undefined,
@@ -117,21 +138,37 @@ describe('the token without HEROKU_API_KEY, against @heroku-cli/command 13', () 
   })
 
   it('leaves a gpg netrc to @heroku-cli/command, which finds it where we do', async () => {
-    const {dataDir} = await machineWith({gpg: true, mode: MODES['no secret-tool on the PATH'], netrc: 'not really encrypted'})
+    const {dataDir} = await machineWith({
+      gpg: true,
+      mode: MODES['no secret-tool on the PATH'],
+      netrc: 'not really encrypted',
+    })
     const stored = await storedCredentials(processCredentialHost(dataDir))
     expect(stored).toMatchObject({kind: 'delegate', reason: expect.stringContaining('.netrc.gpg')})
     expect(await ourToken(dataDir)).toBe(await coreToken(dataDir))
   })
 
   it('reads the netrc `heroku login` wrote without @heroku-cli/command, also next to an OS store it is not logged in to', async () => {
-    for (const mode of [MODES['no secret-tool on the PATH'], MODES['secret-tool, no login state'], MODES['HEROKU_NETRC_WRITE=true']]) {
+    for (const mode of [
+      MODES['no secret-tool on the PATH'],
+      MODES['secret-tool, no login state'],
+      MODES['HEROKU_NETRC_WRITE=true'],
+    ]) {
       const {dataDir} = await machineWith({mode, netrc: NETRCS['heroku login']})
-      expect(await storedCredentials(processCredentialHost(dataDir))).toMatchObject({kind: 'netrc', machine: 'api.heroku.com', token: 'netrc-token'})
+      expect(await storedCredentials(processCredentialHost(dataDir))).toMatchObject({
+        kind: 'netrc',
+        machine: 'api.heroku.com',
+        token: 'netrc-token',
+      })
     }
   })
 
   it('never reads another account: the machine of another host is not used', async () => {
-    const {dataDir} = await machineWith({host: 'heroku.com', mode: MODES['no secret-tool on the PATH'], netrc: NETRCS['another host only']})
+    const {dataDir} = await machineWith({
+      host: 'heroku.com',
+      mode: MODES['no secret-tool on the PATH'],
+      netrc: NETRCS['another host only'],
+    })
     expect(await ourToken(dataDir)).toBeUndefined()
   })
 })
@@ -143,7 +180,10 @@ describe('parseNetrc, against @heroku-cli/command 13 parse', () => {
     const ours = parseNetrc(body as string)
     expect([...ours.keys()].sort()).toEqual(Object.keys(theirs).sort())
     for (const [host, machine] of ours) {
-      expect({login: machine.login, password: machine.password}).toEqual({login: theirs[host]!.login, password: theirs[host]!.password})
+      expect({login: machine.login, password: machine.password}).toEqual({
+        login: theirs[host]!.login,
+        password: theirs[host]!.password,
+      })
     }
   })
 })

@@ -1,7 +1,6 @@
 import {mkdtemp, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {
@@ -53,7 +52,10 @@ const connectArgs = (space = DEFAULT_BLOCKS_SPACE, ...extra: string[]) => [
 describe('the article flow, command by command, over real HTTP', () => {
   it('connects, waits, shows info and config, and destroys', async () => {
     const connected = await cli(...connectArgs())
-    expect(connected).toMatchObject({code: 0, stdout: `Created VPN connection office in space ${DEFAULT_BLOCKS_SPACE} (status: pending).\n`})
+    expect(connected).toMatchObject({
+      code: 0,
+      stdout: `Created VPN connection office in space ${DEFAULT_BLOCKS_SPACE} (status: pending).\n`,
+    })
     expect(connected.stderr).toContain(`./bin/run.js spaces:vpn:wait office --space ${DEFAULT_BLOCKS_SPACE}`)
 
     const waited = await cli('spaces:vpn:wait', 'office', '--space', DEFAULT_BLOCKS_SPACE, '--interval', '1')
@@ -87,9 +89,18 @@ describe('the article flow, command by command, over real HTTP', () => {
   })
 
   it('updates the routable CIDRs', async () => {
-    const updated = await cli('spaces:vpn:update', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--cidrs', '192.168.60.0/24')
+    const updated = await cli(
+      'spaces:vpn:update',
+      SEEDED_CONNECTION,
+      '--space',
+      SPACE_WITH_CONNECTION,
+      '--cidrs',
+      '192.168.60.0/24',
+    )
     expect(updated.code).toBe(0)
-    expect(sandbox.control.connection(SPACE_WITH_CONNECTION, SEEDED_CONNECTION).routable_cidrs).toEqual(['192.168.60.0/24'])
+    expect(sandbox.control.connection(SPACE_WITH_CONNECTION, SEEDED_CONNECTION).routable_cidrs).toEqual([
+      '192.168.60.0/24',
+    ])
   })
 
   it('accepts the article spelling --name as well as the NAME argument', async () => {
@@ -132,11 +143,25 @@ describe('bad input sends nothing and exits 2', () => {
   })
 
   it.each([
-    ['the space network', DEFAULT_BLOCKS_SPACE, '10.0.4.0/24', 'overlaps 10.0.0.0/16, the network of space cedar-space'],
+    [
+      'the space network',
+      DEFAULT_BLOCKS_SPACE,
+      '10.0.4.0/24',
+      'overlaps 10.0.0.0/16, the network of space cedar-space',
+    ],
     ['a space created with other blocks', CUSTOM_BLOCKS_SPACE, '10.20.0.0/16', 'overlaps 10.20.0.0/16'],
     ['172.17.0.0/16', DEFAULT_BLOCKS_SPACE, '172.17.9.0/24', 'which every Private Space uses'],
   ])('connect with CIDRs overlapping %s reads the space but creates nothing', async (_case, space, cidrs, words) => {
-    const result = await cli('spaces:vpn:connect', 'office', '--space', space, '--ip', '52.91.173.226', '--cidrs', cidrs)
+    const result = await cli(
+      'spaces:vpn:connect',
+      'office',
+      '--space',
+      space,
+      '--ip',
+      '52.91.173.226',
+      '--cidrs',
+      cidrs,
+    )
     expect(result.code).toBe(2)
     expect(result.stderr).toContain(words)
     expect(apiRequests().filter((request) => !request.startsWith('GET'))).toEqual([])
@@ -177,7 +202,10 @@ describe('a space or connection that does not exist: exit 2 in every command, na
     [['spaces:vpn:destroy', 'office', '--space', 'nowhere', '--confirm', 'office'], missingSpace],
     [['spaces:vpn:destroy', 'nope', '--space', SPACE_WITH_CONNECTION, '--confirm', 'nope'], missingConnection],
     [['spaces:vpn:connections', '--space', 'nowhere'], missingSpace],
-    [['spaces:vpn:connect', 'office', '--space', 'nowhere', '--ip', '52.91.173.226', '--cidrs', '172.16.0.0/16'], missingSpace],
+    [
+      ['spaces:vpn:connect', 'office', '--space', 'nowhere', '--ip', '52.91.173.226', '--cidrs', '172.16.0.0/16'],
+      missingSpace,
+    ],
   ])('%j', async (args, words) => {
     const result = await cli(...args)
     expect(result.code).toBe(2)
@@ -206,7 +234,9 @@ describe('failures exit 1', () => {
   })
 
   it('an API that cannot be reached', async () => {
-    const result = await runCli(['spaces:vpn:info', 'office', '--space', 'x'], {env: {...sandbox.env, HEROKU_HOST: 'http://127.0.0.1:9'}})
+    const result = await runCli(['spaces:vpn:info', 'office', '--space', 'x'], {
+      env: {...sandbox.env, HEROKU_HOST: 'http://127.0.0.1:9'},
+    })
     expect(result.code).toBe(1)
     expect(result.stderr).toContain('Could not reach the Heroku API at http://127.0.0.1:9')
   })
@@ -216,7 +246,17 @@ describe('wait in a CI pipeline', () => {
   it('times out with exit code 124 on time', async () => {
     sandbox.control.setTiming({tunnelsUpAfter: null})
     expect((await cli(...connectArgs())).code).toBe(0)
-    const result = await cli('spaces:vpn:wait', 'office', '--space', DEFAULT_BLOCKS_SPACE, '--tunnels-up', '--interval', '1', '--timeout', '2')
+    const result = await cli(
+      'spaces:vpn:wait',
+      'office',
+      '--space',
+      DEFAULT_BLOCKS_SPACE,
+      '--tunnels-up',
+      '--interval',
+      '1',
+      '--timeout',
+      '2',
+    )
     expect(result.code).toBe(124)
     expect(result.stderr).toContain('Timed out after 2s')
     expect(result.stdout).toBe('')
@@ -244,7 +284,11 @@ describe('wait in a CI pipeline', () => {
     const result = await cli('spaces:vpn:wait', 'office', '--space', DEFAULT_BLOCKS_SPACE, '--interval', '1')
     expect(result.code).toBe(0)
     const log = sandbox.control.requests()
-    expect(log.every((entry) => entry.method === 'GET' && entry.path === `/spaces/${DEFAULT_BLOCKS_SPACE}/vpn-connections/office`)).toBe(true)
+    expect(
+      log.every(
+        (entry) => entry.method === 'GET' && entry.path === `/spaces/${DEFAULT_BLOCKS_SPACE}/vpn-connections/office`,
+      ),
+    ).toBe(true)
     const gaps = log.slice(1).map((entry, index) => Date.parse(entry.time) - Date.parse(log[index]!.time))
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(990)
     expect(log.length).toBeLessThanOrEqual(Math.ceil(result.ms / 1000) + 1)
@@ -304,7 +348,11 @@ describe('credentials', () => {
   it('reads a netrc when HEROKU_API_KEY is not set', async () => {
     const home = await mkdtemp(join(tmpdir(), 'vpn-e2e-home-'))
     const machine = new URL(sandbox.url).host
-    await writeFile(join(home, '.netrc'), `machine ${machine}\n  login demo@example.com\n  password ${sandbox.apiKey}\n`, {mode: 0o600})
+    await writeFile(
+      join(home, '.netrc'),
+      `machine ${machine}\n  login demo@example.com\n  password ${sandbox.apiKey}\n`,
+      {mode: 0o600},
+    )
     const result = await runCli(['spaces:vpn:info', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--json'], {
       env: {HEROKU_HOST: sandbox.url, HOME: home},
     })
@@ -314,7 +362,9 @@ describe('credentials', () => {
 
   it('says how to log in when there are no credentials at all', async () => {
     const home = await mkdtemp(join(tmpdir(), 'vpn-e2e-empty-'))
-    const result = await runCli(['spaces:vpn:info', 'office', '--space', SPACE_WITH_CONNECTION], {env: {HEROKU_HOST: sandbox.url, HOME: home}})
+    const result = await runCli(['spaces:vpn:info', 'office', '--space', SPACE_WITH_CONNECTION], {
+      env: {HEROKU_HOST: sandbox.url, HOME: home},
+    })
     expect(result.code).toBe(1)
     expect(result.stderr).toContain('No Heroku credentials were found.')
     expect(apiRequests()).toEqual([])

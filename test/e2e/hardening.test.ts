@@ -1,14 +1,20 @@
+import type {AddressInfo} from 'node:net'
+
 import {execFileSync, spawn} from 'node:child_process'
 import {mkdtempSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:https'
-import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {MAX_ROUTABLE_CIDRS} from '../../src/lib/rules/network.js'
-import {DEFAULT_BLOCKS_SPACE, type Sandbox, SEEDED_CONNECTION, SPACE_WITH_CONNECTION, startSandbox} from '../../src/sandbox/index.js'
+import {
+  DEFAULT_BLOCKS_SPACE,
+  type Sandbox,
+  SEEDED_CONNECTION,
+  SPACE_WITH_CONNECTION,
+  startSandbox,
+} from '../../src/sandbox/index.js'
 import {BIN, runCli} from '../support/run-cli.js'
 
 let sandbox: Sandbox
@@ -37,19 +43,23 @@ describe('bad environments: exit 2 naming the variable, or the value cleaned, ne
   it('refuses a HEROKU_API_KEY that cannot be sent in a header', async () => {
     const result = await runCli(info, {env: {...sandbox.env, HEROKU_API_KEY: 'two words'}})
     expect(result.code).toBe(2)
-    expect(result.stderr).toContain('HEROKU_API_KEY contains spaces or characters that cannot be sent in an HTTP header')
+    expect(result.stderr).toContain(
+      'HEROKU_API_KEY contains spaces or characters that cannot be sent in an HTTP header',
+    )
     expect(requests()).toEqual([])
   })
 
-  it.each([['http://127.0.0.1:99999', 'is not a valid host or URL'], [` ${'http://127.0.0.1:5000'}`, 'has spaces or line breaks around it']])(
-    'refuses HEROKU_HOST=%j',
-    async (host, words) => {
-      const result = await runCli(info, {env: {...sandbox.env, HEROKU_HOST: host}})
-      expect(result.code).toBe(2)
-      expect(result.stderr).toContain(`HEROKU_HOST ${JSON.stringify(host)} ${words}: it takes a host name under heroku.com`)
-      expect(result.stderr).not.toMatch(STACK)
-    },
-  )
+  it.each([
+    ['http://127.0.0.1:99999', 'is not a valid host or URL'],
+    [` ${'http://127.0.0.1:5000'}`, 'has spaces or line breaks around it'],
+  ])('refuses HEROKU_HOST=%j', async (host, words) => {
+    const result = await runCli(info, {env: {...sandbox.env, HEROKU_HOST: host}})
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain(
+      `HEROKU_HOST ${JSON.stringify(host)} ${words}: it takes a host name under heroku.com`,
+    )
+    expect(result.stderr).not.toMatch(STACK)
+  })
 })
 
 describe('bad input is refused before anything is sent', () => {
@@ -65,7 +75,14 @@ describe('bad input is refused before anything is sent', () => {
   })
 
   it('wait --interval under the minimum', async () => {
-    const result = await cli('spaces:vpn:wait', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--interval', '0.001')
+    const result = await cli(
+      'spaces:vpn:wait',
+      SEEDED_CONNECTION,
+      '--space',
+      SPACE_WITH_CONNECTION,
+      '--interval',
+      '0.001',
+    )
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('--interval 0.001 is below the minimum of 1 s')
     expect(requests()).toEqual([])
@@ -73,7 +90,16 @@ describe('bad input is refused before anything is sent', () => {
 
   it('a CIDR repeated 3,000 times: one line, quickly, no crash', async () => {
     const cidrs = Array.from({length: 3000}, () => '172.16.0.0/28').join(',')
-    const result = await cli('spaces:vpn:connect', 'office', '--space', DEFAULT_BLOCKS_SPACE, '--ip', '52.91.173.226', '--cidrs', cidrs)
+    const result = await cli(
+      'spaces:vpn:connect',
+      'office',
+      '--space',
+      DEFAULT_BLOCKS_SPACE,
+      '--ip',
+      '52.91.173.226',
+      '--cidrs',
+      cidrs,
+    )
     expect(result.code).toBe(2)
     expect(result.stderr.trim().split('\n')).toHaveLength(2)
     expect(result.stderr).toContain(`--cidrs lists 3000 networks: a VPN connection takes at most ${MAX_ROUTABLE_CIDRS}`)
@@ -86,7 +112,16 @@ describe('bad input is refused before anything is sent', () => {
     ['172.016.0.0/16', 'has a leading zero'],
     ['172.16.0.0/16 192.168.1.0/24', 'separate networks with commas'],
   ])('--cidrs %j gets a hint that leads somewhere', async (cidrs, words) => {
-    const result = await cli('spaces:vpn:connect', 'office', '--space', DEFAULT_BLOCKS_SPACE, '--ip', '52.91.173.226', '--cidrs', cidrs)
+    const result = await cli(
+      'spaces:vpn:connect',
+      'office',
+      '--space',
+      DEFAULT_BLOCKS_SPACE,
+      '--ip',
+      '52.91.173.226',
+      '--cidrs',
+      cidrs,
+    )
     expect(result.code).toBe(2)
     expect(result.stderr).toContain(words)
   })
@@ -97,10 +132,18 @@ describe('bad input is refused before anything is sent', () => {
   ])('config --output-dir that is %s, before the keys are fetched', async (_case, target, words) => {
     const dir = mkdtempSync(join(tmpdir(), 'vpn-out-'))
     writeFileSync(join(dir, 'file'), '')
-    const result = await runCli([...info.map((word) => (word === 'spaces:vpn:info' ? 'spaces:vpn:config' : word)), '--format', 'swanctl', `--output-dir=${target(dir)}`], {
-      cwd: dir,
-      env: sandbox.env,
-    })
+    const result = await runCli(
+      [
+        ...info.map((word) => (word === 'spaces:vpn:info' ? 'spaces:vpn:config' : word)),
+        '--format',
+        'swanctl',
+        `--output-dir=${target(dir)}`,
+      ],
+      {
+        cwd: dir,
+        env: sandbox.env,
+      },
+    )
     rmSync(dir, {force: true, recursive: true})
     expect(result.code).toBe(2)
     expect(result.stderr).toContain(words)
@@ -111,7 +154,14 @@ describe('bad input is refused before anything is sent', () => {
 describe('destroy and update against what the connection is', () => {
   it('destroy whose answer is lost reports success when the delete went through', async () => {
     sandbox.control.injectFault({kind: 'drop', method: 'DELETE', when: 'after'})
-    const result = await cli('spaces:vpn:destroy', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--confirm', SEEDED_CONNECTION)
+    const result = await cli(
+      'spaces:vpn:destroy',
+      SEEDED_CONNECTION,
+      '--space',
+      SPACE_WITH_CONNECTION,
+      '--confirm',
+      SEEDED_CONNECTION,
+    )
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('Destroying VPN connection office')
     expect(result.stderr).toContain('checking whether it went through')
@@ -121,11 +171,31 @@ describe('destroy and update against what the connection is', () => {
   it('update refuses a connection being destroyed, sending no PATCH', async () => {
     // setTiming changes only connections created later: the seeded one keeps its 0.2 s, which a loaded machine can
     // spend between two commands, so this test has a sandbox whose seeded connection takes a minute to go
-    const slow = await startSandbox({timing: {deprovisioning: 60, pending: 0.2, provisioning: 0.2, tunnelsUpAfter: 0.2}})
+    const slow = await startSandbox({
+      timing: {deprovisioning: 60, pending: 0.2, provisioning: 0.2, tunnelsUpAfter: 0.2},
+    })
     try {
       const run = (...args: string[]) => runCli(args, {env: slow.env})
-      expect((await run('spaces:vpn:destroy', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--confirm', SEEDED_CONNECTION)).code).toBe(0)
-      const result = await run('spaces:vpn:update', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--cidrs', '172.16.0.0/16')
+      expect(
+        (
+          await run(
+            'spaces:vpn:destroy',
+            SEEDED_CONNECTION,
+            '--space',
+            SPACE_WITH_CONNECTION,
+            '--confirm',
+            SEEDED_CONNECTION,
+          )
+        ).code,
+      ).toBe(0)
+      const result = await run(
+        'spaces:vpn:update',
+        SEEDED_CONNECTION,
+        '--space',
+        SPACE_WITH_CONNECTION,
+        '--cidrs',
+        '172.16.0.0/16',
+      )
       expect(result.code).toBe(2)
       expect(result.stderr).toContain('is being destroyed')
       expect(slow.control.requests().filter((entry) => entry.method === 'PATCH')).toEqual([])
@@ -153,18 +223,41 @@ describe('the network', () => {
 
   it('a TLS certificate that is not trusted fails at once, naming the problem', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vpn-tls-'))
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`, '-days', '1', '-subj', '/CN=localhost'], {
-      stdio: 'ignore',
-    })
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        `${dir}/key.pem`,
+        '-out',
+        `${dir}/cert.pem`,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+      ],
+      {
+        stdio: 'ignore',
+      },
+    )
     let handshakes = 0
-    const server = createServer({cert: readFileSync(`${dir}/cert.pem`), key: readFileSync(`${dir}/key.pem`)}, (_request, response) => response.end('{}'))
+    const server = createServer(
+      {cert: readFileSync(`${dir}/cert.pem`), key: readFileSync(`${dir}/key.pem`)},
+      (_request, response) => response.end('{}'),
+    )
     server.on('connection', () => handshakes++)
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     try {
       const url = `https://localhost:${(server.address() as AddressInfo).port}`
       const result = await runCli(info, {env: {HEROKU_API_KEY: 'key', HEROKU_HOST: url}})
       expect(result.code).toBe(1)
-      expect(result.stderr).toContain(`The TLS certificate of ${url} was not accepted: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)`)
+      expect(result.stderr).toContain(
+        `The TLS certificate of ${url} was not accepted: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)`,
+      )
       expect(result.stderr).not.toContain('trying again')
       expect(handshakes).toBe(1)
     } finally {
@@ -180,16 +273,22 @@ describe('output', () => {
     sandbox.control.failConnection(SPACE_WITH_CONNECTION, SEEDED_CONNECTION, '\u001B]0;owned\u0007\u001B[2Jbad')
     const human = await cli(...info)
     expect(human.stdout).not.toContain('\u001B')
-    expect(human.stdout).toContain('\\x1B]0;owned\\x07\\x1B[2Jbad')
+    expect(human.stdout).toContain(String.raw`\x1B]0;owned\x07\x1B[2Jbad`)
     const waited = await cli('spaces:vpn:wait', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION)
     expect(waited.stderr).not.toContain('\u001B')
     const json = await cli(...info, '--json')
     expect(JSON.parse(json.stdout).status_message).toBe('\u001B]0;owned\u0007\u001B[2Jbad')
   })
 
-  function runWithStdout(stdout: number | 'pipe', args: readonly string[]): Promise<{code: number | null; stderr: string}> {
+  function runWithStdout(
+    stdout: 'pipe' | number,
+    args: readonly string[],
+  ): Promise<{code: null | number; stderr: string}> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [BIN, ...args], {env: {PATH: process.env.PATH, ...sandbox.env}, stdio: ['ignore', stdout, 'pipe']})
+      const child = spawn(process.execPath, [BIN, ...args], {
+        env: {PATH: process.env.PATH, ...sandbox.env},
+        stdio: ['ignore', stdout, 'pipe'],
+      })
       let stderr = ''
       child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
       if (stdout === 'pipe') child.stdout!.destroy()
@@ -200,7 +299,9 @@ describe('output', () => {
   it('a full disk is one line on stderr and exit code 1', async () => {
     const result = await runWithStdout(openSync('/dev/full', 'w'), info)
     expect(result.code).toBe(1)
-    expect(result.stderr).toBe(' ›   Error: could not write the result to stdout: ENOSPC: no space left on device, write\n')
+    expect(result.stderr).toBe(
+      ' ›   Error: could not write the result to stdout: ENOSPC: no space left on device, write\n',
+    )
   })
 
   it('a reader that went away ends it quietly', async () => {

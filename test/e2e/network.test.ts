@@ -1,6 +1,5 @@
 import {mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {type Sandbox, SEEDED_CONNECTION, SPACE_WITH_CONNECTION, startSandbox} from '../../src/sandbox/index.js'
@@ -46,7 +45,8 @@ beforeEach(() => {
   front.connections = 0
 })
 
-const overHttps = (env: Record<string, string> = {}) => runCli(INFO, {env: {...sandbox.env, HEROKU_HOST: front.url, ...env}})
+const overHttps = (env: Record<string, string> = {}) =>
+  runCli(INFO, {env: {...sandbox.env, HEROKU_HOST: front.url, ...env}})
 const connectionName = (stdout: string) => (JSON.parse(stdout) as {name: string}).name
 
 describe('proxies', () => {
@@ -75,18 +75,20 @@ describe('proxies', () => {
     const dead = `http://user:s3cret@127.0.0.1:${await closedPort()}`
     const result = await overHttps({HTTPS_PROXY: dead, SSL_CERT_FILE: certificate.certFile})
     expect(result.code).toBe(1)
-    expect(result.stderr).toContain(`Could not reach the proxy http://***@127.0.0.1:${new URL(dead).port} (from HTTPS_PROXY)`)
+    expect(result.stderr).toContain(
+      `Could not reach the proxy http://***@127.0.0.1:${new URL(dead).port} (from HTTPS_PROXY)`,
+    )
     expect(result.stderr).not.toContain('s3cret')
     expect(result.stderr).not.toContain('trying again')
     expect(front.connections).toBe(0)
   })
 
-  it.each([
-    ['127.0.0.1'],
-    ['localhost,127.0.0.1'],
-    ['*'],
-  ])('goes direct for hosts in NO_PROXY=%s', async (noProxy) => {
-    const result = await overHttps({HTTPS_PROXY: `http://127.0.0.1:${await closedPort()}`, NO_PROXY: noProxy, SSL_CERT_FILE: certificate.certFile})
+  it.each([['127.0.0.1'], ['localhost,127.0.0.1'], ['*']])('goes direct for hosts in NO_PROXY=%s', async (noProxy) => {
+    const result = await overHttps({
+      HTTPS_PROXY: `http://127.0.0.1:${await closedPort()}`,
+      NO_PROXY: noProxy,
+      SSL_CERT_FILE: certificate.certFile,
+    })
     expect(result.code).toBe(0)
     expect(front.connections).toBe(1)
   })
@@ -104,8 +106,11 @@ describe('certificate authorities', () => {
   it('fails at once on an untrusted certificate, naming the problem and the variables that add a CA', async () => {
     const result = await overHttps()
     expect(result.code).toBe(1)
-    expect(result.stderr).toContain(`The TLS certificate of ${front.url} was not accepted: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)`)
-    for (const variable of ['SSL_CERT_FILE', 'SSL_CERT_DIR', 'NODE_EXTRA_CA_CERTS']) expect(result.stderr).toContain(variable)
+    expect(result.stderr).toContain(
+      `The TLS certificate of ${front.url} was not accepted: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)`,
+    )
+    for (const variable of ['SSL_CERT_FILE', 'SSL_CERT_DIR', 'NODE_EXTRA_CA_CERTS'])
+      expect(result.stderr).toContain(variable)
     expect(result.stderr).not.toContain('trying again')
     expect(front.connections).toBe(1)
     expect(sandbox.control.requests()).toEqual([])
@@ -116,7 +121,11 @@ describe('certificate authorities', () => {
     await mkdir(dir, {recursive: true})
     await writeFile(join(dir, 'private-ca.pem'), certificate.cert)
     await writeFile(join(dir, 'README'), 'not a certificate')
-    const variables: Array<Record<string, string>> = [{SSL_CERT_FILE: certificate.certFile}, {SSL_CERT_DIR: dir}, {NODE_EXTRA_CA_CERTS: certificate.certFile}]
+    const variables: Array<Record<string, string>> = [
+      {SSL_CERT_FILE: certificate.certFile},
+      {SSL_CERT_DIR: dir},
+      {NODE_EXTRA_CA_CERTS: certificate.certFile},
+    ]
     for (const env of variables) {
       const result = await overHttps(env)
       expect({code: result.code, env, stderr: result.stderr}).toEqual({code: 0, env, stderr: ''})

@@ -3,10 +3,15 @@ import {chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/p
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
-
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
-import {DEFAULT_BLOCKS_SPACE, type Sandbox, SEEDED_CONNECTION, SPACE_WITH_CONNECTION, startSandbox} from '../../src/sandbox/index.js'
+import {
+  DEFAULT_BLOCKS_SPACE,
+  type Sandbox,
+  SEEDED_CONNECTION,
+  SPACE_WITH_CONNECTION,
+  startSandbox,
+} from '../../src/sandbox/index.js'
 import {REPO_ROOT} from '../support/heroku-cli.js'
 import {BIN, runCli} from '../support/run-cli.js'
 
@@ -31,7 +36,8 @@ beforeEach(() => sandbox.control.reset())
 
 const cli = (...args: string[]) => runCli(args, {env: sandbox.env})
 const posts = () => sandbox.control.requests().filter((entry) => entry.method === 'POST')
-const connect = (...extra: string[]) => cli('spaces:vpn:connect', 'office', '--space', DEFAULT_BLOCKS_SPACE, '--ip', IP, '--cidrs', CIDRS, ...extra)
+const connect = (...extra: string[]) =>
+  cli('spaces:vpn:connect', 'office', '--space', DEFAULT_BLOCKS_SPACE, '--ip', IP, '--cidrs', CIDRS, ...extra)
 const flat = (text: string) => text.replaceAll(/\s*›\s*/g, ' ')
 
 describe('connect --if-not-exists', () => {
@@ -39,13 +45,26 @@ describe('connect --if-not-exists', () => {
     expect((await connect('--if-not-exists')).code).toBe(0)
     const again = await connect('--if-not-exists')
     expect(again.code).toBe(0)
-    expect(again.stdout).toContain(`VPN connection office already existed in space ${DEFAULT_BLOCKS_SPACE} with the same public IP and routable CIDRs`)
+    expect(again.stdout).toContain(
+      `VPN connection office already existed in space ${DEFAULT_BLOCKS_SPACE} with the same public IP and routable CIDRs`,
+    )
     expect(posts()).toHaveLength(1)
   })
 
   it('prints the API object, and nothing else, with --json; the CIDRs may come in another order', async () => {
     await connect()
-    const again = await cli('spaces:vpn:connect', 'office', '--space', DEFAULT_BLOCKS_SPACE, '--ip', IP, '--cidrs', '192.168.50.0/24,172.16.0.0/16', '--if-not-exists', '--json')
+    const again = await cli(
+      'spaces:vpn:connect',
+      'office',
+      '--space',
+      DEFAULT_BLOCKS_SPACE,
+      '--ip',
+      IP,
+      '--cidrs',
+      '192.168.50.0/24,172.16.0.0/16',
+      '--if-not-exists',
+      '--json',
+    )
     expect(again.code).toBe(0)
     const printed = JSON.parse(again.stdout) as {name: string; public_ip: string}
     expect(printed).toMatchObject({name: 'office', public_ip: IP})
@@ -54,19 +73,43 @@ describe('connect --if-not-exists', () => {
 
   it('refuses the same name with another IP and other CIDRs with exit code 2, naming each difference and its command', async () => {
     await connect()
-    const other = await cli('spaces:vpn:connect', 'office', '--space', DEFAULT_BLOCKS_SPACE, '--ip', '52.91.173.227', '--cidrs', '172.16.0.0/16', '--if-not-exists')
+    const other = await cli(
+      'spaces:vpn:connect',
+      'office',
+      '--space',
+      DEFAULT_BLOCKS_SPACE,
+      '--ip',
+      '52.91.173.227',
+      '--cidrs',
+      '172.16.0.0/16',
+      '--if-not-exists',
+    )
     expect(other.code).toBe(2)
     const message = flat(other.stderr)
     expect(message).toContain('2 problems with the input:')
     expect(message).toContain(`--ip 52.91.173.227 differs from its public IP ${IP}, which cannot be changed`)
-    expect(message).toContain(`./bin/run.js spaces:vpn:destroy office --space ${DEFAULT_BLOCKS_SPACE} --confirm office --wait`)
+    expect(message).toContain(
+      `./bin/run.js spaces:vpn:destroy office --space ${DEFAULT_BLOCKS_SPACE} --confirm office --wait`,
+    )
     expect(message).toContain(`--cidrs 172.16.0.0/16 differ from its routable CIDRs 172.16.0.0/16,192.168.50.0/24`)
-    expect(message).toContain(`./bin/run.js spaces:vpn:update office --space ${DEFAULT_BLOCKS_SPACE} --cidrs 172.16.0.0/16`)
+    expect(message).toContain(
+      `./bin/run.js spaces:vpn:update office --space ${DEFAULT_BLOCKS_SPACE} --cidrs 172.16.0.0/16`,
+    )
     expect(posts()).toHaveLength(1)
   })
 
   it('still refuses a second connection under another name', async () => {
-    const second = await cli('spaces:vpn:connect', 'lab', '--space', SPACE_WITH_CONNECTION, '--ip', IP, '--cidrs', '192.168.60.0/24', '--if-not-exists')
+    const second = await cli(
+      'spaces:vpn:connect',
+      'lab',
+      '--space',
+      SPACE_WITH_CONNECTION,
+      '--ip',
+      IP,
+      '--cidrs',
+      '192.168.60.0/24',
+      '--if-not-exists',
+    )
     expect(second.code).toBe(2)
     expect(flat(second.stderr)).toContain(`already has VPN connection "${SEEDED_CONNECTION}"`)
   })
@@ -74,10 +117,23 @@ describe('connect --if-not-exists', () => {
 
 describe('destroy --wait', () => {
   it('returns once the connection is gone, with progress on stderr and one JSON document on stdout', async () => {
-    const result = await cli('spaces:vpn:destroy', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--confirm', SEEDED_CONNECTION, '--wait', '--interval', '1', '--json')
+    const result = await cli(
+      'spaces:vpn:destroy',
+      SEEDED_CONNECTION,
+      '--space',
+      SPACE_WITH_CONNECTION,
+      '--confirm',
+      SEEDED_CONNECTION,
+      '--wait',
+      '--interval',
+      '1',
+      '--json',
+    )
     expect(result.code).toBe(0)
     expect((JSON.parse(result.stdout) as {name: string}).name).toBe(SEEDED_CONNECTION)
-    expect(result.stderr).toContain(`Waiting until VPN connection ${SEEDED_CONNECTION} in space ${SPACE_WITH_CONNECTION} is destroyed...`)
+    expect(result.stderr).toContain(
+      `Waiting until VPN connection ${SEEDED_CONNECTION} in space ${SPACE_WITH_CONNECTION} is destroyed...`,
+    )
     expect(result.stderr).toMatch(/deprovisioning/)
     expect(result.stderr).toMatch(/Destroyed after \d/)
     const listed = await cli('spaces:vpn:connections', '--space', SPACE_WITH_CONNECTION, '--json')
@@ -89,19 +145,42 @@ describe('destroy --wait', () => {
     slow.control.injectFault({kind: 'error', method: 'GET', status: 503, times: 1})
     try {
       const result = await runCli(
-        ['spaces:vpn:destroy', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--confirm', SEEDED_CONNECTION, '--wait', '--interval', '1', '--timeout', '3'],
+        [
+          'spaces:vpn:destroy',
+          SEEDED_CONNECTION,
+          '--space',
+          SPACE_WITH_CONNECTION,
+          '--confirm',
+          SEEDED_CONNECTION,
+          '--wait',
+          '--interval',
+          '1',
+          '--timeout',
+          '3',
+        ],
         {env: slow.env},
       )
       expect(result.code).toBe(124)
       expect(result.stderr).toContain('trying again')
-      expect(result.stderr).toContain(`waiting for VPN connection ${SEEDED_CONNECTION} in space ${SPACE_WITH_CONNECTION} to be destroyed. Last status: deprovisioning.`)
+      expect(result.stderr).toContain(
+        `waiting for VPN connection ${SEEDED_CONNECTION} in space ${SPACE_WITH_CONNECTION} to be destroyed. Last status: deprovisioning.`,
+      )
     } finally {
       await slow.stop()
     }
   })
 
   it('takes --interval and --timeout only with --wait', async () => {
-    const result = await cli('spaces:vpn:destroy', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--confirm', SEEDED_CONNECTION, '--timeout', '5')
+    const result = await cli(
+      'spaces:vpn:destroy',
+      SEEDED_CONNECTION,
+      '--space',
+      SPACE_WITH_CONNECTION,
+      '--confirm',
+      SEEDED_CONNECTION,
+      '--timeout',
+      '5',
+    )
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('--wait')
     expect(sandbox.control.requests()).toEqual([])
@@ -122,7 +201,9 @@ describe("the README's key rotation script", () => {
 
     const keysOf = async () => {
       const shown = await cli('spaces:vpn:info', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--json')
-      return (JSON.parse(shown.stdout) as {tunnels: Array<{pre_shared_key: string}>}).tunnels.map((tunnel) => tunnel.pre_shared_key)
+      return (JSON.parse(shown.stdout) as {tunnels: Array<{pre_shared_key: string}>}).tunnels.map(
+        (tunnel) => tunnel.pre_shared_key,
+      )
     }
 
     const oldKeys = await keysOf()

@@ -3,7 +3,6 @@ import {once} from 'node:events'
 import {mkdtemp, readFile, rm, symlink} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {REPO_ROOT} from '../support/heroku-cli.js'
@@ -31,13 +30,18 @@ describe('the standalone program', () => {
   it('names itself heroku-spaces-vpn when run through the bin link, in help and in the hints of a command', async () => {
     const help = await runCli(['spaces:vpn:destroy', '--help'], {bin: join(linkDir, 'heroku-spaces-vpn')})
     expect(help.stdout).toContain('$ heroku-spaces-vpn spaces:vpn:destroy [NAME]')
-    const refused = await runCli(['spaces:vpn:destroy', 'office', '--space', 'acme-space'], {bin: join(linkDir, 'heroku-spaces-vpn')})
+    const refused = await runCli(['spaces:vpn:destroy', 'office', '--space', 'acme-space'], {
+      bin: join(linkDir, 'heroku-spaces-vpn'),
+    })
     expect(refused.code).toBe(2)
     expect(refused.stderr).toContain('heroku-spaces-vpn spaces:vpn:destroy office --space acme-space --confirm office')
   })
 
   it('answers `help COMMAND` as `COMMAND --help`', async () => {
-    const [viaHelp, viaFlag] = await Promise.all([runCli(['help', 'spaces:vpn:info']), runCli(['spaces:vpn:info', '--help'])])
+    const [viaHelp, viaFlag] = await Promise.all([
+      runCli(['help', 'spaces:vpn:info']),
+      runCli(['spaces:vpn:info', '--help']),
+    ])
     expect(viaHelp).toMatchObject({code: 0, stdout: viaFlag.stdout})
     expect(viaHelp.stdout).toContain('$ ./bin/run.js spaces:vpn:info [NAME]')
   })
@@ -45,7 +49,9 @@ describe('the standalone program', () => {
   it('suggests the closest command for a typo, with exit code 2', async () => {
     const result = await runCli(['spaces:vpn:inf', 'office'])
     expect(result.code).toBe(2)
-    expect(result.stderr.replaceAll(/\s*›\s*/g, ' ')).toContain('command spaces:vpn:inf not found. Did you mean spaces:vpn:info? Run `./bin/run.js help`')
+    expect(result.stderr.replaceAll(/\s*›\s*/g, ' ')).toContain(
+      'command spaces:vpn:inf not found. Did you mean spaces:vpn:info? Run `./bin/run.js help`',
+    )
   })
 
   it('suggests nothing for a word far from every command', async () => {
@@ -58,12 +64,17 @@ describe('the standalone program', () => {
 
 describe('the sandbox', () => {
   it('has a bin entry of its own, so that CI can start it by name', async () => {
-    const pjson = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as {bin: Record<string, string>; files: string[]}
+    const pjson = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>
+      files: string[]
+    }
     const entry = pjson.bin['heroku-spaces-vpn-sandbox']!
     expect(pjson.files.some((folder) => entry.replace(/^\.\//, '').startsWith(`${folder}/`))).toBe(true)
     expect(await readFile(join(REPO_ROOT, entry), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/)
     await symlink(join(REPO_ROOT, entry), join(linkDir, 'heroku-spaces-vpn-sandbox'))
-    const child = spawn(process.execPath, [join(linkDir, 'heroku-spaces-vpn-sandbox'), '--quiet'], {stdio: ['ignore', 'pipe', 'inherit']})
+    const child = spawn(process.execPath, [join(linkDir, 'heroku-spaces-vpn-sandbox'), '--quiet'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     let stdout = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
     while (!stdout.includes('HEROKU_API_KEY=')) await new Promise((resolve) => setTimeout(resolve, 20))

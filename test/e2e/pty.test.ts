@@ -2,10 +2,15 @@ import {execFileSync} from 'node:child_process'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
-import {DEFAULT_BLOCKS_SPACE, type Sandbox, SEEDED_CONNECTION, SPACE_WITH_CONNECTION, startSandbox} from '../../src/sandbox/index.js'
+import {
+  DEFAULT_BLOCKS_SPACE,
+  type Sandbox,
+  SEEDED_CONNECTION,
+  SPACE_WITH_CONNECTION,
+  startSandbox,
+} from '../../src/sandbox/index.js'
 import {packPlugin} from '../support/heroku-cli.js'
 import {runInPty} from '../support/pty.js'
 import {BIN} from '../support/run-cli.js'
@@ -44,7 +49,18 @@ describe.each(programs)('%s at a terminal', (_name, bin) => {
 
   it('wait draws its spinner and ends with the connection', async () => {
     const connect = runInPty(
-      ['node', bin(), 'spaces:vpn:connect', 'lab', '--space', DEFAULT_BLOCKS_SPACE, '--ip', '52.91.173.226', '--cidrs', '172.16.0.0/16'],
+      [
+        'node',
+        bin(),
+        'spaces:vpn:connect',
+        'lab',
+        '--space',
+        DEFAULT_BLOCKS_SPACE,
+        '--ip',
+        '52.91.173.226',
+        '--cidrs',
+        '172.16.0.0/16',
+      ],
       sandbox.env,
     )
     expect(await connect.exit).toBe(0)
@@ -53,12 +69,20 @@ describe.each(programs)('%s at a terminal', (_name, bin) => {
     expect(session.output()).toContain('Waiting until VPN connection lab in space cedar-space is active...')
     expect(session.output()).toMatch(/active, tunnels \w+\/\w+ after \d/)
     expect(session.output()).toContain('=== cedar-space VPN connection lab')
-    expect(session.output()).not.toMatch(/TypeError|Unexpected failure|    at /)
+    expect(session.output()).not.toMatch(/TypeError|Unexpected failure| {4}at /)
   })
 
   it('Ctrl-C ends a wait with exit code 130', async () => {
     sandbox.control.setTunnelStatus(SPACE_WITH_CONNECTION, SEEDED_CONNECTION, 1, 'DOWN')
-    const session = pty('spaces:vpn:wait', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--tunnels-up', '--interval', '1')
+    const session = pty(
+      'spaces:vpn:wait',
+      SEEDED_CONNECTION,
+      '--space',
+      SPACE_WITH_CONNECTION,
+      '--tunnels-up',
+      '--interval',
+      '1',
+    )
     await session.waitFor('Waiting until')
     session.type('\u0003')
     expect(await session.exit).toBe(130)

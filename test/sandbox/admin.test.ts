@@ -17,7 +17,8 @@ import {fakeClock, OFFICE_BODY, sandboxForTest, send} from './support.js'
 
 const CONNECTIONS = `/spaces/${DEFAULT_BLOCKS_SPACE}/vpn-connections`
 const OFFICE = `/spaces/${SPACE_WITH_CONNECTION}/vpn-connections/${SEEDED_CONNECTION}`
-const tunnelStatuses = (connection: {tunnels: Array<{status: string}>}) => connection.tunnels.map((tunnel) => tunnel.status)
+const tunnelStatuses = (connection: {tunnels: Array<{status: string}>}) =>
+  connection.tunnels.map((tunnel) => tunnel.status)
 
 describe('the request log', () => {
   it('records each API request: method, path as sent, status, time, duration, whether it was handled, the fault', async () => {
@@ -31,7 +32,9 @@ describe('the request log', () => {
 
     const {body, status} = await admin('GET', '/requests')
     expect(status).toBe(200)
-    expect(body.map((entry: RequestLogEntry) => [entry.method, entry.path, entry.status, entry.handled, entry.fault])).toEqual([
+    expect(
+      body.map((entry: RequestLogEntry) => [entry.method, entry.path, entry.status, entry.handled, entry.fault]),
+    ).toEqual([
       ['GET', `/spaces/${DEFAULT_BLOCKS_SPACE}/vpn-connections/a%2Fb`, 404, true, null],
       ['GET', `/spaces/${DEFAULT_BLOCKS_SPACE}`, 406, false, null],
       ['POST', CONNECTIONS, 503, false, 'error 503'],
@@ -71,8 +74,12 @@ describe('the admin endpoints', () => {
     expect(overview.headers['request-id']).toEqual(expect.any(String))
     expect(overview.body.endpoints).toHaveLength(ADMIN_ENDPOINTS.length)
     expect(overview.body.endpoints).toContainEqual(expect.objectContaining({method: 'POST', path: '/__sandbox/faults'}))
-    expect(overview.body.spaces.map((space: {name: string}) => space.name)).toEqual(SPACE_SEEDS.map((seed) => seed.name))
-    expect(overview.body.spaces).toContainEqual(expect.objectContaining({connection: SEEDED_CONNECTION, name: SPACE_WITH_CONNECTION}))
+    expect(overview.body.spaces.map((space: {name: string}) => space.name)).toEqual(
+      SPACE_SEEDS.map((seed) => seed.name),
+    )
+    expect(overview.body.spaces).toContainEqual(
+      expect.objectContaining({connection: SEEDED_CONNECTION, name: SPACE_WITH_CONNECTION}),
+    )
     expect(overview.body.timing).toEqual({...DEMO_TIMING, pending: 5})
   })
 
@@ -119,7 +126,11 @@ describe('the admin endpoints', () => {
     expect((await api('GET', `${CONNECTIONS}/office`)).body.status).toBe('provisioning')
     clock.advance(0.5)
     const failed = (await api('GET', `${CONNECTIONS}/office`)).body
-    expect(failed).toMatchObject({status: 'failed', status_message: 'Customer gateway rejected the proposal.', tunnels: []})
+    expect(failed).toMatchObject({
+      status: 'failed',
+      status_message: 'Customer gateway rejected the proposal.',
+      tunnels: [],
+    })
 
     await api('DELETE', `${CONNECTIONS}/office`)
     clock.advance(60)
@@ -198,7 +209,10 @@ describe('the control from code', () => {
     await api('POST', CONNECTIONS, OFFICE_BODY)
     sandbox.control.setTunnelStatus(DEFAULT_BLOCKS_SPACE, 'office', 1, 'DOWN', 'Waiting for the customer gateway')
     clock.advance(20)
-    expect(tunnelStatuses(sandbox.control.connection(DEFAULT_BLOCKS_SPACE, 'office') as never)).toEqual(['DOWN', 'DOWN'])
+    expect(tunnelStatuses(sandbox.control.connection(DEFAULT_BLOCKS_SPACE, 'office') as never)).toEqual([
+      'DOWN',
+      'DOWN',
+    ])
     clock.advance(5)
     const later = sandbox.control.connection(DEFAULT_BLOCKS_SPACE, 'office')
     expect(tunnelStatuses(later as never)).toEqual(['DOWN', 'UP'])
@@ -207,10 +221,16 @@ describe('the control from code', () => {
 
   it('throws the API error for a connection or tunnel it cannot find, and InvalidControlInput for bad input', async () => {
     const {sandbox} = await sandboxForTest()
-    expect(() => sandbox.control.failConnection(SPACE_WITH_CONNECTION, 'home')).toThrow("Couldn't find that VPN connection.")
+    expect(() => sandbox.control.failConnection(SPACE_WITH_CONNECTION, 'home')).toThrow(
+      "Couldn't find that VPN connection.",
+    )
     expect(() => sandbox.control.connection('nowhere', 'office')).toThrow("Couldn't find that space.")
-    expect(() => sandbox.control.setTunnelStatus(SPACE_WITH_CONNECTION, SEEDED_CONNECTION, 0, 'UP')).toThrow('There is no tunnel 0')
-    expect(() => sandbox.control.setTunnelStatus(SPACE_WITH_CONNECTION, SEEDED_CONNECTION, 1, 'on' as never)).toThrow(InvalidControlInput)
+    expect(() => sandbox.control.setTunnelStatus(SPACE_WITH_CONNECTION, SEEDED_CONNECTION, 0, 'UP')).toThrow(
+      'There is no tunnel 0',
+    )
+    expect(() => sandbox.control.setTunnelStatus(SPACE_WITH_CONNECTION, SEEDED_CONNECTION, 1, 'on' as never)).toThrow(
+      InvalidControlInput,
+    )
     expect(() => sandbox.control.setTiming({provisioning: Number.NaN})).toThrow(InvalidControlInput)
     expect(sandbox.control.setTiming({provisioning: 2})).toEqual({...DEMO_TIMING, provisioning: 2})
   })

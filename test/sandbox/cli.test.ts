@@ -13,11 +13,11 @@ const CLI = fileURLToPath(new URL('../../src/sandbox/cli.ts', import.meta.url))
 interface Running {
   readonly child: ChildProcess
   readonly env: Record<string, string>
-  stdout(): string
   stderr(): string
+  stdout(): string
 }
 
-function run(args: readonly string[]): {child: ChildProcess; stdout: () => string; stderr: () => string} {
+function run(args: readonly string[]): {child: ChildProcess; stderr: () => string; stdout: () => string} {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {stdio: ['ignore', 'pipe', 'pipe']})
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
@@ -34,15 +34,22 @@ async function startCli(args: readonly string[] = []): Promise<Running> {
   const started = run(args)
   const deadline = Date.now() + 10_000
   while (!/^HEROKU_API_KEY=.+$/m.test(started.stdout())) {
-    if (started.child.exitCode !== null || Date.now() > deadline) throw new Error(`the sandbox did not start: ${started.stderr()}`)
+    if (started.child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`the sandbox did not start: ${started.stderr()}`)
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 
-  const env = Object.fromEntries(started.stdout().split('\n').filter((line) => /^HEROKU_\w+=/.test(line)).map((line) => line.split(/=(.*)/s).slice(0, 2)))
+  const env = Object.fromEntries(
+    started
+      .stdout()
+      .split('\n')
+      .filter((line) => /^HEROKU_\w+=/.test(line))
+      .map((line) => line.split(/=(.*)/s).slice(0, 2)),
+  )
   return {...started, env}
 }
 
-async function exitOf(child: ChildProcess): Promise<{code: number | null; signal: NodeJS.Signals | null}> {
+async function exitOf(child: ChildProcess): Promise<{code: null | number; signal: NodeJS.Signals | null}> {
   if (child.exitCode !== null || child.signalCode !== null) return {code: child.exitCode, signal: child.signalCode}
   const [code, signal] = await once(child, 'exit')
   return {code, signal}
@@ -84,7 +91,9 @@ describe('the sandbox command line', () => {
     const cli = await startCli(['--quiet'])
     const host = cli.env.HEROKU_HOST as string
     await send(host, 'POST', '/__sandbox/faults', {body: {delayMs: 60_000, kind: 'delay'}})
-    const inFlight = send(host, 'GET', `/spaces/${SPACE_WITH_CONNECTION}`, {headers: {Accept: ACCEPT_V3, Authorization: `Bearer ${SANDBOX_API_KEY}`}})
+    const inFlight = send(host, 'GET', `/spaces/${SPACE_WITH_CONNECTION}`, {
+      headers: {Accept: ACCEPT_V3, Authorization: `Bearer ${SANDBOX_API_KEY}`},
+    })
     inFlight.catch(() => {})
     await new Promise((resolve) => setTimeout(resolve, 100))
     cli.child.kill('SIGINT')
@@ -105,7 +114,7 @@ describe('the sandbox command line', () => {
 
   it('exits 1 with a hint when the port is taken', async () => {
     const first = await startCli()
-    const port = new URL(first.env.HEROKU_HOST as string).port
+    const {port} = new URL(first.env.HEROKU_HOST as string)
     const second = run(['--port', port])
     expect((await exitOf(second.child)).code).toBe(1)
     expect(second.stderr()).toContain('already in use')
@@ -125,7 +134,11 @@ describe('the sandbox command line', () => {
 
 describe('parsing the command line', () => {
   it('starts on a free port with the sandbox key and the demo timing by default', () => {
-    expect(parseCliArguments([])).toEqual({kind: 'start', options: {apiKey: undefined, port: 0, timing: DEMO_TIMING}, quiet: false})
+    expect(parseCliArguments([])).toEqual({
+      kind: 'start',
+      options: {apiKey: undefined, port: 0, timing: DEMO_TIMING},
+      quiet: false,
+    })
   })
 
   it('takes realistic minutes, with any flag given overriding them', () => {

@@ -55,10 +55,22 @@ describe('creating a connection', () => {
     ['no public_ip', {...OFFICE_BODY, public_ip: undefined}, 'public_ip must be an IPv4 address.'],
     ['a network for public_ip', {...OFFICE_BODY, public_ip: '52.91.173.0/24'}, 'public_ip must be an IPv4 address.'],
     ['an IPv6 public_ip', {...OFFICE_BODY, public_ip: '2001:db8::1'}, 'public_ip must be an IPv4 address.'],
-    ['no routable_cidrs', {...OFFICE_BODY, routable_cidrs: undefined}, 'routable_cidrs must be a non-empty array of strings.'],
-    ['a string for routable_cidrs', {...OFFICE_BODY, routable_cidrs: '172.16.0.0/16'}, 'routable_cidrs must be a non-empty array'],
+    [
+      'no routable_cidrs',
+      {...OFFICE_BODY, routable_cidrs: undefined},
+      'routable_cidrs must be a non-empty array of strings.',
+    ],
+    [
+      'a string for routable_cidrs',
+      {...OFFICE_BODY, routable_cidrs: '172.16.0.0/16'},
+      'routable_cidrs must be a non-empty array',
+    ],
     ['an empty routable_cidrs', {...OFFICE_BODY, routable_cidrs: []}, 'routable_cidrs must be a non-empty array'],
-    ['a number among routable_cidrs', {...OFFICE_BODY, routable_cidrs: ['172.16.0.0/16', 10]}, 'routable_cidrs must be a non-empty array'],
+    [
+      'a number among routable_cidrs',
+      {...OFFICE_BODY, routable_cidrs: ['172.16.0.0/16', 10]},
+      'routable_cidrs must be a non-empty array',
+    ],
   ])('refuses %s with 422 invalid_params and creates nothing', async (_case, body, message) => {
     const {api} = await sandboxForTest()
     const reply = await api('POST', CONNECTIONS, body)
@@ -71,7 +83,9 @@ describe('creating a connection', () => {
   it('names every problem of a body at once', async () => {
     const {api} = await sandboxForTest()
     const reply = await api('POST', CONNECTIONS, {name: '', public_ip: 'gateway', routable_cidrs: []})
-    expect(reply.body.message).toBe('name must be a non-empty string. public_ip must be an IPv4 address. routable_cidrs must be a non-empty array of strings.')
+    expect(reply.body.message).toBe(
+      'name must be a non-empty string. public_ip must be an IPv4 address. routable_cidrs must be a non-empty array of strings.',
+    )
   })
 
   it('allows one connection per space: a second one, whatever its name, is refused with 422', async () => {
@@ -132,10 +146,16 @@ describe('the clock', () => {
     await api('POST', CONNECTIONS, OFFICE_BODY)
     clock.advance(310)
     const down = (await api('GET', OFFICE)).body.tunnels
-    expect(down.map((tunnel: {last_status_change: string}) => tunnel.last_status_change)).toEqual(['2026-11-24T10:05:00.000Z', '2026-11-24T10:05:00.000Z'])
+    expect(down.map((tunnel: {last_status_change: string}) => tunnel.last_status_change)).toEqual([
+      '2026-11-24T10:05:00.000Z',
+      '2026-11-24T10:05:00.000Z',
+    ])
     clock.advance(30)
     const up = (await api('GET', OFFICE)).body.tunnels
-    expect(up.map((tunnel: {last_status_change: string}) => tunnel.last_status_change)).toEqual(['2026-11-24T10:05:30.000Z', '2026-11-24T10:05:30.000Z'])
+    expect(up.map((tunnel: {last_status_change: string}) => tunnel.last_status_change)).toEqual([
+      '2026-11-24T10:05:30.000Z',
+      '2026-11-24T10:05:30.000Z',
+    ])
   })
 
   it('takes phases of a fraction of a second', async () => {
@@ -173,7 +193,9 @@ describe('tunnels', () => {
   it('gives an active connection two tunnels in documentation ranges, towards the customer gateway, with fresh keys', async () => {
     const {api} = await sandboxForTest({timing: INSTANT_TIMING})
     const first = (await api('POST', CONNECTIONS, OFFICE_BODY)).body
-    const second = (await api('POST', `/spaces/${CUSTOM_BLOCKS_SPACE}/vpn-connections`, {...OFFICE_BODY, public_ip: '34.1.2.3'})).body
+    const second = (
+      await api('POST', `/spaces/${CUSTOM_BLOCKS_SPACE}/vpn-connections`, {...OFFICE_BODY, public_ip: '34.1.2.3'})
+    ).body
     const seeded = (await api('GET', `/spaces/${SPACE_WITH_CONNECTION}/vpn-connections/${SEEDED_CONNECTION}`)).body
     for (const connection of [first, second, seeded]) {
       expect(connection.tunnels).toHaveLength(2)
@@ -205,7 +227,13 @@ describe('tunnels', () => {
   it('has the seeded office connection active with both tunnels UP', async () => {
     const {api} = await sandboxForTest()
     const {body} = await api('GET', `/spaces/${SPACE_WITH_CONNECTION}/vpn-connections/${SEEDED_CONNECTION}`)
-    expect(body).toMatchObject({ike_version: 1, public_ip: '52.91.173.226', routable_cidrs: ['172.16.0.0/16'], space_cidr_block: '10.0.0.0/16', status: 'active'})
+    expect(body).toMatchObject({
+      ike_version: 1,
+      public_ip: '52.91.173.226',
+      routable_cidrs: ['172.16.0.0/16'],
+      space_cidr_block: '10.0.0.0/16',
+      status: 'active',
+    })
     expect(body.tunnels.map((tunnel: {status: string}) => tunnel.status)).toEqual(['UP', 'UP'])
   })
 })
@@ -216,7 +244,11 @@ describe('updating a connection', () => {
     const path = `/spaces/${SPACE_WITH_CONNECTION}/vpn-connections/${SEEDED_CONNECTION}`
     const reply = await api('PATCH', path, {routable_cidrs: ['172.16.0.0/16', '192.168.10.0/24']})
     expect(reply.status).toBe(200)
-    expect(reply.body).toMatchObject({name: SEEDED_CONNECTION, routable_cidrs: ['172.16.0.0/16', '192.168.10.0/24'], status: 'active'})
+    expect(reply.body).toMatchObject({
+      name: SEEDED_CONNECTION,
+      routable_cidrs: ['172.16.0.0/16', '192.168.10.0/24'],
+      status: 'active',
+    })
     expect((await api('GET', path)).body.routable_cidrs).toEqual(['172.16.0.0/16', '192.168.10.0/24'])
   })
 

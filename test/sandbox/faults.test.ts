@@ -80,11 +80,13 @@ describe('fault injection', () => {
     const listed = await api('GET', CONNECTIONS)
     expect(listed.body.map((connection: {name: string}) => connection.name)).toEqual(['office'])
     expect((await api('POST', CONNECTIONS, OFFICE_BODY)).status).toBe(422)
-    expect(sandbox.control.requests().map((entry) => [entry.method, entry.status, entry.handled, entry.fault])).toEqual([
-      ['POST', 503, true, 'error 503 after handling'],
-      ['GET', 200, true, null],
-      ['POST', 422, true, null],
-    ])
+    expect(sandbox.control.requests().map((entry) => [entry.method, entry.status, entry.handled, entry.fault])).toEqual(
+      [
+        ['POST', 503, true, 'error 503 after handling'],
+        ['GET', 200, true, null],
+        ['POST', 422, true, null],
+      ],
+    )
   })
 
   it('carries out a request before dropping its connection, or before holding its answer back', async () => {
@@ -169,7 +171,7 @@ describe('fault injection', () => {
     [{kind: 'error', probability: 1.5}, 'probability must be'],
     [{kind: 'error', times: 0}, 'times must be'],
     [{kind: 'error', when: 'before'}, 'when must be'],
-    [{kind: 'error', count: 2}, 'unknown fault field "count"'],
+    [{count: 2, kind: 'error'}, 'unknown fault field "count"'],
   ])('refuses the rule %j', async (rule, message) => {
     const {sandbox} = await sandboxForTest()
     expect(() => sandbox.control.injectFault(rule as never)).toThrow(message)

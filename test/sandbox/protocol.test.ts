@@ -1,6 +1,12 @@
 import {describe, expect, it} from 'vitest'
 
-import {CUSTOM_BLOCKS_SPACE, DEFAULT_BLOCKS_SPACE, FIR_SPACE, SEEDED_CONNECTION, SPACE_WITH_CONNECTION} from '../../src/sandbox/index.js'
+import {
+  CUSTOM_BLOCKS_SPACE,
+  DEFAULT_BLOCKS_SPACE,
+  FIR_SPACE,
+  SEEDED_CONNECTION,
+  SPACE_WITH_CONNECTION,
+} from '../../src/sandbox/index.js'
 import {ACCEPT_V3, fakeClock, OFFICE_BODY, sandboxForTest, send} from './support.js'
 
 const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/
@@ -9,8 +15,15 @@ describe('the sandbox speaks the Platform API protocol', () => {
   it('refuses a request without the version 3 Accept header with 406 not_acceptable', async () => {
     const {sandbox} = await sandboxForTest()
     const auth = `Bearer ${sandbox.apiKey}`
-    for (const accept of [undefined, 'application/json', 'application/vnd.heroku+json', 'application/vnd.heroku+json; version=2']) {
-      const reply = await send(sandbox.url, 'GET', `/spaces/${DEFAULT_BLOCKS_SPACE}`, {headers: {Accept: accept, Authorization: auth}})
+    for (const accept of [
+      undefined,
+      'application/json',
+      'application/vnd.heroku+json',
+      'application/vnd.heroku+json; version=2',
+    ]) {
+      const reply = await send(sandbox.url, 'GET', `/spaces/${DEFAULT_BLOCKS_SPACE}`, {
+        headers: {Accept: accept, Authorization: auth},
+      })
       expect(reply.status, `Accept: ${accept}`).toBe(406)
       expect(reply.body.id).toBe('not_acceptable')
       expect(reply.body.message).toContain(ACCEPT_V3)
@@ -24,14 +37,24 @@ describe('the sandbox speaks the Platform API protocol', () => {
 
   it('refuses a missing or wrong API key with 401 unauthorized', async () => {
     const {sandbox} = await sandboxForTest({apiKey: 'the-right-key'})
-    const cases = [undefined, 'Bearer sandbox-api-key', 'Bearer the-right-key-not', 'the-right-key', 'Basic the-right-key']
+    const cases = [
+      undefined,
+      'Bearer sandbox-api-key',
+      'Bearer the-right-key-not',
+      'the-right-key',
+      'Basic the-right-key',
+    ]
     for (const authorization of cases) {
-      const reply = await send(sandbox.url, 'GET', `/spaces/${DEFAULT_BLOCKS_SPACE}`, {headers: {Accept: ACCEPT_V3, Authorization: authorization}})
+      const reply = await send(sandbox.url, 'GET', `/spaces/${DEFAULT_BLOCKS_SPACE}`, {
+        headers: {Accept: ACCEPT_V3, Authorization: authorization},
+      })
       expect(reply.status, `Authorization: ${authorization}`).toBe(401)
       expect(reply.body).toEqual({id: 'unauthorized', message: 'Invalid credentials provided.'})
     }
 
-    const right = await send(sandbox.url, 'GET', `/spaces/${DEFAULT_BLOCKS_SPACE}`, {headers: {Accept: ACCEPT_V3, Authorization: 'Bearer the-right-key'}})
+    const right = await send(sandbox.url, 'GET', `/spaces/${DEFAULT_BLOCKS_SPACE}`, {
+      headers: {Accept: ACCEPT_V3, Authorization: 'Bearer the-right-key'},
+    })
     expect(right.status).toBe(200)
   })
 
@@ -56,7 +79,8 @@ describe('the sandbox speaks the Platform API protocol', () => {
   it('spends one of its rate-limit budget per API request, none per admin one, and refills 75 a minute up to 4500', async () => {
     const clock = fakeClock()
     const {admin, api} = await sandboxForTest({clock})
-    const remainingAfter = async (reply: Promise<{headers: Record<string, unknown>}>) => Number((await reply).headers['ratelimit-remaining'])
+    const remainingAfter = async (reply: Promise<{headers: Record<string, unknown>}>) =>
+      Number((await reply).headers['ratelimit-remaining'])
     expect(await remainingAfter(api('GET', `/spaces/${DEFAULT_BLOCKS_SPACE}`))).toBe(4499)
     expect(await remainingAfter(api('GET', '/spaces/nowhere'))).toBe(4498)
     expect(await remainingAfter(admin('GET', '/timing'))).toBe(4498)
@@ -95,7 +119,9 @@ describe('the sandbox speaks the Platform API protocol', () => {
     }
 
     for (const method of ['PATCH', 'DELETE']) {
-      const reply = await api(method, `/spaces/${SPACE_WITH_CONNECTION}/vpn-connections/home`, {routable_cidrs: ['172.16.0.0/16']})
+      const reply = await api(method, `/spaces/${SPACE_WITH_CONNECTION}/vpn-connections/home`, {
+        routable_cidrs: ['172.16.0.0/16'],
+      })
       expect(reply.status).toBe(404)
       expect(reply.body.message).toBe("Couldn't find that VPN connection.")
     }
@@ -115,7 +141,14 @@ describe('spaces', () => {
   it('has the seeded spaces with their blocks, state, shield, region, team and generation in both shapes', async () => {
     const {api} = await sandboxForTest()
     const cedar = (await api('GET', `/spaces/${DEFAULT_BLOCKS_SPACE}`)).body
-    expect(cedar).toMatchObject({cidr: '10.0.0.0/16', data_cidr: '10.1.0.0/16', generation: 'cedar', name: DEFAULT_BLOCKS_SPACE, shield: false, state: 'allocated'})
+    expect(cedar).toMatchObject({
+      cidr: '10.0.0.0/16',
+      data_cidr: '10.1.0.0/16',
+      generation: 'cedar',
+      name: DEFAULT_BLOCKS_SPACE,
+      shield: false,
+      state: 'allocated',
+    })
     expect(cedar.id).toMatch(UUID)
     expect(cedar.region.name).toEqual(expect.any(String))
     expect(cedar.team.name).toEqual(expect.any(String))
@@ -123,7 +156,12 @@ describe('spaces', () => {
     expect(Date.parse(cedar.updated_at)).not.toBeNaN()
 
     const custom = (await api('GET', `/spaces/${CUSTOM_BLOCKS_SPACE}`)).body
-    expect(custom).toMatchObject({cidr: '10.20.0.0/16', data_cidr: '10.21.0.0/16', generation: {name: 'cedar'}, shield: true})
+    expect(custom).toMatchObject({
+      cidr: '10.20.0.0/16',
+      data_cidr: '10.21.0.0/16',
+      generation: {name: 'cedar'},
+      shield: true,
+    })
     expect(custom.generation.id).toMatch(UUID)
     const fir = (await api('GET', `/spaces/${FIR_SPACE}`)).body
     expect(fir.generation).toMatchObject({name: 'fir'})
@@ -160,7 +198,9 @@ describe('connection names and ids in paths', () => {
     expect(bySlash.status).toBe(200)
     expect(bySlash.body.id).toBe(slash.body.id)
     expect((await api('GET', `/spaces/${DEFAULT_BLOCKS_SPACE}/vpn-connections/a/b`)).status).toBe(404)
-    const byDots = await api('PATCH', `/spaces/${CUSTOM_BLOCKS_SPACE}/vpn-connections/%2E%2E`, {routable_cidrs: ['192.168.0.0/24']})
+    const byDots = await api('PATCH', `/spaces/${CUSTOM_BLOCKS_SPACE}/vpn-connections/%2E%2E`, {
+      routable_cidrs: ['192.168.0.0/24'],
+    })
     expect(byDots.status).toBe(200)
     expect(byDots.body).toMatchObject({id: dots.body.id, routable_cidrs: ['192.168.0.0/24']})
     expect((await api('GET', `/spaces/${encodeURIComponent(DEFAULT_BLOCKS_SPACE)}`)).status).toBe(200)

@@ -8,10 +8,10 @@ import {type Sandbox, type SandboxClock, type SandboxOptions, startSandbox} from
 export const ACCEPT_V3 = 'application/vnd.heroku+json; version=3'
 
 export interface Reply {
-  readonly status: number
-  readonly headers: IncomingHttpHeaders
   /** Parsed JSON, read field by field in the tests. */
   readonly body: any
+  readonly headers: IncomingHttpHeaders
+  readonly status: number
 }
 
 export interface SendOptions {
@@ -22,8 +22,15 @@ export interface SendOptions {
 
 /** One request on a fresh connection, so a dropped connection is seen as such and never retried by a pool. */
 export function send(baseUrl: string, method: string, path: string, options: SendOptions = {}): Promise<Reply> {
-  const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body)
-  const headers = Object.fromEntries(Object.entries(options.headers ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined))
+  const payload =
+    options.body === undefined
+      ? undefined
+      : typeof options.body === 'string'
+        ? options.body
+        : JSON.stringify(options.body)
+  const headers = Object.fromEntries(
+    Object.entries(options.headers ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  )
   if (payload !== undefined) headers['Content-Length'] = String(Buffer.byteLength(payload))
   return new Promise((resolve, reject) => {
     // The path goes out as written: a URL object would fold the dot segments (%2E%2E) that tests send on purpose.
@@ -32,7 +39,13 @@ export function send(baseUrl: string, method: string, path: string, options: Sen
       let text = ''
       incoming.setEncoding('utf8')
       incoming.on('data', (chunk: string) => (text += chunk))
-      incoming.on('end', () => resolve({body: text === '' ? undefined : JSON.parse(text), headers: incoming.headers, status: incoming.statusCode ?? 0}))
+      incoming.on('end', () =>
+        resolve({
+          body: text === '' ? undefined : JSON.parse(text),
+          headers: incoming.headers,
+          status: incoming.statusCode ?? 0,
+        }),
+      )
       incoming.on('error', reject)
     })
     outgoing.on('error', reject)
@@ -41,11 +54,11 @@ export function send(baseUrl: string, method: string, path: string, options: Sen
 }
 
 export interface TestSandbox {
-  readonly sandbox: Sandbox
-  /** A Platform API request with the right Accept header and key. */
-  api(method: string, path: string, body?: unknown): Promise<Reply>
   /** An admin request, with no headers at all. */
   admin(method: string, path: string, body?: unknown): Promise<Reply>
+  /** A Platform API request with the right Accept header and key. */
+  api(method: string, path: string, body?: unknown): Promise<Reply>
+  readonly sandbox: Sandbox
 }
 
 /** A sandbox on a free port, stopped when the test ends. */

@@ -1,7 +1,7 @@
 import {PassThrough} from 'node:stream'
 
-import type {SpaceInfo, VpnConnection, VpnTunnel} from '../../src/lib/api/types.js'
 import type {CommandContext} from '../../src/lib/actions/context.js'
+import type {SpaceInfo, VpnConnection, VpnTunnel} from '../../src/lib/api/types.js'
 import type {TerminalStreams} from '../../src/lib/ui/terminal.js'
 
 import {type CommandProcess, createCommandContext} from '../../src/cli/context.js'
@@ -56,6 +56,7 @@ export function space(overrides: Partial<SpaceInfo> = {}): SpaceInfo {
 
 class CapturedStream extends PassThrough {
   text = ''
+
   constructor(readonly isTTY: boolean) {
     super()
   }
@@ -67,18 +68,18 @@ class CapturedStream extends PassThrough {
 }
 
 export interface TestProcessOptions {
-  readonly tty?: boolean
-  readonly stdinText?: string
   readonly env?: Record<string, string | undefined>
+  readonly spinnerAction?: TerminalStreams['spinnerAction']
+  readonly stdinText?: string
   /** Makes the token come from HEROKU_API_KEY, as far as the API's advice on a 401 is concerned. */
   readonly tokenFromEnv?: boolean
-  readonly spinnerAction?: TerminalStreams['spinnerAction']
+  readonly tty?: boolean
 }
 
 export interface TestProcess extends CommandProcess {
-  readonly stdout: CapturedStream
-  readonly stderr: CapturedStream
   readonly sleeps: number[]
+  readonly stderr: CapturedStream
+  readonly stdout: CapturedStream
 }
 
 /**
@@ -110,8 +111,8 @@ export function testProcess(options: TestProcessOptions = {}): TestProcess {
 
 export interface TestContext extends CommandContext {
   readonly sleeps: number[]
-  stdout(): string
   stderr(): string
+  stdout(): string
 }
 
 /** A context built as the commands build theirs, over a test process, with a fixed token and the API intercepted by nock. */

@@ -21,19 +21,19 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const HEROKU_CLI_CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'heroku-spaces-vpn')
 
 export interface HerokuCli {
-  readonly version: string
-  /** The install prefix: node_modules/heroku is in it. */
-  readonly prefix: string
   /** The Heroku CLI's own entry point, run with this Node. */
   readonly bin: string
+  /** The install prefix: node_modules/heroku is in it. */
+  readonly prefix: string
+  readonly version: string
 }
 
 export interface ProcessResult {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly stdout: string
-  readonly stderr: string
+  readonly code: null | number
   readonly ms: number
+  readonly signal: NodeJS.Signals | null
+  readonly stderr: string
+  readonly stdout: string
 }
 
 export interface RunOptions {
@@ -100,7 +100,9 @@ function npmEnv(): Record<string, string | undefined> {
 
 async function installedVersion(prefix: string): Promise<string | undefined> {
   try {
-    const pjson = JSON.parse(await readFile(join(prefix, 'node_modules', 'heroku', 'package.json'), 'utf8')) as {version?: string}
+    const pjson = JSON.parse(await readFile(join(prefix, 'node_modules', 'heroku', 'package.json'), 'utf8')) as {
+      version?: string
+    }
     return pjson.version
   } catch {
     return undefined
@@ -124,21 +126,41 @@ export async function installHerokuCli(version = HEROKU_CLI_VERSION, timeoutMs =
     `Fetching heroku@${version} from npm (about 395 MB, once): the plugin is tested inside the real Heroku CLI. Cached in ${relative(process.cwd(), prefix) || prefix}; delete that folder to fetch it again.`,
   )
   // Without the registry npm retries for minutes: one quick look first tells that apart from a slow install.
-  const probe = await run('npm', ['view', `heroku@${version}`, 'version', '--fetch-retries=0', '--loglevel=error'], {env: npmEnv(), timeoutMs: 60_000})
+  const probe = await run('npm', ['view', `heroku@${version}`, 'version', '--fetch-retries=0', '--loglevel=error'], {
+    env: npmEnv(),
+    timeoutMs: 60_000,
+  })
   if (probe.code !== 0 || probe.stdout.trim() !== version) {
-    throw new Error(`npm cannot get heroku@${version} from the registry (exit ${probe.code ?? probe.signal}):\n${tail(probe.stderr || probe.stdout)}`)
+    throw new Error(
+      `npm cannot get heroku@${version} from the registry (exit ${probe.code ?? probe.signal}):\n${tail(probe.stderr || probe.stdout)}`,
+    )
   }
 
   const staging = await mkdtemp(join(HEROKU_CLI_CACHE, `.installing-${version}-`))
   try {
-    await writeFile(join(staging, 'package.json'), `${JSON.stringify({description: `heroku@${version} for tests`, private: true})}\n`)
+    await writeFile(
+      join(staging, 'package.json'),
+      `${JSON.stringify({description: `heroku@${version} for tests`, private: true})}\n`,
+    )
     const result = await run(
       'npm',
-      ['install', '--prefix', staging, `heroku@${version}`, '--ignore-scripts', '--no-audit', '--no-fund', '--omit=dev', '--loglevel=error'],
+      [
+        'install',
+        '--prefix',
+        staging,
+        `heroku@${version}`,
+        '--ignore-scripts',
+        '--no-audit',
+        '--no-fund',
+        '--omit=dev',
+        '--loglevel=error',
+      ],
       {env: npmEnv(), timeoutMs},
     )
     if (result.code !== 0 || (await installedVersion(staging)) !== version) {
-      throw new Error(`npm install heroku@${version} failed (exit ${result.code ?? result.signal}):\n${tail(result.stderr || result.stdout)}`)
+      throw new Error(
+        `npm install heroku@${version} failed (exit ${result.code ?? result.signal}):\n${tail(result.stderr || result.stdout)}`,
+      )
     }
 
     await rm(prefix, {force: true, recursive: true})
@@ -152,9 +174,9 @@ export async function installHerokuCli(version = HEROKU_CLI_VERSION, timeoutMs =
 }
 
 export interface HerokuHome {
+  readonly dataDir: string
   /** HOME of every run: config, data (installed and linked plugins), cache and git config all live in it. */
   readonly dir: string
-  readonly dataDir: string
   readonly env: Readonly<Record<string, string | undefined>>
   remove(): Promise<void>
 }
@@ -169,18 +191,18 @@ export async function createHerokuHome(): Promise<HerokuHome> {
   await mkdir(join(cache, 'heroku'), {recursive: true})
   await writeFile(join(cache, 'heroku', 'terms-of-service'), '')
   const env = {
+    // No traffic but to the local API: no telemetry, no analytics, no version check, no background auto-update.
+    DISABLE_TELEMETRY: 'true',
+    // heroku's init hook configure-git-credential-manager writes the global git config on every command.
+    GIT_CONFIG_GLOBAL: join(dir, '.gitconfig'),
+    HEROKU_DISABLE_AUTOUPDATE: '1',
+    HEROKU_SKIP_ANALYTICS: '1',
+    HEROKU_SKIP_NEW_VERSION_CHECK: '1',
     HOME: dir,
     PATH: process.env.PATH,
     XDG_CACHE_HOME: cache,
     XDG_CONFIG_HOME: config,
     XDG_DATA_HOME: data,
-    // heroku's init hook configure-git-credential-manager writes the global git config on every command.
-    GIT_CONFIG_GLOBAL: join(dir, '.gitconfig'),
-    // No traffic but to the local API: no telemetry, no analytics, no version check, no background auto-update.
-    DISABLE_TELEMETRY: 'true',
-    HEROKU_DISABLE_AUTOUPDATE: '1',
-    HEROKU_SKIP_ANALYTICS: '1',
-    HEROKU_SKIP_NEW_VERSION_CHECK: '1',
   }
   return {
     dataDir: join(data, 'heroku'),
@@ -191,14 +213,22 @@ export async function createHerokuHome(): Promise<HerokuHome> {
 }
 
 /** `heroku ARGS` in the given home. */
-export function runHeroku(cli: HerokuCli, home: HerokuHome, args: readonly string[], options: RunOptions = {}): Promise<ProcessResult> {
+export function runHeroku(
+  cli: HerokuCli,
+  home: HerokuHome,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<ProcessResult> {
   return run(process.execPath, [cli.bin, ...args], {...options, env: {...home.env, ...options.env}})
 }
 
 /** Installs a packed plugin the way a user does: a bare path would be read as a GitHub repository, file: is not. */
 export async function installPlugin(cli: HerokuCli, home: HerokuHome, tarball: string): Promise<void> {
   // npm, run by plugins:install, reaches the registry as the caller's npm does and shares its cache.
-  const result = await runHeroku(cli, home, ['plugins:install', `file:${tarball}`], {env: {...npmEnv(), HOME: home.dir}, timeoutMs: 300_000})
+  const result = await runHeroku(cli, home, ['plugins:install', `file:${tarball}`], {
+    env: {...npmEnv(), HOME: home.dir},
+    timeoutMs: 300_000,
+  })
   if (result.code !== 0) throw new Error(`heroku plugins:install failed (exit ${result.code}):\n${tail(result.stderr)}`)
 }
 
@@ -211,10 +241,10 @@ export function installedPluginBin(home: HerokuHome): string {
 const NOT_COPIED = new Set(['.git', 'bin/standalone', 'coverage', 'dist', 'node_modules', 'oclif.manifest.json'])
 
 export interface PackedPlugin {
-  /** The tarball's absolute path. */
-  readonly tarball: string
   /** The paths inside it, as npm lists them. */
   readonly files: readonly string[]
+  /** The tarball's absolute path. */
+  readonly tarball: string
 }
 
 /**
@@ -234,8 +264,12 @@ export async function packPlugin(destination: string): Promise<PackedPlugin> {
       env: npmEnv(),
       timeoutMs: 180_000,
     })
-    if (result.code !== 0) throw new Error(`npm pack failed (exit ${result.code}):\n${tail(result.stderr || result.stdout)}`)
-    const [packed] = JSON.parse(result.stdout.slice(result.stdout.indexOf('['))) as Array<{filename: string; files: Array<{path: string}>}>
+    if (result.code !== 0)
+      throw new Error(`npm pack failed (exit ${result.code}):\n${tail(result.stderr || result.stdout)}`)
+    const [packed] = JSON.parse(result.stdout.slice(result.stdout.indexOf('['))) as Array<{
+      filename: string
+      files: Array<{path: string}>
+    }>
     if (existsSync(join(copy, 'oclif.manifest.json'))) throw new Error('postpack left oclif.manifest.json behind')
     return {files: packed!.files.map((file) => file.path), tarball: join(destination, packed!.filename)}
   } finally {
@@ -257,6 +291,7 @@ export async function leftoverProcesses(home: HerokuHome): Promise<string[]> {
       // gone, or not ours to read
     }
   }
+
   return found
 }
 

@@ -1,8 +1,14 @@
 import {execFileSync} from 'node:child_process'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
-import {createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import {
+  createServer as createHttpServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import {createServer as createHttpsServer} from 'node:https'
-import {connect, type AddressInfo, type Socket} from 'node:net'
+import {type AddressInfo, connect, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -12,12 +18,12 @@ import {join} from 'node:path'
  */
 
 export interface Listening {
-  readonly url: string
-  readonly port: number
   close(): Promise<void>
+  readonly port: number
+  readonly url: string
 }
 
-async function listen(server: Server): Promise<{port: number; close: () => Promise<void>}> {
+async function listen(server: Server): Promise<{close: () => Promise<void>; port: number}> {
   const sockets = new Set<Socket>()
   server.on('connection', (socket: Socket) => {
     sockets.add(socket)
@@ -72,9 +78,9 @@ export async function startLoggingProxy(): Promise<LoggingProxy> {
 }
 
 export interface SelfSignedCertificate {
-  readonly dir: string
-  readonly certFile: string
   readonly cert: string
+  readonly certFile: string
+  readonly dir: string
   readonly key: string
   remove(): Promise<void>
 }
@@ -83,10 +89,27 @@ export interface SelfSignedCertificate {
 export async function makeSelfSignedCertificate(): Promise<SelfSignedCertificate> {
   const dir = await mkdtemp(join(tmpdir(), 'self-signed-'))
   const [keyFile, certFile] = [join(dir, 'key.pem'), join(dir, 'cert.pem')]
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', certFile,
-  ], {stdio: 'ignore'})
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    {stdio: 'ignore'},
+  )
   return {
     cert: await readFile(certFile, 'utf8'),
     certFile,
@@ -103,7 +126,9 @@ export interface TlsFront extends Listening {
 
 /** https://127.0.0.1:PORT in front of an http:// server, with the given certificate. */
 export async function startTlsFront(backend: string, certificate: SelfSignedCertificate): Promise<TlsFront> {
-  const server = createHttpsServer({cert: certificate.cert, key: certificate.key}, (req, res) => forward(req, res, new URL(req.url ?? '/', backend)))
+  const server = createHttpsServer({cert: certificate.cert, key: certificate.key}, (req, res) =>
+    forward(req, res, new URL(req.url ?? '/', backend)),
+  )
   const front = {connections: 0}
   server.on('connection', () => front.connections++)
   const {close, port} = await listen(server)

@@ -1,14 +1,14 @@
 import {spawn} from 'node:child_process'
 
 export interface PtySession {
-  /** Everything the terminal showed so far: stdout and stderr together, as at a real terminal. */
-  output(): string
-  /** Resolves once the terminal has shown `text`. */
-  waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>
-  /** Types into the terminal: `\x03` is Ctrl-C, `\x04` is Ctrl-D, `\r` is Enter. */
-  type(text: string): void
   /** The exit code, 128 + the signal's number when a signal ended the program. */
   readonly exit: Promise<number>
+  /** Everything the terminal showed so far: stdout and stderr together, as at a real terminal. */
+  output(): string
+  /** Types into the terminal: `\x03` is Ctrl-C, `\x04` is Ctrl-D, `\r` is Enter. */
+  type(text: string): void
+  /** Resolves once the terminal has shown `text`. */
+  waitFor(text: RegExp | string, timeoutMs?: number): Promise<void>
 }
 
 const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`
@@ -18,17 +18,23 @@ const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`
  * terminal, so the program sees what it sees when a person runs it.
  */
 export function runInPty(command: readonly string[], env: Record<string, string>): PtySession {
-  const child = spawn('script', ['--quiet', '--return', '--command', command.map((word) => quote(word)).join(' '), '/dev/null'], {
-    env: {PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm', ...env},
-    stdio: ['pipe', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    'script',
+    ['--quiet', '--return', '--command', command.map((word) => quote(word)).join(' '), '/dev/null'],
+    {
+      env: {PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm', ...env},
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  )
   let output = ''
   const watchers = new Set<() => void>()
   child.stdout.on('data', (chunk: Buffer) => {
     output += chunk.toString('utf8')
     for (const watcher of watchers) watcher()
   })
-  const exit = new Promise<number>((resolve) => child.on('close', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15))))
+  const exit = new Promise<number>((resolve) =>
+    child.on('close', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15))),
+  )
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000)
   void exit.then(() => clearTimeout(killer))
   return {

@@ -4,20 +4,20 @@ import {fileURLToPath} from 'node:url'
 export const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
 export interface CliResult {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
+  readonly code: null | number
   readonly ms: number
+  readonly stderr: string
+  readonly stdout: string
 }
 
 export interface CliOptions {
+  /** Another path to the program, such as a link named like the package's bin entry. */
+  readonly bin?: string
+  readonly cwd?: string
   /** Added to a clean environment: nothing of the developer's own Heroku setup leaks in. */
   readonly env?: Record<string, string | undefined>
   readonly input?: string
   readonly timeoutMs?: number
-  readonly cwd?: string
-  /** Another path to the program, such as a link named like the package's bin entry. */
-  readonly bin?: string
 }
 
 /** Runs the built CLI as its own process, the way a user or a CI step does. */
@@ -26,7 +26,11 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value
   const started = Date.now()
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
+      cwd: options.cwd,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))

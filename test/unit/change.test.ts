@@ -28,7 +28,13 @@ describe('update', () => {
 
   it('prints the updated object with --json', async () => {
     const context = testContext()
-    nock(API).get('/spaces/acme-space').reply(200, space()).get(CONNECTION_PATH).reply(200, vpnConnection()).patch(CONNECTION_PATH).reply(200, vpnConnection())
+    nock(API)
+      .get('/spaces/acme-space')
+      .reply(200, space())
+      .get(CONNECTION_PATH)
+      .reply(200, vpnConnection())
+      .patch(CONNECTION_PATH)
+      .reply(200, vpnConnection())
     await runUpdate({...options, json: true}, context)
     expect(JSON.parse(context.stdout())).toEqual(vpnConnection())
   })
@@ -46,14 +52,21 @@ describe('update', () => {
 
   it("refuses CIDRs that overlap the space's network, changing nothing", async () => {
     const context = testContext()
-    nock(API).get('/spaces/acme-space').reply(200, space({cidr: '10.30.0.0/16'}))
+    nock(API)
+      .get('/spaces/acme-space')
+      .reply(200, space({cidr: '10.30.0.0/16'}))
     const error = await runUpdate({...options, cidrs: '10.30.1.0/24'}, context).catch((error_: unknown) => error_)
     expect(error).toMatchObject({exitCode: ExitCode.usage, message: expect.stringContaining('Nothing was changed.')})
   })
 
   it('reports a connection that does not exist with exit code 2, sending no PATCH', async () => {
     const context = testContext()
-    nock(API).get('/spaces/acme-space').times(2).reply(200, space()).get(CONNECTION_PATH).reply(404, {id: 'not_found', message: 'gone'})
+    nock(API)
+      .get('/spaces/acme-space')
+      .times(2)
+      .reply(200, space())
+      .get(CONNECTION_PATH)
+      .reply(404, {id: 'not_found', message: 'gone'})
     await expect(runUpdate(options, context)).rejects.toMatchObject({
       exitCode: ExitCode.usage,
       message: 'VPN connection "office" was not found in space "acme-space".',
@@ -63,7 +76,11 @@ describe('update', () => {
 
   it('refuses a connection that is being destroyed, sending no PATCH', async () => {
     const context = testContext()
-    nock(API).get('/spaces/acme-space').reply(200, space()).get(CONNECTION_PATH).reply(200, vpnConnection({status: 'deprovisioning'}))
+    nock(API)
+      .get('/spaces/acme-space')
+      .reply(200, space())
+      .get(CONNECTION_PATH)
+      .reply(200, vpnConnection({status: 'deprovisioning'}))
     await expect(runUpdate(options, context)).rejects.toMatchObject({
       exitCode: ExitCode.usage,
       message: expect.stringContaining('is being destroyed: its routable CIDRs cannot change. Nothing was changed.'),
@@ -78,24 +95,45 @@ describe('destroy', () => {
 
   it('destroys with a matching --confirm', async () => {
     const context = testContext()
-    exists().delete(CONNECTION_PATH).reply(202, vpnConnection({status: 'deprovisioning'}))
+    exists()
+      .delete(CONNECTION_PATH)
+      .reply(202, vpnConnection({status: 'deprovisioning'}))
     await runDestroy({...options, confirm: 'office'}, context)
-    expect(context.stdout()).toBe('Destroying VPN connection office in space acme-space: its tunnels are being torn down.\n')
+    expect(context.stdout()).toBe(
+      'Destroying VPN connection office in space acme-space: its tunnels are being torn down.\n',
+    )
   })
 
   it('prints the destroyed object with --json', async () => {
     const context = testContext()
-    exists().delete(CONNECTION_PATH).reply(202, vpnConnection({status: 'deprovisioning'}))
+    exists()
+      .delete(CONNECTION_PATH)
+      .reply(202, vpnConnection({status: 'deprovisioning'}))
     await runDestroy({...options, confirm: 'office', json: true}, context)
     expect(JSON.parse(context.stdout())).toMatchObject({status: 'deprovisioning'})
   })
 
   it.each([
-    ['with a --confirm for another name', {confirm: 'offices'}, {}, '--confirm "offices" does not match the connection name "office"'],
+    [
+      'with a --confirm for another name',
+      {confirm: 'offices'},
+      {},
+      '--confirm "offices" does not match the connection name "office"',
+    ],
     ['off a terminal without --confirm', {}, {tty: false}, 'there is no terminal to ask at: pass --confirm office'],
-    ['at a terminal when the typed name differs', {}, {stdinText: 'ofice\n', tty: true}, '"ofice" does not match the connection name "office"'],
+    [
+      'at a terminal when the typed name differs',
+      {},
+      {stdinText: 'ofice\n', tty: true},
+      '"ofice" does not match the connection name "office"',
+    ],
     ['at a terminal when an empty line is typed', {}, {stdinText: '\n', tty: true}, '"" does not match'],
-    ['at a terminal at the end of input (Ctrl-D)', {}, {stdinText: '', tty: true}, 'The destroy was cancelled: input ended before a name was typed.'],
+    [
+      'at a terminal at the end of input (Ctrl-D)',
+      {},
+      {stdinText: '', tty: true},
+      'The destroy was cancelled: input ended before a name was typed.',
+    ],
   ])('refuses %s, with exit code 2, deleting nothing', async (_case, change, terminal, words) => {
     const context = testContext(terminal)
     if ('tty' in terminal && terminal.tty) exists()
@@ -107,7 +145,9 @@ describe('destroy', () => {
 
   it('asks at a terminal and destroys when the name is typed', async () => {
     const context = testContext({stdinText: 'office\n', tty: true})
-    exists().delete(CONNECTION_PATH).reply(202, vpnConnection({status: 'deprovisioning'}))
+    exists()
+      .delete(CONNECTION_PATH)
+      .reply(202, vpnConnection({status: 'deprovisioning'}))
     await runDestroy(options, context)
     expect(context.stderr()).toContain('To proceed, type office: ')
     expect(context.stderr()).toContain('both tunnels go down')
@@ -122,32 +162,55 @@ describe('destroy', () => {
 
   it('checks that the connection exists before asking, and says which of space and connection is missing', async () => {
     const context = testContext({stdinText: 'office\n', tty: true})
-    nock(API).get(CONNECTION_PATH).reply(404, {id: 'not_found', message: 'Not found.'}).get('/spaces/acme-space').reply(404, {id: 'not_found', message: 'Not found.'})
-    await expect(runDestroy(options, context)).rejects.toMatchObject({exitCode: ExitCode.usage, message: 'Space "acme-space" was not found, or you have no access to it.'})
+    nock(API)
+      .get(CONNECTION_PATH)
+      .reply(404, {id: 'not_found', message: 'Not found.'})
+      .get('/spaces/acme-space')
+      .reply(404, {id: 'not_found', message: 'Not found.'})
+    await expect(runDestroy(options, context)).rejects.toMatchObject({
+      exitCode: ExitCode.usage,
+      message: 'Space "acme-space" was not found, or you have no access to it.',
+    })
     expect(context.stderr()).not.toContain('To proceed')
   })
 
   it.each([
-    ['is being torn down', () => nock(API).get(CONNECTION_PATH).reply(200, vpnConnection({status: 'deprovisioning'}))],
+    [
+      'is being torn down',
+      () =>
+        nock(API)
+          .get(CONNECTION_PATH)
+          .reply(200, vpnConnection({status: 'deprovisioning'})),
+    ],
     ['is gone', () => nock(API).get(CONNECTION_PATH).reply(404, {id: 'not_found', message: 'Not found.'})],
   ])('after a DELETE whose answer was lost, succeeds when the connection %s', async (_case, after) => {
     const context = testContext()
     exists().delete(CONNECTION_PATH).replyWithError(socketError('ECONNRESET', 'socket hang up'))
     after()
     await runDestroy({...options, confirm: 'office'}, context)
-    expect(context.stdout()).toBe('Destroying VPN connection office in space acme-space: its tunnels are being torn down.\n')
+    expect(context.stdout()).toBe(
+      'Destroying VPN connection office in space acme-space: its tunnels are being torn down.\n',
+    )
     expect(context.stderr()).toContain('checking whether it went through')
   })
 
   it('after a DELETE whose answer was lost, reports the failure when the connection is still there, and never sends it twice', async () => {
     const context = testContext()
-    exists().delete(CONNECTION_PATH).reply(503, {id: 'unavailable', message: 'busy'}).get(CONNECTION_PATH).reply(200, vpnConnection())
-    await expect(runDestroy({...options, confirm: 'office'}, context)).rejects.toMatchObject({exitCode: ExitCode.failed})
+    exists()
+      .delete(CONNECTION_PATH)
+      .reply(503, {id: 'unavailable', message: 'busy'})
+      .get(CONNECTION_PATH)
+      .reply(200, vpnConnection())
+    await expect(runDestroy({...options, confirm: 'office'}, context)).rejects.toMatchObject({
+      exitCode: ExitCode.failed,
+    })
   })
 
   it('says a connection already being destroyed is, without asking or deleting again', async () => {
     const context = testContext({tty: true})
-    nock(API).get(CONNECTION_PATH).reply(200, vpnConnection({status: 'deprovisioning'}))
+    nock(API)
+      .get(CONNECTION_PATH)
+      .reply(200, vpnConnection({status: 'deprovisioning'}))
     await runDestroy(options, context)
     expect(context.stderr()).toContain('is already being destroyed')
     expect(context.stderr()).not.toContain('To proceed')
@@ -155,7 +218,13 @@ describe('destroy', () => {
 })
 
 describe('destroy --wait', () => {
-  const options = {confirm: 'office', json: false, name: 'office', space: 'acme-space', wait: {intervalMs: 1000, timeoutMs: 60_000}}
+  const options = {
+    confirm: 'office',
+    json: false,
+    name: 'office',
+    space: 'acme-space',
+    wait: {intervalMs: 1000, timeoutMs: 60_000},
+  }
   const gone = {id: 'not_found', message: 'Not found.'}
 
   it('after a DELETE whose answer was lost, checks that it went through, then waits until the connection is gone', async () => {
@@ -177,7 +246,11 @@ describe('destroy --wait', () => {
 
   it('waits for a connection already being destroyed, without deleting again', async () => {
     const context = testContext()
-    nock(API).get(CONNECTION_PATH).reply(200, vpnConnection({status: 'deprovisioning'})).get(CONNECTION_PATH).reply(404, gone)
+    nock(API)
+      .get(CONNECTION_PATH)
+      .reply(200, vpnConnection({status: 'deprovisioning'}))
+      .get(CONNECTION_PATH)
+      .reply(404, gone)
     await runDestroy(options, context)
     expect(context.stderr()).toContain('is already being destroyed')
     expect(context.stdout()).toBe('Destroyed VPN connection office in space acme-space.\n')

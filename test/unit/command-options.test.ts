@@ -22,28 +22,28 @@ import {ExitCode} from '../../src/lib/exit-codes.js'
  * take no context, so a refusal here is made before anything could be sent.
  */
 const OPTIONS = {
-  config: async (argv: string[]) => {
+  async config(argv: string[]) {
     const {args, flags} = await parse(argv, Config)
     return configOptions(args, flags)
   },
-  connect: async (argv: string[]) => {
+  async connect(argv: string[]) {
     const {args, flags} = await parse(argv, Connect)
     return connectOptions(args, flags)
   },
   connections: async (argv: string[]) => connectionsOptions((await parse(argv, Connections)).flags),
-  destroy: async (argv: string[]) => {
+  async destroy(argv: string[]) {
     const {args, flags} = await parse(argv, Destroy)
     return destroyOptions(args, flags)
   },
-  info: async (argv: string[]) => {
+  async info(argv: string[]) {
     const {args, flags} = await parse(argv, Info)
     return infoOptions(args, flags)
   },
-  update: async (argv: string[]) => {
+  async update(argv: string[]) {
     const {args, flags} = await parse(argv, Update)
     return updateOptions(args, flags)
   },
-  wait: async (argv: string[]) => {
+  async wait(argv: string[]) {
     const {args, flags} = await parse(argv, Wait)
     return waitOptions(args, flags)
   },
@@ -81,24 +81,63 @@ const VALID: Array<[CommandName, string[], object]> = [
   ['connections', ['-s', 'acme-space', '--json'], {json: true, space: 'acme-space'}],
   [
     'connect',
-    ['office', '-s', 'acme-space', '-i', '52.91.173.226', '-c', '172.16.0.0/16,192.168.10.0/24', '--if-not-exists', '--json'],
-    {cidrs: '172.16.0.0/16,192.168.10.0/24', ifNotExists: true, ip: '52.91.173.226', json: true, name: 'office', space: 'acme-space'},
+    [
+      'office',
+      '-s',
+      'acme-space',
+      '-i',
+      '52.91.173.226',
+      '-c',
+      '172.16.0.0/16,192.168.10.0/24',
+      '--if-not-exists',
+      '--json',
+    ],
+    {
+      cidrs: '172.16.0.0/16,192.168.10.0/24',
+      ifNotExists: true,
+      ip: '52.91.173.226',
+      json: true,
+      name: 'office',
+      space: 'acme-space',
+    },
   ],
-  ['config', ['office', ...SPACE, '--json'], {force: false, format: 'json', localIp: undefined, name: 'office', outputDir: undefined, space: 'acme-space'}],
+  [
+    'config',
+    ['office', ...SPACE, '--json'],
+    {force: false, format: 'json', localIp: undefined, name: 'office', outputDir: undefined, space: 'acme-space'},
+  ],
   [
     'config',
     ['office', ...SPACE, '--format', 'swanctl', '--local-ip', '172.16.0.2', '--output-dir', 'gateway', '--force'],
     {force: true, format: 'swanctl', localIp: '172.16.0.2', name: 'office', outputDir: 'gateway', space: 'acme-space'},
   ],
-  ['destroy', ['office', ...SPACE, '--confirm', 'office'], {confirm: 'office', json: false, name: 'office', space: 'acme-space', wait: undefined}],
-  ['destroy', ['office', ...SPACE, '--wait'], {confirm: undefined, json: false, name: 'office', space: 'acme-space', wait: DEFAULT_TIMING}],
+  [
+    'destroy',
+    ['office', ...SPACE, '--confirm', 'office'],
+    {confirm: 'office', json: false, name: 'office', space: 'acme-space', wait: undefined},
+  ],
+  [
+    'destroy',
+    ['office', ...SPACE, '--wait'],
+    {confirm: undefined, json: false, name: 'office', space: 'acme-space', wait: DEFAULT_TIMING},
+  ],
   [
     'destroy',
     ['office', ...SPACE, '--wait', '--interval', '1', '--timeout', '600'],
-    {confirm: undefined, json: false, name: 'office', space: 'acme-space', wait: {intervalMs: 1000, timeoutMs: 600_000}},
+    {
+      confirm: undefined,
+      json: false,
+      name: 'office',
+      space: 'acme-space',
+      wait: {intervalMs: 1000, timeoutMs: 600_000},
+    },
   ],
   ['info', ['office', ...SPACE, '--json'], {json: true, name: 'office', space: 'acme-space'}],
-  ['update', ['office', ...SPACE, '-c', '10.1.0.0/24', '--json'], {cidrs: '10.1.0.0/24', json: true, name: 'office', space: 'acme-space'}],
+  [
+    'update',
+    ['office', ...SPACE, '-c', '10.1.0.0/24', '--json'],
+    {cidrs: '10.1.0.0/24', json: true, name: 'office', space: 'acme-space'},
+  ],
   [
     'wait',
     ['office', ...SPACE, '-i', '2.5', '-t', '90', '--tunnels-up', '--json'],
@@ -112,15 +151,26 @@ const BLANK_SPACE = `--space is empty: give the name or id of the Private Space,
 
 /** Refused by our checks: exit code 2 and this exact message. */
 const REFUSED: Array<[CommandName, string[], string]> = [
-  ...Object.entries(NAMED).flatMap(([command, {argv}]) => [
-    [command, ['office', '--name', 'home', ...argv], DIFFERENT_NAMES],
-    [command, argv, NO_NAME],
-    [command, ['', ...argv], NO_NAME],
-    [command, ['office', ...argv.map((word) => (word === 'acme-space' ? ' ' : word))], BLANK_SPACE],
-  ] as Array<[CommandName, string[], string]>),
+  ...Object.entries(NAMED).flatMap(
+    ([command, {argv}]) =>
+      [
+        [command, ['office', '--name', 'home', ...argv], DIFFERENT_NAMES],
+        [command, argv, NO_NAME],
+        [command, ['', ...argv], NO_NAME],
+        [command, ['office', ...argv.map((word) => (word === 'acme-space' ? ' ' : word))], BLANK_SPACE],
+      ] as Array<[CommandName, string[], string]>,
+  ),
   ['connections', ['--space', ''], BLANK_SPACE],
-  ['config', ['office', ...SPACE, '--local-ip', '172.16.0.2'], `--local-ip applies to --format strongswan and --format swanctl only, not to --format table\n${NOTHING_SENT}`],
-  ['config', ['office', ...SPACE, '--json', '--force'], `--force applies to --format strongswan and --format swanctl only, not to --format json\n${NOTHING_SENT}`],
+  [
+    'config',
+    ['office', ...SPACE, '--local-ip', '172.16.0.2'],
+    `--local-ip applies to --format strongswan and --format swanctl only, not to --format table\n${NOTHING_SENT}`,
+  ],
+  [
+    'config',
+    ['office', ...SPACE, '--json', '--force'],
+    `--force applies to --format strongswan and --format swanctl only, not to --format json\n${NOTHING_SENT}`,
+  ],
   [
     'wait',
     ['office', ...SPACE, '--interval', '0.5'],
@@ -137,17 +187,37 @@ const REFUSED: Array<[CommandName, string[], string]> = [
     ].join('\n'),
   ],
   // the seconds are checked before the space, as they always were
-  ['wait', ['office', '--space', ' ', '--timeout', 'x'], `--timeout "x" is not a positive number of seconds: give a number greater than 0 and at most 604800 (a week), e.g. 10 or 0.5\n${NOTHING_SENT}`],
-  ['destroy', ['office', ...SPACE, '--wait', '--timeout', '-1'], `--timeout "-1" is not a positive number of seconds: give a number greater than 0 and at most 604800 (a week), e.g. 10 or 0.5\n${NOTHING_SENT}`],
+  [
+    'wait',
+    ['office', '--space', ' ', '--timeout', 'x'],
+    `--timeout "x" is not a positive number of seconds: give a number greater than 0 and at most 604800 (a week), e.g. 10 or 0.5\n${NOTHING_SENT}`,
+  ],
+  [
+    'destroy',
+    ['office', ...SPACE, '--wait', '--timeout', '-1'],
+    `--timeout "-1" is not a positive number of seconds: give a number greater than 0 and at most 604800 (a week), e.g. 10 or 0.5\n${NOTHING_SENT}`,
+  ],
 ]
 
 /** Refused by oclif's parser, with its own exit code 2 and a message that says so. */
 const REFUSED_BY_OCLIF: Array<[CommandName, string[], string]> = [
   ['connections', [], 'Missing required flag space'],
   ['connect', ['office', ...SPACE, '--ip', '52.91.173.226'], 'Missing required flag cidrs'],
-  ['config', ['office', ...SPACE, '--format', 'openswan'], 'Expected --format=openswan to be one of: table, json, strongswan, swanctl'],
-  ['config', ['office', ...SPACE, '--format', 'swanctl', '--json'], '--format=swanctl cannot also be provided when using --json'],
-  ['destroy', ['office', ...SPACE, '--interval', '1'], 'All of the following must be provided when using --interval: --wait'],
+  [
+    'config',
+    ['office', ...SPACE, '--format', 'openswan'],
+    'Expected --format=openswan to be one of: table, json, strongswan, swanctl',
+  ],
+  [
+    'config',
+    ['office', ...SPACE, '--format', 'swanctl', '--json'],
+    '--format=swanctl cannot also be provided when using --json',
+  ],
+  [
+    'destroy',
+    ['office', ...SPACE, '--interval', '1'],
+    'All of the following must be provided when using --interval: --wait',
+  ],
   ['info', ['office', 'home', ...SPACE], 'Unexpected argument: home'],
 ]
 

@@ -1,7 +1,7 @@
+import nock from 'nock'
 import {chmod, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import nock from 'nock'
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
 import Config from '../../src/commands/spaces/vpn/config.js'
@@ -92,7 +92,9 @@ describe('config --format strongswan|swanctl', () => {
     await runConfig({...base, format: 'strongswan', localIp: '172.16.0.2', outputDir: out}, context)
     const printed = await golden('article.strongswan.txt')
     expect(printed).toContain(`# /etc/ipsec.conf\n${await readFile(join(out, 'ipsec.conf'), 'utf8')}`)
-    expect(printed).toContain(`# /etc/ipsec.d/acme-space-office-updown.sh\n${await readFile(join(out, 'updown.sh'), 'utf8')}`)
+    expect(printed).toContain(
+      `# /etc/ipsec.d/acme-space-office-updown.sh\n${await readFile(join(out, 'updown.sh'), 'utf8')}`,
+    )
     expect(await mode(join(out, 'ipsec.conf'))).toBe(0o644)
     expect(await mode(join(out, 'ipsec.secrets'))).toBe(0o600)
     expect(await mode(join(out, 'updown.sh'))).toBe(0o755)
@@ -106,8 +108,12 @@ describe('config --format strongswan|swanctl', () => {
         '',
       ].join('\n'),
     )
-    expect(context.stderr()).toContain(`       sudo install -D -m 0600 ${join(out, 'ipsec.secrets')} /etc/ipsec.secrets\n`)
-    expect(context.stderr()).toContain(`       sudo install -D -m 0755 ${join(out, 'updown.sh')} /etc/ipsec.d/acme-space-office-updown.sh\n`)
+    expect(context.stderr()).toContain(
+      `       sudo install -D -m 0600 ${join(out, 'ipsec.secrets')} /etc/ipsec.secrets\n`,
+    )
+    expect(context.stderr()).toContain(
+      `       sudo install -D -m 0755 ${join(out, 'updown.sh')} /etc/ipsec.d/acme-space-office-updown.sh\n`,
+    )
   })
 
   it("is shown in the README for the article's values exactly as it prints, next steps included", async () => {
@@ -130,8 +136,10 @@ describe('config --format strongswan|swanctl', () => {
     await writeFile(join(dir, 'ipsec.secrets'), 'mine too')
     const {context, error} = await failure({...base, format: 'strongswan', outputDir: dir})
     expect(error.exitCode).toBe(ExitCode.usage)
-    expect(error.message).toBe(`These files exist: ${join(dir, 'ipsec.conf')}, ${join(dir, 'ipsec.secrets')}, and files are never overwritten without --force. Nothing was sent to Heroku.`)
-    expect(error.suggestions.join()).toContain('--force')
+    expect(error.message).toBe(
+      `These files exist: ${join(dir, 'ipsec.conf')}, ${join(dir, 'ipsec.secrets')}, and files are never overwritten without --force. Nothing was sent to Heroku.`,
+    )
+    expect(error.suggestions.join(',')).toContain('--force')
     expect(await readFile(join(dir, 'ipsec.conf'), 'utf8')).toBe('mine')
     expect(context.stdout()).toBe('')
   })
@@ -147,22 +155,31 @@ describe('config --format strongswan|swanctl', () => {
   })
 
   it('says to wait (exit 1) when the connection has no tunnels yet, and writes nothing', async () => {
-    nock(API).get(CONNECTION_PATH).reply(200, pendingConnection({status: 'provisioning'}))
+    nock(API)
+      .get(CONNECTION_PATH)
+      .reply(200, pendingConnection({status: 'provisioning'}))
     const out = join(dir, 'gateway')
     const {context, error} = await failure({...base, format: 'swanctl', outputDir: out})
     expect(error.exitCode).toBe(ExitCode.failed)
     expect(error.message).toContain('is not ready (status: provisioning)')
-    expect(error.suggestions.join()).toContain('heroku spaces:vpn:wait office --space acme-space')
+    expect(error.suggestions.join(',')).toContain('heroku spaces:vpn:wait office --space acme-space')
     await expect(stat(out)).rejects.toThrow()
     expect(context.stdout()).toBe('')
   })
 
   it('refuses a tunnel IP that is not IPv4 (exit 1) instead of writing it into a file, and says how to see the data', async () => {
-    answers(vpnConnection({tunnels: [{ip: '34.203.187.158 %any', pre_shared_key: 'k'}, {ip: '34.227.70.143', pre_shared_key: 'k'}]}))
+    answers(
+      vpnConnection({
+        tunnels: [
+          {ip: '34.203.187.158 %any', pre_shared_key: 'k'},
+          {ip: '34.227.70.143', pre_shared_key: 'k'},
+        ],
+      }),
+    )
     const {error} = await failure({...base, format: 'strongswan', outputDir: dir})
     expect(error.exitCode).toBe(ExitCode.failed)
     expect(error.message).toContain(`tunnel 1's IP "34.203.187.158 %any" is not an IPv4 address`)
-    expect(error.suggestions.join()).toContain('heroku spaces:vpn:info office --space acme-space --json')
+    expect(error.suggestions.join(',')).toContain('heroku spaces:vpn:info office --space acme-space --json')
     expect(await readdir(dir)).toEqual([])
   })
 })
@@ -170,12 +187,32 @@ describe('config --format strongswan|swanctl', () => {
 describe('config flags', () => {
   const defaults = {force: false, format: 'table', json: false, space: 'acme-space'} as const
   it.each([
-    ['--local-ip with the table', {'local-ip': '172.16.0.2'}, '--local-ip applies to --format strongswan and --format swanctl only, not to --format table'],
-    ['--output-dir with json', {format: 'json', 'output-dir': '/tmp/x'}, '--output-dir applies to --format strongswan and --format swanctl only, not to --format json'],
-    ['all three with the table', {force: true, 'local-ip': '172.16.0.2', 'output-dir': '/tmp/x'}, '--local-ip, --output-dir, --force apply to'],
-    ['--force without --output-dir', {force: true, format: 'swanctl'}, '--force applies to files written with --output-dir'],
+    [
+      '--local-ip with the table',
+      {'local-ip': '172.16.0.2'},
+      '--local-ip applies to --format strongswan and --format swanctl only, not to --format table',
+    ],
+    [
+      '--output-dir with json',
+      {format: 'json', 'output-dir': '/tmp/x'},
+      '--output-dir applies to --format strongswan and --format swanctl only, not to --format json',
+    ],
+    [
+      'all three with the table',
+      {force: true, 'local-ip': '172.16.0.2', 'output-dir': '/tmp/x'},
+      '--local-ip, --output-dir, --force apply to',
+    ],
+    [
+      '--force without --output-dir',
+      {force: true, format: 'swanctl'},
+      '--force applies to files written with --output-dir',
+    ],
     ['an empty --output-dir', {format: 'swanctl', 'output-dir': ' '}, '--output-dir is empty'],
-    ['a --local-ip that is not an address', {format: 'strongswan', 'local-ip': '172.16.0.0/16'}, '--local-ip "172.16.0.0/16" is a network, not an address'],
+    [
+      'a --local-ip that is not an address',
+      {format: 'strongswan', 'local-ip': '172.16.0.0/16'},
+      '--local-ip "172.16.0.0/16" is a network, not an address',
+    ],
     ['a loopback --local-ip', {format: 'swanctl', 'local-ip': '127.0.0.1'}, '--local-ip 127.0.0.1 is in 127.0.0.0/8'],
   ] as const)('refuses %s with exit 2 before any request', (_case, flags, words) => {
     expect(() => configOptions({name: 'office'}, {...defaults, ...flags})).toThrow(
@@ -190,12 +227,14 @@ describe('config flags', () => {
       stderr += String(chunk)
       return true
     })
-    const error = await runCommand(['office', '--space', 'acme-space', '--local-ip', '10.0.0.1']).finally(() => spy.mockRestore())
+    const error = await runCommand(['office', '--space', 'acme-space', '--local-ip', '10.0.0.1']).finally(() =>
+      spy.mockRestore(),
+    )
     expect(error).toMatchObject({oclif: {exit: ExitCode.usage}})
     expect(stderr).toContain('--local-ip applies to --format strongswan and --format swanctl only')
   })
 
-  it('show in the help what the command says it wrote for the article\'s values', async () => {
+  it("show in the help what the command says it wrote for the article's values", async () => {
     const example = String(Config.examples?.find((entry) => String(entry).includes('--output-dir gateway')))
     const context = testContext()
     answers()
@@ -204,7 +243,11 @@ describe('config flags', () => {
   })
 
   it('offer the gateway formats in --format, and keep --json exclusive of it', async () => {
-    expect(((await runCommand(['office', '-s', 'acme-space', '--format', 'openswan'])) as Error).message).toContain('table, json, strongswan, swanctl')
-    expect(((await runCommand(['office', '-s', 'acme-space', '--format', 'swanctl', '--json'])) as Error).message).toContain('cannot also be provided')
+    expect(((await runCommand(['office', '-s', 'acme-space', '--format', 'openswan'])) as Error).message).toContain(
+      'table, json, strongswan, swanctl',
+    )
+    expect(
+      ((await runCommand(['office', '-s', 'acme-space', '--format', 'swanctl', '--json'])) as Error).message,
+    ).toContain('cannot also be provided')
   })
 })

@@ -1,17 +1,27 @@
 import nock from 'nock'
 import {describe, expect, it} from 'vitest'
 
-import {runConnect, type ConnectOptions} from '../../src/lib/actions/connect.js'
+import {type ConnectOptions, runConnect} from '../../src/lib/actions/connect.js'
 import {PlatformApiError} from '../../src/lib/api/errors.js'
-import {adviceFor} from '../../src/lib/ui/advice.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
+import {adviceFor} from '../../src/lib/ui/advice.js'
 import {API, pendingConnection, socketError, space, testContext, vpnConnection} from '../support/fixtures.js'
 
-const valid: ConnectOptions = {cidrs: '172.16.0.0/16', ip: '52.91.173.226', json: false, name: 'office', space: 'acme-space'}
+const valid: ConnectOptions = {
+  cidrs: '172.16.0.0/16',
+  ip: '52.91.173.226',
+  json: false,
+  name: 'office',
+  space: 'acme-space',
+}
 const createBody = {name: 'office', public_ip: '52.91.173.226', routable_cidrs: ['172.16.0.0/16']}
 
 function spaceReady(overrides = {}) {
-  return nock(API).get('/spaces/acme-space').reply(200, space(overrides)).get('/spaces/acme-space/vpn-connections').reply(200, [])
+  return nock(API)
+    .get('/spaces/acme-space')
+    .reply(200, space(overrides))
+    .get('/spaces/acme-space/vpn-connections')
+    .reply(200, [])
 }
 
 describe('connect', () => {
@@ -56,17 +66,25 @@ describe('connect', () => {
   })
 
   it.each([
-    ['overlaps the space CIDR', {}, '10.0.0.0/16,172.16.0.0/16', '"10.0.0.0/16" overlaps 10.0.0.0/16, the network of space acme-space'],
+    [
+      'overlaps the space CIDR',
+      {},
+      '10.0.0.0/16,172.16.0.0/16',
+      '"10.0.0.0/16" overlaps 10.0.0.0/16, the network of space acme-space',
+    ],
     ['overlaps the reported space CIDR', {cidr: '10.20.0.0/16'}, '10.20.0.0/24', 'overlaps 10.20.0.0/16'],
     ['overlaps 172.17.0.0/16', {}, '172.17.0.0/16', 'which every Private Space uses'],
-  ])('refuses CIDRs that %s, after reading the space, creating nothing', async (_case, spaceOverrides, cidrs, words) => {
-    const context = testContext()
-    spaceReady(spaceOverrides)
-    const error = await runConnect({...valid, cidrs}, context).catch((error_: unknown) => error_)
-    expect(error).toMatchObject({exitCode: ExitCode.usage})
-    expect((error as Error).message).toContain(words)
-    expect((error as Error).message).toContain('Nothing was created.')
-  })
+  ])(
+    'refuses CIDRs that %s, after reading the space, creating nothing',
+    async (_case, spaceOverrides, cidrs, words) => {
+      const context = testContext()
+      spaceReady(spaceOverrides)
+      const error = await runConnect({...valid, cidrs}, context).catch((error_: unknown) => error_)
+      expect(error).toMatchObject({exitCode: ExitCode.usage})
+      expect((error as Error).message).toContain(words)
+      expect((error as Error).message).toContain('Nothing was created.')
+    },
+  )
 
   it('warns about the data services block on stderr and goes on', async () => {
     const context = testContext()
@@ -79,10 +97,35 @@ describe('connect', () => {
   })
 
   it.each([
-    ['does not exist', () => nock(API).get('/spaces/acme-space').reply(404, {id: 'not_found', message: "Couldn't find that space."}), 'Space "acme-space" was not found, or you have no access to it'],
-    ['is Fir-generation (string)', () => nock(API).get('/spaces/acme-space').reply(200, space({generation: 'fir'})), 'Fir-generation'],
-    ['is Fir-generation (object)', () => nock(API).get('/spaces/acme-space').reply(200, space({generation: {id: 'x', name: 'fir'}})), 'Fir-generation'],
-    ['is still allocating', () => nock(API).get('/spaces/acme-space').reply(200, space({state: 'allocating'})), 'is allocating, not allocated'],
+    [
+      'does not exist',
+      () => nock(API).get('/spaces/acme-space').reply(404, {id: 'not_found', message: "Couldn't find that space."}),
+      'Space "acme-space" was not found, or you have no access to it',
+    ],
+    [
+      'is Fir-generation (string)',
+      () =>
+        nock(API)
+          .get('/spaces/acme-space')
+          .reply(200, space({generation: 'fir'})),
+      'Fir-generation',
+    ],
+    [
+      'is Fir-generation (object)',
+      () =>
+        nock(API)
+          .get('/spaces/acme-space')
+          .reply(200, space({generation: {id: 'x', name: 'fir'}})),
+      'Fir-generation',
+    ],
+    [
+      'is still allocating',
+      () =>
+        nock(API)
+          .get('/spaces/acme-space')
+          .reply(200, space({state: 'allocating'})),
+      'is allocating, not allocated',
+    ],
     [
       'already has a connection',
       () =>
@@ -104,8 +147,13 @@ describe('connect', () => {
 
   it('passes on an API refusal with exit code 1', async () => {
     const context = testContext()
-    spaceReady().post('/spaces/acme-space/vpn-connections').reply(422, {id: 'invalid_params', message: 'Public IP is already in use.'})
-    await expect(runConnect(valid, context)).rejects.toMatchObject({exitCode: ExitCode.failed, message: 'Public IP is already in use.'})
+    spaceReady()
+      .post('/spaces/acme-space/vpn-connections')
+      .reply(422, {id: 'invalid_params', message: 'Public IP is already in use.'})
+    await expect(runConnect(valid, context)).rejects.toMatchObject({
+      exitCode: ExitCode.failed,
+      message: 'Public IP is already in use.',
+    })
   })
 
   it('after a lost answer, finds the created connection instead of creating it again', async () => {
@@ -146,7 +194,9 @@ describe('connect', () => {
 
   it('fails at once on a 429 whose Retry-After is longer than the cap, instead of sleeping for it', async () => {
     const context = testContext()
-    spaceReady().post('/spaces/acme-space/vpn-connections').reply(429, {id: 'rate_limit', message: 'slow down'}, {'Retry-After': '7200'})
+    spaceReady()
+      .post('/spaces/acme-space/vpn-connections')
+      .reply(429, {id: 'rate_limit', message: 'slow down'}, {'Retry-After': '7200'})
     const error = (await runConnect(valid, context).catch((error_: unknown) => error_)) as PlatformApiError
     expect(error.exitCode).toBe(ExitCode.failed)
     expect(adviceFor(error)).toEqual(['Try again in 7200 s.'])

@@ -1,6 +1,12 @@
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
-import {apiEndpoint, credentialStore, type HerokuConfig, netrcMachineName, resolveCredentials} from '../../src/lib/api/credentials.js'
+import {
+  apiEndpoint,
+  credentialStore,
+  type HerokuConfig,
+  netrcMachineName,
+  resolveCredentials,
+} from '../../src/lib/api/credentials.js'
 import {netrcFile} from '../../src/lib/api/netrc.js'
 
 const saved = {...process.env}
@@ -41,9 +47,11 @@ describe('resolveCredentials: which paths load @heroku-cli/command', () => {
     loads.mockClear()
     vi.doMock('@heroku-cli/command', () => {
       loads()
-      return {APIClient: class {
-        getAuth = async () => 'token-from-heroku-cli-command'
-      }}
+      return {
+        APIClient: class {
+          getAuth = async () => 'token-from-heroku-cli-command'
+        },
+      }
     })
   })
   afterEach(() => {
@@ -74,7 +82,9 @@ describe('resolveCredentials: which paths load @heroku-cli/command', () => {
   })
 
   it('loads it for what only it can read, a gpg netrc', async () => {
-    await expect(resolveCredentials({}, options(undefined, true))).resolves.toEqual({token: 'token-from-heroku-cli-command'})
+    await expect(resolveCredentials({}, options(undefined, true))).resolves.toEqual({
+      token: 'token-from-heroku-cli-command',
+    })
     expect(loads).toHaveBeenCalledOnce()
   })
 })

@@ -29,9 +29,12 @@ describe('parseSeconds', () => {
     expect(parseSeconds('--timeout', text)).toBe(seconds)
   })
 
-  it.each([['0'], ['-1'], ['abc'], [''], ['1e3'], ['10s'], ['604801'], ['Infinity'], ['NaN']])('refuses %j, naming the flag and value', (text) => {
-    expect(parseSeconds('--timeout', text)).toBe(
-      `--timeout "${text}" is not a positive number of seconds: give a number greater than 0 and at most 604800 (a week), e.g. 10 or 0.5`,
-    )
-  })
+  it.each([['0'], ['-1'], ['abc'], [''], ['1e3'], ['10s'], ['604801'], ['Infinity'], ['NaN']])(
+    'refuses %j, naming the flag and value',
+    (text) => {
+      expect(parseSeconds('--timeout', text)).toBe(
+        `--timeout "${text}" is not a positive number of seconds: give a number greater than 0 and at most 604800 (a week), e.g. 10 or 0.5`,
+      )
+    },
+  )
 })

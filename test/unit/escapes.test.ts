@@ -22,8 +22,8 @@ describe('control characters from the API or the user never reach the terminal r
     nock(API).get(CONNECTION_PATH).reply(200, hostile)
     await runInfo({json: false, name: 'office', space: 'acme-space'}, context)
     expect(context.stdout()).toMatch(NO_CONTROLS)
-    expect(context.stdout()).toContain('\\x1B]0;pwned\\x07gateway \\x1B[2Jok')
-    expect(context.stdout()).toContain('\\x1B[2Jdown\\x9B31m')
+    expect(context.stdout()).toContain(String.raw`\x1B]0;pwned\x07gateway \x1B[2Jok`)
+    expect(context.stdout()).toContain(String.raw`\x1B[2Jdown\x9B31m`)
 
     const json = testContext()
     nock(API).get(CONNECTION_PATH).reply(200, hostile)
@@ -38,17 +38,20 @@ describe('control characters from the API or the user never reach the terminal r
       .reply(200, pendingConnection({status: `pending${CLEAR}` as never}))
       .get(CONNECTION_PATH)
       .reply(200, vpnConnection({status: 'failed', status_message: `${TITLE}no`}))
-    const error = await runWait({intervalMs: 1000, json: false, name: 'office', space: 'acme-space', timeoutMs: 60_000, tunnelsUp: false}, context).catch(
-      (error_: unknown) => error_ as Error,
-    )
+    const error = await runWait(
+      {intervalMs: 1000, json: false, name: 'office', space: 'acme-space', timeoutMs: 60_000, tunnelsUp: false},
+      context,
+    ).catch((error_: unknown) => error_ as Error)
     expect(context.stderr()).toMatch(NO_CONTROLS)
-    expect(context.stderr()).toContain('pending\\x1B[2J (0s)')
+    expect(context.stderr()).toContain(String.raw`pending\x1B[2J (0s)`)
     expect(formatError((error as Error).message, [])).toMatch(NO_CONTROLS)
   })
 
   it('quotes names in suggested commands for the shell, spelling control characters visibly', () => {
-    expect(connectionCommand('wait', "o'ffice", 'my space')).toBe(`heroku spaces:vpn:wait 'o'\\''ffice' --space 'my space'`)
-    expect(shellWord(`x${TITLE}`)).toBe("$'x\\u001b]0;pwned\\u0007'")
+    expect(connectionCommand('wait', "o'ffice", 'my space')).toBe(
+      `heroku spaces:vpn:wait 'o'\\''ffice' --space 'my space'`,
+    )
+    expect(shellWord(`x${TITLE}`)).toBe(String.raw`$'x\u001b]0;pwned\u0007'`)
     expect(formatError('bad', [connectionCommand('info', `x${CLEAR}`, 'acme')])).toMatch(NO_CONTROLS)
   })
 })

@@ -1,5 +1,4 @@
 import {existsSync} from 'node:fs'
-
 import {describe, expect, it} from 'vitest'
 
 import type {VpnConnection} from '../../src/lib/api/types.js'
@@ -7,7 +6,14 @@ import type {VpnConnection} from '../../src/lib/api/types.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
 import {GATEWAY_FORMATS} from '../../src/lib/gateway/formats.js'
 import {printedFiles} from '../../src/lib/gateway/next-steps.js'
-import {gatewayName, type GatewayPlan, planGateway, type PlanInput, ROUTE_METRIC_STEP, secretValue} from '../../src/lib/gateway/plan.js'
+import {
+  gatewayName,
+  type GatewayPlan,
+  planGateway,
+  type PlanInput,
+  ROUTE_METRIC_STEP,
+  secretValue,
+} from '../../src/lib/gateway/plan.js'
 import {renderIpsecConf, renderIpsecSecrets} from '../../src/lib/gateway/strongswan/ipsec-conf.js'
 import {renderSwanctlConf} from '../../src/lib/gateway/strongswan/swanctl-conf.js'
 import {tunnel, vpnConnection} from '../support/fixtures.js'
@@ -38,25 +44,34 @@ describe('generated gateway configuration (golden files, one per format and case
     ['article', {}, {localIp: '172.16.0.2'}],
     ['ikev2', {ike_version: 2}, {}],
   ] as const
-  it.each(Object.keys(GATEWAY_FORMATS).flatMap((format) => cases.map(([name, overrides, input]) => [format, name, overrides, input] as const)))(
-    '--format %s: %s',
-    async (format, name, overrides, input) => {
-      const golden = `golden/${name}.${format}.txt`
-      // toMatchFileSnapshot writes a missing golden unless in CI: a new format's goldens are written only on purpose (vitest -u) and reviewed
-      if (expect.getState().snapshotState.snapshotUpdateState !== 'all') {
-        expect(existsSync(new URL(golden, import.meta.url)), `${golden} is missing: write it with vitest -u and review it`).toBe(true)
-      }
+  it.each(
+    Object.keys(GATEWAY_FORMATS).flatMap((format) =>
+      cases.map(([name, overrides, input]) => [format, name, overrides, input] as const),
+    ),
+  )('--format %s: %s', async (format, name, overrides, input) => {
+    const golden = `golden/${name}.${format}.txt`
+    // toMatchFileSnapshot writes a missing golden unless in CI: a new format's goldens are written only on purpose (vitest -u) and reviewed
+    if (expect.getState().snapshotState.snapshotUpdateState !== 'all') {
+      expect(
+        existsSync(new URL(golden, import.meta.url)),
+        `${golden} is missing: write it with vitest -u and review it`,
+      ).toBe(true)
+    }
 
-      await expect(printed(format as keyof typeof GATEWAY_FORMATS, plan(overrides, input))).toMatchFileSnapshot(golden)
+    await expect(printed(format as keyof typeof GATEWAY_FORMATS, plan(overrides, input))).toMatchFileSnapshot(golden)
+  })
+
+  it.each(Object.keys(GATEWAY_FORMATS))(
+    '--format %s: one SA pair per tunnel whatever the routable CIDRs, so the files do not depend on them',
+    (format) => {
+      for (const ike of [1, 2]) {
+        const one = printed(format as keyof typeof GATEWAY_FORMATS, plan({ike_version: ike}))
+        expect(
+          printed(format as keyof typeof GATEWAY_FORMATS, plan({ike_version: ike, routable_cidrs: TWO_CIDRS})),
+        ).toBe(one)
+      }
     },
   )
-
-  it.each(Object.keys(GATEWAY_FORMATS))('--format %s: one SA pair per tunnel whatever the routable CIDRs, so the files do not depend on them', (format) => {
-    for (const ike of [1, 2]) {
-      const one = printed(format as keyof typeof GATEWAY_FORMATS, plan({ike_version: ike}))
-      expect(printed(format as keyof typeof GATEWAY_FORMATS, plan({ike_version: ike, routable_cidrs: TWO_CIDRS}))).toBe(one)
-    }
-  })
 })
 
 describe('gateway plan', () => {
@@ -71,7 +86,12 @@ describe('gateway plan', () => {
   })
 
   it('gives two connections on one gateway different marks and interfaces, and the same connection the same ones every time', () => {
-    const identity = (space: string) => planGateway({connection: vpnConnection(), names: {name: 'office', space}, target}).tunnels.map((t) => [t.interfaceName, t.markIn, t.markOut])
+    const identity = (space: string) =>
+      planGateway({connection: vpnConnection(), names: {name: 'office', space}, target}).tunnels.map((t) => [
+        t.interfaceName,
+        t.markIn,
+        t.markOut,
+      ])
     expect(identity('acme-space')).toEqual(identity('acme-space'))
     const other = identity('other-space').flat()
     for (const value of identity('acme-space').flat()) expect(other).not.toContain(value)
@@ -83,16 +103,33 @@ describe('gateway plan', () => {
   })
 
   it('names everything after the names the API gives, not after how the connection was asked for', () => {
-    const byId = planGateway({connection: vpnConnection(), names: target, target: {name: '5e1f0ba2-3c4d-4e5f-8a9b-0c1d2e3f4a5b', space: '0f8e7d6c'}})
+    const byId = planGateway({
+      connection: vpnConnection(),
+      names: target,
+      target: {name: '5e1f0ba2-3c4d-4e5f-8a9b-0c1d2e3f4a5b', space: '0f8e7d6c'},
+    })
     expect(printed('swanctl', byId)).toBe(printed('swanctl', plan()))
   })
 
   it('starts both tunnels with strongSwan, restarts them after a DPD timeout or a delete, and keeps trying for ever', () => {
     const ipsec = renderIpsecConf(plan())
     expect(ipsec.match(/^ {2}auto=start$/gm)).toHaveLength(2)
-    for (const setting of ['dpdaction=restart', 'closeaction=restart', 'keyingtries=%forever', 'leftsubnet=0.0.0.0/0', 'rightsubnet=0.0.0.0/0']) expect(ipsec).toContain(`  ${setting}\n`)
+    for (const setting of [
+      'dpdaction=restart',
+      'closeaction=restart',
+      'keyingtries=%forever',
+      'leftsubnet=0.0.0.0/0',
+      'rightsubnet=0.0.0.0/0',
+    ])
+      expect(ipsec).toContain(`  ${setting}\n`)
     const swanctl = renderSwanctlConf(plan())
-    for (const setting of ['start_action = start', 'dpd_action = restart', 'close_action = start', 'local_ts = 0.0.0.0/0', 'remote_ts = 0.0.0.0/0']) {
+    for (const setting of [
+      'start_action = start',
+      'dpd_action = restart',
+      'close_action = start',
+      'local_ts = 0.0.0.0/0',
+      'remote_ts = 0.0.0.0/0',
+    ]) {
       expect(swanctl.match(new RegExp(`^ +${setting}$`, 'gm'))).toHaveLength(2)
     }
   })
@@ -143,7 +180,7 @@ describe('pre-shared keys', () => {
     ['abcdef12345', '"abcdef12345"'],
     ['Az09._+/=:@-', '"Az09._+/=:@-"'],
     ['a "quoted" key', '0sYSAicXVvdGVkIiBrZXk='],
-    ['back\\slash', '0sYmFja1xzbGFzaA=='],
+    [String.raw`back\slash`, '0sYmFja1xzbGFzaA=='],
     ['white space', '0sd2hpdGUgc3BhY2U='],
     ['tab\tnewline\n', '0sdGFiCW5ld2xpbmUK'],
     ['clé', '0sY2zDqQ=='],
@@ -156,34 +193,65 @@ describe('pre-shared keys', () => {
   })
 
   it('puts one line per tunnel IP in ipsec.secrets and one secret per tunnel in swanctl.conf', () => {
-    const gateway = plan({tunnels: [tunnel({pre_shared_key: 'say "hi"'}), tunnel({ip: '34.227.70.143', pre_shared_key: '123456abcdef'})]})
-    expect(renderIpsecSecrets(gateway).split('\n').filter((line) => line.includes('PSK'))).toEqual([
-      '34.203.187.158 : PSK 0sc2F5ICJoaSI=',
-      '34.227.70.143 : PSK "123456abcdef"',
-    ])
-    expect(renderSwanctlConf(gateway)).toMatch(/ike-acme-space-office-tunnel1 \{\n {4}id = 34\.203\.187\.158\n {4}secret = 0sc2F5ICJoaSI=\n/)
+    const gateway = plan({
+      tunnels: [tunnel({pre_shared_key: 'say "hi"'}), tunnel({ip: '34.227.70.143', pre_shared_key: '123456abcdef'})],
+    })
+    expect(
+      renderIpsecSecrets(gateway)
+        .split('\n')
+        .filter((line) => line.includes('PSK')),
+    ).toEqual(['34.203.187.158 : PSK 0sc2F5ICJoaSI=', '34.227.70.143 : PSK "123456abcdef"'])
+    expect(renderSwanctlConf(gateway)).toMatch(
+      /ike-acme-space-office-tunnel1 \{\n {4}id = 34\.203\.187\.158\n {4}secret = 0sc2F5ICJoaSI=\n/,
+    )
   })
 })
 
 describe('values from the Platform API that cannot go into a configuration', () => {
   it.each([
-    ['a tunnel IP that is not IPv4', {tunnels: [tunnel({ip: '34.203.187.158\nconn evil'}), tunnel({ip: '34.227.70.143'})]}, `tunnel 1's IP "34.203.187.158\\nconn evil" is not an IPv4 address`],
-    ['an IPv6 tunnel IP', {tunnels: [tunnel({ip: '2001:db8::1'}), tunnel({ip: '34.227.70.143'})]}, 'is not an IPv4 address'],
-    ['a missing tunnel IP', {tunnels: [tunnel({ip: undefined}), tunnel({ip: '34.227.70.143'})]}, `tunnel 1's IP undefined`],
+    [
+      'a tunnel IP that is not IPv4',
+      {tunnels: [tunnel({ip: '34.203.187.158\nconn evil'}), tunnel({ip: '34.227.70.143'})]},
+      `tunnel 1's IP "34.203.187.158\\nconn evil" is not an IPv4 address`,
+    ],
+    [
+      'an IPv6 tunnel IP',
+      {tunnels: [tunnel({ip: '2001:db8::1'}), tunnel({ip: '34.227.70.143'})]},
+      'is not an IPv4 address',
+    ],
+    [
+      'a missing tunnel IP',
+      {tunnels: [tunnel({ip: undefined}), tunnel({ip: '34.227.70.143'})]},
+      `tunnel 1's IP undefined`,
+    ],
     ['two tunnels with one IP', {tunnels: [tunnel(), tunnel()]}, 'two tunnels have the same IP'],
     ['one tunnel', {tunnels: [tunnel()]}, 'the connection has 1 tunnels, not 2'],
-    ['an empty pre-shared key', {tunnels: [tunnel({pre_shared_key: ''}), tunnel({ip: '34.227.70.143'})]}, 'tunnel 1 has no pre-shared key'],
-    ['a routable CIDR that is not a CIDR', {routable_cidrs: ['172.16.0.0/16', '192.168.10.0/24 leftsubnet=0.0.0.0/0']}, 'routable CIDR "192.168.10.0/24 leftsubnet=0.0.0.0/0" is not an IPv4 network'],
+    [
+      'an empty pre-shared key',
+      {tunnels: [tunnel({pre_shared_key: ''}), tunnel({ip: '34.227.70.143'})]},
+      'tunnel 1 has no pre-shared key',
+    ],
+    [
+      'a routable CIDR that is not a CIDR',
+      {routable_cidrs: ['172.16.0.0/16', '192.168.10.0/24 leftsubnet=0.0.0.0/0']},
+      'routable CIDR "192.168.10.0/24 leftsubnet=0.0.0.0/0" is not an IPv4 network',
+    ],
     ['a routable CIDR with host bits', {routable_cidrs: ['172.16.0.1/16']}, 'routable CIDR "172.16.0.1/16"'],
     ['no routable CIDRs', {routable_cidrs: []}, 'has no routable CIDRs'],
     ['a space CIDR that is not a CIDR', {space_cidr_block: '10.0.0.0/33'}, 'the space CIDR "10.0.0.0/33"'],
     ['an unknown IKE version', {ike_version: 3}, 'IKE version 3 is neither 1 nor 2'],
-    ['a public IP that is not IPv4, with no --local-ip', {public_ip: 'gateway.example'}, `the gateway's public IP "gateway.example"`],
+    [
+      'a public IP that is not IPv4, with no --local-ip',
+      {public_ip: 'gateway.example'},
+      `the gateway's public IP "gateway.example"`,
+    ],
   ])('refuses %s (exit 1), naming it', (_case, overrides, words) => {
     const error = refusal(overrides as Partial<VpnConnection>)
     expect(error.exitCode).toBe(ExitCode.failed)
     expect(error.message).toContain(words)
-    expect(error.message).toContain('No gateway configuration was written for VPN connection office in space acme-space.')
+    expect(error.message).toContain(
+      'No gateway configuration was written for VPN connection office in space acme-space.',
+    )
   })
 
   it('lists every problem at once', () => {

@@ -26,7 +26,9 @@ describe('chooseProxy', () => {
   })
 
   it('never prints the password of a proxy URL it cannot parse', () => {
-    expect(() => chooseProxy(API, {HTTPS_PROXY: 'http://user:s3cret@[bad'})).toThrow(expect.objectContaining({message: expect.not.stringContaining('s3cret')}))
+    expect(() => chooseProxy(API, {HTTPS_PROXY: 'http://user:s3cret@[bad'})).toThrow(
+      expect.objectContaining({message: expect.not.stringContaining('s3cret')}),
+    )
   })
 
   it('takes only HTTP_PROXY for http', () => {
@@ -34,7 +36,9 @@ describe('chooseProxy', () => {
   })
 
   it.each(['socks5://proxy:1080', 'http://', 'http://[bad'])('refuses %s with exit code 2', (value) => {
-    expect(() => chooseProxy(API, {HTTPS_PROXY: value})).toThrow(expect.objectContaining({exitCode: 2, message: expect.stringContaining('HTTPS_PROXY')}))
+    expect(() => chooseProxy(API, {HTTPS_PROXY: value})).toThrow(
+      expect.objectContaining({exitCode: 2, message: expect.stringContaining('HTTPS_PROXY')}),
+    )
   })
 })
 

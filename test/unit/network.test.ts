@@ -135,7 +135,10 @@ describe('checkRoutableCidrs', () => {
     ['172.16.0.0/16,172.16.5.0/24', ['"172.16.5.0/24" overlaps "172.16.0.0/16"']],
     ['172.16.5.0/24,172.16.0.0/16', ['"172.16.5.0/24" overlaps "172.16.0.0/16"']],
     ['172.16.0.0/16,172.16.0.0/16', ['"172.16.0.0/16" is listed more than once']],
-    ['172.16.0.0/8', ['"172.16.0.0/8" has host bits set, and 172.0.0.0/8 is not a private network', 'e.g. 172.16.0.0/12']],
+    [
+      '172.16.0.0/8',
+      ['"172.16.0.0/8" has host bits set, and 172.0.0.0/8 is not a private network', 'e.g. 172.16.0.0/12'],
+    ],
     ['172.016.0.0/16', ['"172.016.0.0" has a leading zero']],
     ['8.8.8.1/24', ['has host bits set and is not a private network']],
     ['172.16.0.0/16 192.168.1.0/24', ['contains spaces: separate networks with commas']],
@@ -146,11 +149,13 @@ describe('checkRoutableCidrs', () => {
   })
 
   it('reports a network repeated 3,000 times once, and refuses a list longer than the cap without checking each item', () => {
-    expect(checkRoutableCidrs(Array.from({length: MAX_ROUTABLE_CIDRS}, () => '172.16.0.0/16').join(',')).problems).toEqual([
-      '--cidrs: "172.16.0.0/16" is listed more than once: list each network once',
-    ])
+    expect(
+      checkRoutableCidrs(Array.from({length: MAX_ROUTABLE_CIDRS}, () => '172.16.0.0/16').join(',')).problems,
+    ).toEqual(['--cidrs: "172.16.0.0/16" is listed more than once: list each network once'])
     const long = Array.from({length: 3000}, () => '172.16.0.0/16').join(',')
-    expect(checkRoutableCidrs(long).problems).toEqual([expect.stringContaining(`--cidrs lists 3000 networks: a VPN connection takes at most ${MAX_ROUTABLE_CIDRS}`)])
+    expect(checkRoutableCidrs(long).problems).toEqual([
+      expect.stringContaining(`--cidrs lists 3000 networks: a VPN connection takes at most ${MAX_ROUTABLE_CIDRS}`),
+    ])
   })
 
   it('checks the longest list allowed with nested networks quickly, naming each overlapping network once', () => {
@@ -173,7 +178,10 @@ describe('checkCidrsAgainstSpace', () => {
   const defaults = {cidr: '10.0.0.0/16', dataCidr: '10.1.0.0/16', spaceName: 'acme-space'}
 
   it('accepts networks clear of every block of the space', () => {
-    expect(checkCidrsAgainstSpace(['172.16.0.0/16', '10.2.0.0/16', '192.168.0.0/16'], defaults)).toEqual({problems: [], warnings: []})
+    expect(checkCidrsAgainstSpace(['172.16.0.0/16', '10.2.0.0/16', '192.168.0.0/16'], defaults)).toEqual({
+      problems: [],
+      warnings: [],
+    })
   })
 
   it.each([
@@ -193,13 +201,17 @@ describe('checkCidrsAgainstSpace', () => {
   it('uses the blocks the space reports, not the defaults', () => {
     const custom = {cidr: '10.20.0.0/16', dataCidr: '10.21.0.0/16', spaceName: 'custom'}
     expect(checkCidrsAgainstSpace(['10.0.0.0/16', '10.1.0.0/16'], custom)).toEqual({problems: [], warnings: []})
-    expect(checkCidrsAgainstSpace(['10.20.5.0/24'], custom).problems).toEqual([expect.stringContaining('10.20.0.0/16, the network of space custom')])
+    expect(checkCidrsAgainstSpace(['10.20.5.0/24'], custom).problems).toEqual([
+      expect.stringContaining('10.20.0.0/16, the network of space custom'),
+    ])
   })
 
   it('warns about the data services block and names it', () => {
     const {problems, warnings} = checkCidrsAgainstSpace(['10.1.4.0/24', '172.16.0.0/16'], defaults)
     expect(problems).toEqual([])
-    expect(warnings).toEqual([expect.stringContaining('"10.1.4.0/24" overlaps 10.1.0.0/16, the data services block of space acme-space')])
+    expect(warnings).toEqual([
+      expect.stringContaining('"10.1.4.0/24" overlaps 10.1.0.0/16, the data services block of space acme-space'),
+    ])
     expect(warnings[0]).toContain('reserved once Heroku data services are added')
   })
 })

@@ -17,9 +17,17 @@ interface FakeCommand {
 const command = (id: string, pluginName: string): FakeCommand => ({id, pluginName})
 
 function fakeHost(options: {commandMap?: boolean; ourIds?: readonly string[]} = {}) {
-  const core = {commands: [command('apps', 'heroku'), command('spaces:vpn:info', 'heroku'), command('spaces:vpn:wait', 'heroku')], isRoot: true, name: 'heroku'}
+  const core = {
+    commands: [command('apps', 'heroku'), command('spaces:vpn:info', 'heroku'), command('spaces:vpn:wait', 'heroku')],
+    isRoot: true,
+    name: 'heroku',
+  }
   const other = {commands: [command('pg:info', 'other-plugin')], isRoot: false, name: 'other-plugin'}
-  const ours = {commands: (options.ourIds ?? ['spaces:vpn:info', 'spaces:vpn:wait']).map((id) => command(id, PLUGIN_NAME)), isRoot: false, name: PLUGIN_NAME}
+  const ours = {
+    commands: (options.ourIds ?? ['spaces:vpn:info', 'spaces:vpn:wait']).map((id) => command(id, PLUGIN_NAME)),
+    isRoot: false,
+    name: PLUGIN_NAME,
+  }
   const plugins = new Map<string, {commands: FakeCommand[]; isRoot: boolean; name: string}>([
     [core.name, core],
     [other.name, other],
@@ -27,7 +35,8 @@ function fakeHost(options: {commandMap?: boolean; ourIds?: readonly string[]} = 
   ])
   // What oclif's loadCommands leaves: for a shared id, the core plugin's command.
   const registry = new Map<string, FakeCommand>()
-  for (const plugin of [ours, other, core]) for (const entry of plugin.commands) if (!registry.has(entry.id) || plugin === core) registry.set(entry.id, entry)
+  for (const plugin of [ours, other, core])
+    for (const entry of plugin.commands) if (!registry.has(entry.id) || plugin === core) registry.set(entry.id, entry)
   const config = {
     ...(options.commandMap === false ? {} : {_commands: registry}),
     findCommand: (id: string) => registry.get(id),
@@ -39,11 +48,17 @@ function fakeHost(options: {commandMap?: boolean; ourIds?: readonly string[]} = 
 async function runHook(config: unknown): Promise<string[]> {
   const lines: string[] = []
   const context = {debug: (line: string) => lines.push(line)} as unknown as Hook.Context
-  await overrideBuiltins.call(context, {argv: [], config, context, id: 'spaces:vpn:info'} as unknown as Parameters<Hook.Init>[0])
+  await overrideBuiltins.call(context, {
+    argv: [],
+    config,
+    context,
+    id: 'spaces:vpn:info',
+  } as unknown as Parameters<Hook.Init>[0])
   return lines
 }
 
-const resolved = (config: {findCommand: (id: string) => FakeCommand | undefined}, id: string) => config.findCommand(id)?.pluginName
+const resolved = (config: {findCommand: (id: string) => FakeCommand | undefined}, id: string) =>
+  config.findCommand(id)?.pluginName
 
 afterEach(() => {
   vi.unstubAllEnvs()
@@ -58,7 +73,9 @@ describe('the init hook that lets the plugin answer its commands inside the Hero
     expect(resolved(config, 'apps')).toBe('heroku')
     expect(resolved(config, 'pg:info')).toBe('other-plugin')
     expect(core.commands.map((entry) => entry.id)).toEqual(['apps'])
-    expect(debug).toEqual([`spaces:vpn:info, spaces:vpn:wait: answered by ${PLUGIN_NAME} (${BUILTIN_ENV}=1 restores the built-ins)`])
+    expect(debug).toEqual([
+      `spaces:vpn:info, spaces:vpn:wait: answered by ${PLUGIN_NAME} (${BUILTIN_ENV}=1 restores the built-ins)`,
+    ])
   })
 
   it('wraps findCommand when the command map is not a Map', async () => {
@@ -99,7 +116,9 @@ describe('the init hook that lets the plugin answer its commands inside the Hero
     const debug = await runHook(config)
     expect(resolved(config, 'spaces:vpn:info')).toBe('heroku')
     expect(core.commands).toHaveLength(3)
-    expect(debug).toEqual([`left the built-in commands in place: Error: another plugin's command list cannot be changed`])
+    expect(debug).toEqual([
+      `left the built-in commands in place: Error: another plugin's command list cannot be changed`,
+    ])
   })
 
   it('leaves the built-ins answering when the objects are not what it expects', async () => {

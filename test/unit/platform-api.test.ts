@@ -1,9 +1,9 @@
 import nock from 'nock'
 import {describe, expect, it} from 'vitest'
 
-import {NetworkError} from '../../src/lib/api/transport.js'
 import {pathSegment} from '../../src/lib/api/client.js'
 import {parseRetryAfter, PlatformApiError} from '../../src/lib/api/errors.js'
+import {NetworkError} from '../../src/lib/api/transport.js'
 import {adviceFor} from '../../src/lib/ui/advice.js'
 import {API, socketError, space, testContext, TOKEN, vpnConnection} from '../support/fixtures.js'
 
@@ -32,7 +32,11 @@ describe('the Platform API client', () => {
     nock(API)
       .get('/spaces/acme-space/vpn-connections')
       .reply(200, [vpnConnection()])
-      .post('/spaces/acme-space/vpn-connections', {name: 'office', public_ip: '52.91.173.226', routable_cidrs: ['172.16.0.0/16']})
+      .post('/spaces/acme-space/vpn-connections', {
+        name: 'office',
+        public_ip: '52.91.173.226',
+        routable_cidrs: ['172.16.0.0/16'],
+      })
       .matchHeader('content-type', 'application/json')
       .reply(201, vpnConnection({status: 'pending'}))
       .patch('/spaces/acme-space/vpn-connections/office', {routable_cidrs: ['192.168.0.0/16']})
@@ -62,20 +66,24 @@ describe('the Platform API client', () => {
 
   it('names the connection and the space when the connection is not found', async () => {
     const context = testContext()
-    nock(API).get('/spaces/acme-space/vpn-connections/office').reply(404, {id: 'not_found', message: "Couldn't find that VPN connection."})
+    nock(API)
+      .get('/spaces/acme-space/vpn-connections/office')
+      .reply(404, {id: 'not_found', message: "Couldn't find that VPN connection."})
     const error = await context.api.getVpnConnection('acme-space', 'office').catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(PlatformApiError)
     expect((error as PlatformApiError).message).toBe(
       `VPN connection "office" was not found in space "acme-space" (Couldn't find that VPN connection.).`,
     )
-    expect(adviceFor(error as PlatformApiError).join()).toContain('heroku spaces:vpn:connections --space acme-space')
+    expect(adviceFor(error as PlatformApiError).join(',')).toContain('heroku spaces:vpn:connections --space acme-space')
     expect((error as PlatformApiError).exitCode).toBe(1)
   })
 
   it('names the space when the space is not found', async () => {
     const context = testContext()
     nock(API).get('/spaces/nowhere').reply(404, {id: 'not_found', message: "Couldn't find that space."})
-    await expect(context.api.getSpace('nowhere')).rejects.toThrow(`Space "nowhere" was not found (Couldn't find that space.).`)
+    await expect(context.api.getSpace('nowhere')).rejects.toThrow(
+      `Space "nowhere" was not found (Couldn't find that space.).`,
+    )
   })
 
   it.each([
@@ -86,16 +94,18 @@ describe('the Platform API client', () => {
     nock(API).get('/spaces/acme-space').reply(401, {id: 'unauthorized', message: 'Invalid credentials provided.'})
     const error = (await context.api.getSpace('acme-space').catch((error_: unknown) => error_)) as PlatformApiError
     expect(error.message).toBe('Heroku did not accept the credentials (Invalid credentials provided.).')
-    expect(adviceFor(error).join()).toContain(advice)
+    expect(adviceFor(error).join(',')).toContain(advice)
     expect(context.sleeps).toEqual([])
   })
 
   it("passes on the API's own message for other errors", async () => {
     const context = testContext()
-    nock(API).patch('/spaces/acme-space/vpn-connections/office').reply(422, {id: 'invalid_params', message: 'Routable CIDRs are invalid.'})
-    await expect(context.api.updateVpnConnection('acme-space', 'office', {routable_cidrs: ['172.16.0.0/16']})).rejects.toThrow(
-      /^Routable CIDRs are invalid\.$/,
-    )
+    nock(API)
+      .patch('/spaces/acme-space/vpn-connections/office')
+      .reply(422, {id: 'invalid_params', message: 'Routable CIDRs are invalid.'})
+    await expect(
+      context.api.updateVpnConnection('acme-space', 'office', {routable_cidrs: ['172.16.0.0/16']}),
+    ).rejects.toThrow(/^Routable CIDRs are invalid\.$/)
   })
 
   it('retries a GET after 503 and a dropped connection, with backoff', async () => {
@@ -126,7 +136,9 @@ describe('the Platform API client', () => {
   it('gives up after three attempts and reports the last error', async () => {
     const context = testContext()
     nock(API).get('/spaces/acme-space').times(3).reply(500, {id: 'internal', message: 'boom'}, {'Request-Id': 'req-1'})
-    await expect(context.api.getSpace('acme-space')).rejects.toThrow('The Heroku API failed with HTTP 500: boom [request id req-1]')
+    await expect(context.api.getSpace('acme-space')).rejects.toThrow(
+      'The Heroku API failed with HTTP 500: boom [request id req-1]',
+    )
     expect(context.sleeps).toHaveLength(2)
   })
 
@@ -146,7 +158,11 @@ describe('the Platform API client', () => {
     nock(API).intercept(path, verb.toUpperCase()).reply(503, {id: 'unavailable', message: 'try later'})
     const call =
       method === 'createVpnConnection'
-        ? context.api.createVpnConnection('acme-space', {name: 'office', public_ip: '52.91.173.226', routable_cidrs: ['172.16.0.0/16']})
+        ? context.api.createVpnConnection('acme-space', {
+            name: 'office',
+            public_ip: '52.91.173.226',
+            routable_cidrs: ['172.16.0.0/16'],
+          })
         : context.api.deleteVpnConnection('acme-space', 'office')
     await expect(call).rejects.toThrow(/HTTP 503/)
     expect(context.sleeps).toEqual([])
@@ -157,7 +173,9 @@ describe('the Platform API client', () => {
     nock(API).get('/spaces/acme-space').times(3).replyWithError(socketError('ECONNREFUSED', 'connect ECONNREFUSED'))
     const error = await context.api.getSpace('acme-space').catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(NetworkError)
-    expect((error as NetworkError).message).toBe('Could not reach the Heroku API at https://api.heroku.com: connect ECONNREFUSED')
+    expect((error as NetworkError).message).toBe(
+      'Could not reach the Heroku API at https://api.heroku.com: connect ECONNREFUSED',
+    )
   })
 })
 

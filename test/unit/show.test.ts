@@ -15,7 +15,12 @@ describe('info', () => {
     const context = testContext()
     nock(API)
       .get(CONNECTION_PATH)
-      .reply(200, vpnConnection({tunnels: [tunnel(), tunnel({ip: '34.227.70.143', status: 'DOWN', status_message: 'IPSEC IS DOWN'})]}))
+      .reply(
+        200,
+        vpnConnection({
+          tunnels: [tunnel(), tunnel({ip: '34.227.70.143', status: 'DOWN', status_message: 'IPSEC IS DOWN'})],
+        }),
+      )
     await runInfo({...target, json: false}, context)
     expect(context.stdout()).toBe(`=== acme-space VPN connection office
 
@@ -43,10 +48,14 @@ Pre-shared keys are not shown here: run \`heroku spaces:vpn:config office --spac
 
   it('says there are no tunnels yet, and how to wait, while pending', async () => {
     const context = testContext()
-    nock(API).get(CONNECTION_PATH).reply(200, pendingConnection({status_message: 'Waiting for the gateway'}))
+    nock(API)
+      .get(CONNECTION_PATH)
+      .reply(200, pendingConnection({status_message: 'Waiting for the gateway'}))
     await runInfo({...target, json: false}, context)
     expect(context.stdout()).toContain('Status Message: Waiting for the gateway')
-    expect(context.stdout()).toContain('No tunnels yet (status pending): run `heroku spaces:vpn:wait office --space acme-space`')
+    expect(context.stdout()).toContain(
+      'No tunnels yet (status pending): run `heroku spaces:vpn:wait office --space acme-space`',
+    )
   })
 
   it("prints the Platform API's object unchanged with --json, keys included", async () => {
@@ -72,7 +81,9 @@ Pre-shared keys are not shown here: run \`heroku spaces:vpn:config office --spac
 
   it('quotes names in suggested commands when the shell needs it', async () => {
     const context = testContext()
-    nock(API).get('/spaces/acme-space/vpn-connections/my%20office').reply(200, pendingConnection({name: 'my office'}))
+    nock(API)
+      .get('/spaces/acme-space/vpn-connections/my%20office')
+      .reply(200, pendingConnection({name: 'my office'}))
     await runInfo({json: false, name: 'my office', space: 'acme-space'}, context)
     expect(context.stdout()).toContain("heroku spaces:vpn:wait 'my office' --space acme-space")
   })
@@ -94,10 +105,17 @@ Tunnel 2    52.91.173.226     34.227.70.143   123456abcdef    10.0.0.0/16       
 
   it('says to wait when the connection has no tunnels yet, with exit code 1', async () => {
     const context = testContext()
-    nock(API).get(CONNECTION_PATH).reply(200, pendingConnection({status: 'provisioning'}))
+    nock(API)
+      .get(CONNECTION_PATH)
+      .reply(200, pendingConnection({status: 'provisioning'}))
     const error = await runConfig({...target, format: 'table'}, context).catch((error_: unknown) => error_)
-    expect(error).toMatchObject({exitCode: ExitCode.failed, message: expect.stringContaining('is not ready (status: provisioning)')})
-    expect((error as {suggestions: string[]}).suggestions.join()).toContain('heroku spaces:vpn:wait office --space acme-space')
+    expect(error).toMatchObject({
+      exitCode: ExitCode.failed,
+      message: expect.stringContaining('is not ready (status: provisioning)'),
+    })
+    expect((error as {suggestions: string[]}).suggestions.join(',')).toContain(
+      'heroku spaces:vpn:wait office --space acme-space',
+    )
   })
 
   it('prints the object unchanged with the json format, whatever its status', async () => {
@@ -113,7 +131,10 @@ describe('connections', () => {
     const context = testContext()
     nock(API)
       .get('/spaces/acme-space/vpn-connections')
-      .reply(200, [vpnConnection({tunnels: [tunnel(), tunnel({status: 'DOWN'})]}), pendingConnection({id: 'b2', name: 'lab', routable_cidrs: ['192.168.0.0/24', '192.168.1.0/24']})])
+      .reply(200, [
+        vpnConnection({tunnels: [tunnel(), tunnel({status: 'DOWN'})]}),
+        pendingConnection({id: 'b2', name: 'lab', routable_cidrs: ['192.168.0.0/24', '192.168.1.0/24']}),
+      ])
     await runConnections({json: false, space: 'acme-space'}, context)
     expect(context.stdout()).toBe(`=== acme-space VPN connections
 

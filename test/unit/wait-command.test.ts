@@ -6,7 +6,14 @@ import {ExitCode} from '../../src/lib/exit-codes.js'
 import {API, pendingConnection, socketError, testContext, tunnel, vpnConnection} from '../support/fixtures.js'
 
 const CONNECTION_PATH = '/spaces/acme-space/vpn-connections/office'
-const options = {intervalMs: 10_000, json: false, name: 'office', space: 'acme-space', timeoutMs: 60_000, tunnelsUp: false}
+const options = {
+  intervalMs: 10_000,
+  json: false,
+  name: 'office',
+  space: 'acme-space',
+  timeoutMs: 60_000,
+  tunnelsUp: false,
+}
 
 describe('spaces:vpn:wait', () => {
   it('prints what info prints, from the last poll, with one line of progress per change on stderr', async () => {
@@ -55,8 +62,12 @@ describe('spaces:vpn:wait', () => {
       .reply(200, vpnConnection())
     await runWait(options, context)
     expect(context.sleeps).toEqual([1000, 2000, 4000])
-    expect(context.stderr()).toContain('Warning: The Heroku API failed with HTTP 503: Service Unavailable; trying again in 1s.')
-    expect(context.stderr()).toContain('Warning: Could not reach the Heroku API at https://api.heroku.com: socket hang up; trying again in 2s.')
+    expect(context.stderr()).toContain(
+      'Warning: The Heroku API failed with HTTP 503: Service Unavailable; trying again in 1s.',
+    )
+    expect(context.stderr()).toContain(
+      'Warning: Could not reach the Heroku API at https://api.heroku.com: socket hang up; trying again in 2s.',
+    )
     expect(context.stderr()).toContain('trying again in 4s')
   })
 
@@ -74,7 +85,10 @@ describe('spaces:vpn:wait', () => {
 
   it('ends with exit code 124 at the deadline', async () => {
     const context = testContext()
-    nock(API).get(CONNECTION_PATH).times(2).reply(200, pendingConnection({status: 'provisioning'}))
+    nock(API)
+      .get(CONNECTION_PATH)
+      .times(2)
+      .reply(200, pendingConnection({status: 'provisioning'}))
     const error = await runWait({...options, timeoutMs: 15_000}, context).catch((error_: unknown) => error_)
     expect(error).toMatchObject({exitCode: ExitCode.timeout})
     expect(context.stdout()).toBe('')
@@ -83,7 +97,9 @@ describe('spaces:vpn:wait', () => {
 
   it('ends with exit code 1 when the connection failed', async () => {
     const context = testContext()
-    nock(API).get(CONNECTION_PATH).reply(200, vpnConnection({status: 'failed', status_message: 'supplied CIDR block already in use', tunnels: []}))
+    nock(API)
+      .get(CONNECTION_PATH)
+      .reply(200, vpnConnection({status: 'failed', status_message: 'supplied CIDR block already in use', tunnels: []}))
     await expect(runWait(options, context)).rejects.toMatchObject({
       exitCode: ExitCode.failed,
       message: 'VPN connection office in space acme-space failed: supplied CIDR block already in use.',

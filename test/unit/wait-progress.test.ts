@@ -1,6 +1,5 @@
-import {PassThrough} from 'node:stream'
-
 import nock from 'nock'
+import {PassThrough} from 'node:stream'
 import {describe, expect, it, vi} from 'vitest'
 
 import type {SpinnerAction} from '../../src/lib/ui/terminal.js'
@@ -10,7 +9,14 @@ import {Terminal} from '../../src/lib/ui/terminal.js'
 import {API, pendingConnection, testContext, vpnConnection} from '../support/fixtures.js'
 
 const CONNECTION_PATH = '/spaces/acme-space/vpn-connections/office'
-const options = {intervalMs: 10_000, json: false, name: 'office', space: 'acme-space', timeoutMs: 60_000, tunnelsUp: false}
+const options = {
+  intervalMs: 10_000,
+  json: false,
+  name: 'office',
+  space: 'acme-space',
+  timeoutMs: 60_000,
+  tunnelsUp: false,
+}
 
 /** A spinner that records what it was asked to show; repeated statuses (the ticker's) are kept once. */
 function recordingSpinner(): SpinnerAction & {readonly shown: string[]} {
@@ -60,14 +66,18 @@ describe('wait progress at a terminal', () => {
       'status: active, tunnels UP/UP (21s)',
       'stop: active, tunnels UP/UP after 21s',
     ])
-    expect(context.stderr()).toBe('Warning: The Heroku API failed with HTTP 503: Service Unavailable; trying again in 1s.\n')
+    expect(context.stderr()).toBe(
+      'Warning: The Heroku API failed with HTTP 503: Service Unavailable; trying again in 1s.\n',
+    )
     expect(context.stdout()).toContain('=== acme-space VPN connection office')
   })
 
   it('stops the spinner as stopped when the wait fails', async () => {
     const spinner = recordingSpinner()
     const context = testContext({env: {CI: undefined, NO_COLOR: '1'}, spinnerAction: async () => spinner, tty: true})
-    nock(API).get(CONNECTION_PATH).reply(200, vpnConnection({status: 'failed', tunnels: []}))
+    nock(API)
+      .get(CONNECTION_PATH)
+      .reply(200, vpnConnection({status: 'failed', tunnels: []}))
     await expect(runWait(options, context)).rejects.toThrow('failed')
     expect(spinner.shown.at(-1)).toBe('stop: stopped')
   })

@@ -2,11 +2,17 @@ import {describe, expect, it} from 'vitest'
 
 import type {VpnConnection} from '../../src/lib/api/types.js'
 
-import {ExitCode} from '../../src/lib/exit-codes.js'
-import {NetworkError, TlsCertificateError} from '../../src/lib/api/transport.js'
-import {proxyFailure} from '../../src/lib/api/network-route.js'
+import {
+  isReady,
+  type PollOptions,
+  type WaitEvent,
+  waitForConnection,
+  waitForDeletion,
+} from '../../src/lib/actions/polling.js'
 import {PlatformApiError} from '../../src/lib/api/errors.js'
-import {isReady, waitForConnection, waitForDeletion, type PollOptions, type WaitEvent} from '../../src/lib/actions/polling.js'
+import {proxyFailure} from '../../src/lib/api/network-route.js'
+import {NetworkError, TlsCertificateError} from '../../src/lib/api/transport.js'
+import {ExitCode} from '../../src/lib/exit-codes.js'
 import {pendingConnection, tunnel, vpnConnection} from '../support/fixtures.js'
 
 type Answer = Error | VpnConnection
@@ -36,12 +42,19 @@ function scenario(answers: Answer[], pollMs = 0) {
   return {deps, events, polls, sleeps, time: () => clock}
 }
 
-const subject = {destroyCommand: 'heroku spaces:vpn:destroy office --space acme --confirm office', name: 'office', space: 'acme'}
+const subject = {
+  destroyCommand: 'heroku spaces:vpn:destroy office --space acme --confirm office',
+  name: 'office',
+  space: 'acme',
+}
 const options: PollOptions = {intervalMs: 10_000, timeoutMs: 60_000, tunnelsUp: false}
 
 function apiError(status: number, headers: Record<string, string> = {}, message = `HTTP ${status}`): PlatformApiError {
   const retryAfter = headers['retry-after']
-  return new PlatformApiError(message, status, undefined, retryAfter ? Number(retryAfter) * 1000 : undefined, {space: 'acme', tokenFromEnv: false})
+  return new PlatformApiError(message, status, undefined, retryAfter ? Number(retryAfter) * 1000 : undefined, {
+    space: 'acme',
+    tokenFromEnv: false,
+  })
 }
 
 const dropped = () => new NetworkError('ECONNRESET', 'https://api.heroku.com', 'socket hang up')
@@ -70,15 +83,24 @@ describe('waitForConnection', () => {
   })
 
   it('ends at once with exit code 1 and the status message when the connection fails', async () => {
-    const run = scenario([pendingConnection(), vpnConnection({status: 'failed', status_message: 'supplied CIDR block already in use', tunnels: []})])
+    const run = scenario([
+      pendingConnection(),
+      vpnConnection({status: 'failed', status_message: 'supplied CIDR block already in use', tunnels: []}),
+    ])
     const error = await waitForConnection(subject, options, run.deps).catch((error_: unknown) => error_)
-    expect(error).toMatchObject({exitCode: ExitCode.failed, message: expect.stringContaining('failed: supplied CIDR block already in use')})
+    expect(error).toMatchObject({
+      exitCode: ExitCode.failed,
+      message: expect.stringContaining('failed: supplied CIDR block already in use'),
+    })
     expect(run.polls).toHaveLength(2)
   })
 
   it('ends at once when the connection does not exist', async () => {
     const run = scenario([apiError(404)])
-    await expect(waitForConnection(subject, options, run.deps)).rejects.toMatchObject({exitCode: ExitCode.failed, status: 404})
+    await expect(waitForConnection(subject, options, run.deps)).rejects.toMatchObject({
+      exitCode: ExitCode.failed,
+      status: 404,
+    })
     expect(run.sleeps).toEqual([])
   })
 
@@ -88,14 +110,30 @@ describe('waitForConnection', () => {
   })
 
   it('rides out 503, dropped connections and 429 with Retry-After, with backoff', async () => {
-    const run = scenario([pendingConnection(), apiError(503), dropped(), apiError(429, {'retry-after': '7'}), apiError(500), vpnConnection()])
+    const run = scenario([
+      pendingConnection(),
+      apiError(503),
+      dropped(),
+      apiError(429, {'retry-after': '7'}),
+      apiError(500),
+      vpnConnection(),
+    ])
     await expect(waitForConnection(subject, options, run.deps)).resolves.toMatchObject({status: 'active'})
     expect(run.sleeps).toEqual([10_000, 1000, 2000, 7000, 8000])
     expect(run.events.filter((event) => event.kind === 'retry')).toHaveLength(4)
   })
 
   it('caps the backoff at the interval and starts it over after a good answer', async () => {
-    const run = scenario([apiError(503), apiError(503), apiError(503), apiError(503), apiError(503), pendingConnection(), apiError(503), vpnConnection()])
+    const run = scenario([
+      apiError(503),
+      apiError(503),
+      apiError(503),
+      apiError(503),
+      apiError(503),
+      pendingConnection(),
+      apiError(503),
+      vpnConnection(),
+    ])
     await waitForConnection(subject, {...options, intervalMs: 5000}, run.deps)
     expect(run.sleeps).toEqual([1000, 2000, 4000, 5000, 5000, 5000, 1000])
   })
@@ -103,16 +141,22 @@ describe('waitForConnection', () => {
   it('stops on time with exit code 124, not a whole interval late, and names the last status', async () => {
     const answers = Array.from({length: 10}, () => pendingConnection({status: 'provisioning'}))
     const run = scenario(answers)
-    const error = await waitForConnection(subject, {...options, timeoutMs: 25_000}, run.deps).catch((error_: unknown) => error_)
+    const error = await waitForConnection(subject, {...options, timeoutMs: 25_000}, run.deps).catch(
+      (error_: unknown) => error_,
+    )
     expect(error).toMatchObject({exitCode: ExitCode.timeout})
-    expect((error as Error).message).toBe('Timed out after 25s waiting for VPN connection office in space acme. Last status: provisioning.')
+    expect((error as Error).message).toBe(
+      'Timed out after 25s waiting for VPN connection office in space acme. Last status: provisioning.',
+    )
     expect(run.time()).toBe(25_000)
     expect(run.polls.map((poll) => poll.at)).toEqual([0, 10_000, 20_000])
   })
 
   it('times out on schedule even while every request fails, and says why', async () => {
     const run = scenario(Array.from({length: 20}, () => dropped()))
-    const error = await waitForConnection(subject, {...options, timeoutMs: 12_000}, run.deps).catch((error_: unknown) => error_)
+    const error = await waitForConnection(subject, {...options, timeoutMs: 12_000}, run.deps).catch(
+      (error_: unknown) => error_,
+    )
     expect(error).toMatchObject({exitCode: ExitCode.timeout})
     expect((error as Error).message).toBe(
       'Timed out after 12s waiting for VPN connection office in space acme. No answer was received. The last request failed: Could not reach the Heroku API at https://api.heroku.com: socket hang up.',
@@ -122,13 +166,17 @@ describe('waitForConnection', () => {
 
   it('ends a message from the API that ends in a period with one period, not ").)."', async () => {
     const run = scenario(Array.from({length: 5}, () => apiError(503, {}, 'Service unavailable (try later).')))
-    const error = await waitForConnection(subject, {...options, timeoutMs: 500}, run.deps).catch((error_: unknown) => error_)
+    const error = await waitForConnection(subject, {...options, timeoutMs: 500}, run.deps).catch(
+      (error_: unknown) => error_,
+    )
     expect((error as Error).message).toMatch(/The last request failed: Service unavailable \(try later\)\.$/)
   })
 
   it('does not announce a retry that the deadline comes before', async () => {
     const run = scenario([pendingConnection(), apiError(429, {'retry-after': '60'})])
-    const error = await waitForConnection(subject, {...options, intervalMs: 1000, timeoutMs: 30_000}, run.deps).catch((error_: unknown) => error_)
+    const error = await waitForConnection(subject, {...options, intervalMs: 1000, timeoutMs: 30_000}, run.deps).catch(
+      (error_: unknown) => error_,
+    )
     expect(error).toMatchObject({exitCode: ExitCode.timeout})
     expect(run.events.filter((event) => event.kind === 'retry')).toEqual([])
     expect(run.time()).toBe(30_000)
@@ -149,7 +197,9 @@ describe('waitForConnection', () => {
   it('treats a request that timed out at the deadline as the end of the wait', async () => {
     const timedOut = () => new NetworkError('ETIMEDOUT', 'https://api.heroku.com', 'no answer')
     const run = scenario([pendingConnection(), timedOut()], 6000)
-    const error = await waitForConnection(subject, {...options, intervalMs: 1000, timeoutMs: 8000}, run.deps).catch((error_: unknown) => error_)
+    const error = await waitForConnection(subject, {...options, intervalMs: 1000, timeoutMs: 8000}, run.deps).catch(
+      (error_: unknown) => error_,
+    )
     expect(error).toMatchObject({exitCode: ExitCode.timeout})
     expect(run.polls.map((poll) => poll.timeoutMs)).toEqual([8000, 1000])
     expect(run.time()).toBe(8000)
@@ -203,21 +253,34 @@ describe('waitForDeletion', () => {
 
   it('ends with exit code 124 when the connection is still there at the deadline', async () => {
     const run = untilGone(Array.from({length: 10}, () => deprovisioning))
-    const error = await waitForDeletion(subject, {...options, timeoutMs: 25_000}, run.deps).catch((error_: unknown) => error_)
+    const error = await waitForDeletion(subject, {...options, timeoutMs: 25_000}, run.deps).catch(
+      (error_: unknown) => error_,
+    )
     expect(error).toMatchObject({exitCode: ExitCode.timeout})
-    expect((error as Error).message).toBe('Timed out after 25s waiting for VPN connection office in space acme to be destroyed. Last status: deprovisioning.')
+    expect((error as Error).message).toBe(
+      'Timed out after 25s waiting for VPN connection office in space acme to be destroyed. Last status: deprovisioning.',
+    )
   })
 
   it.each([
-    ['an untrusted certificate', new TlsCertificateError('DEPTH_ZERO_SELF_SIGNED_CERT', 'https://api.heroku.com', 'self-signed certificate')],
+    [
+      'an untrusted certificate',
+      new TlsCertificateError('DEPTH_ZERO_SELF_SIGNED_CERT', 'https://api.heroku.com', 'self-signed certificate'),
+    ],
     [
       'an unreachable proxy',
-      proxyFailure(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3128'), {code: 'ECONNREFUSED', port: 3128}), {
-        proxy: {shown: 'http://127.0.0.1:3128', url: new URL('http://127.0.0.1:3128'), variable: 'HTTPS_PROXY'},
-      })!,
+      proxyFailure(
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3128'), {code: 'ECONNREFUSED', port: 3128}),
+        {
+          proxy: {shown: 'http://127.0.0.1:3128', url: new URL('http://127.0.0.1:3128'), variable: 'HTTPS_PROXY'},
+        },
+      )!,
     ],
   ])('fails at once on %s, as the retry policy says, with exit code 1', async (_case, failure) => {
-    for (const wait of [(deps: ReturnType<typeof scenario>['deps']) => waitForDeletion(subject, options, deps), (deps: ReturnType<typeof scenario>['deps']) => waitForConnection(subject, options, deps)]) {
+    for (const wait of [
+      (deps: ReturnType<typeof scenario>['deps']) => waitForDeletion(subject, options, deps),
+      (deps: ReturnType<typeof scenario>['deps']) => waitForConnection(subject, options, deps),
+    ]) {
       const run = scenario([failure])
       await expect(wait(run.deps)).rejects.toMatchObject({exitCode: ExitCode.failed, message: failure.message})
       expect(run.sleeps).toEqual([])
@@ -225,4 +288,3 @@ describe('waitForDeletion', () => {
     }
   })
 })
-

@@ -1,5 +1,5 @@
-import {chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile} from 'node:fs/promises'
 import {spawnSync} from 'node:child_process'
+import {chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -52,7 +52,10 @@ describe('writeFiles', () => {
   it('removes what it created when a later file cannot be written', async () => {
     const files = [FILES[0]!, {...FILES[1]!, name: join('no-such-dir', 'ipsec.secrets')}]
     const error = await writeFiles(root, files, {force: false}).catch((error_: unknown) => error_)
-    expect(error).toMatchObject({exitCode: ExitCode.failed, message: `Could not write the files into ${root}: the system refused (ENOENT). Nothing was written.`})
+    expect(error).toMatchObject({
+      exitCode: ExitCode.failed,
+      message: `Could not write the files into ${root}: the system refused (ENOENT). Nothing was written.`,
+    })
     expect(await readdir(root)).toEqual([])
   })
 
@@ -102,13 +105,19 @@ describe('outputDirProblem', () => {
   })
 
   it.each([['~/gw'], ['~']])('refuses %j, which the shell did not expand', async (dir) => {
-    expect(await outputDirProblem('--output-dir', dir)).toContain(`--output-dir "${dir}" starts with ~, which the shell expands only at the start of a word`)
+    expect(await outputDirProblem('--output-dir', dir)).toContain(
+      `--output-dir "${dir}" starts with ~, which the shell expands only at the start of a word`,
+    )
   })
 
   it('refuses a regular file, and a path below one', async () => {
     await writeFile(join(root, 'file'), '')
-    expect(await outputDirProblem('--output-dir', join(root, 'file'))).toBe(`--output-dir "${join(root, 'file')}" is a file, not a directory: give a directory to write the files into`)
-    expect(await outputDirProblem('--output-dir', join(root, 'file', 'gw'))).toBe(`--output-dir "${join(root, 'file', 'gw')}" cannot be created: ${join(root, 'file')} is a file`)
+    expect(await outputDirProblem('--output-dir', join(root, 'file'))).toBe(
+      `--output-dir "${join(root, 'file')}" is a file, not a directory: give a directory to write the files into`,
+    )
+    expect(await outputDirProblem('--output-dir', join(root, 'file', 'gw'))).toBe(
+      `--output-dir "${join(root, 'file', 'gw')}" cannot be created: ${join(root, 'file')} is a file`,
+    )
   })
 
   /** outputDirProblem as an ordinary user sees it: root may write anywhere, so as root it runs as `nobody`. */
@@ -130,7 +139,11 @@ describe('outputDirProblem', () => {
     await chmod(root, 0o755)
     await mkdir(join(root, 'locked'), {mode: 0o555})
     expect(problemAsUser(join(root, 'locked'))).toContain('is a directory you cannot write to')
-    expect(problemAsUser(join(root, 'locked', 'gw'))).toContain(`cannot be created: you cannot write to ${join(root, 'locked')}`)
-    expect(problemAsUser(root)).toBe(process.getuid?.() === 0 ? `--output-dir "${root}" is a directory you cannot write to` : undefined)
+    expect(problemAsUser(join(root, 'locked', 'gw'))).toContain(
+      `cannot be created: you cannot write to ${join(root, 'locked')}`,
+    )
+    expect(problemAsUser(root)).toBe(
+      process.getuid?.() === 0 ? `--output-dir "${root}" is a directory you cannot write to` : undefined,
+    )
   })
 })

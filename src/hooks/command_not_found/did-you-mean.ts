@@ -19,7 +19,9 @@ const didYouMean: Hook<'command_not_found'> = async function (options) {
   const ids = options.config.commands.filter((command) => !command.hidden).map((command) => command.id)
   const best = suggestion(options.id, ids)
   const hint = best ? ` Did you mean ${best}?` : ''
-  this.error(`command ${options.id} not found.${hint} Run \`${options.config.bin} help\` for the list of commands.`, {exit: ExitCode.usage})
+  this.error(`command ${options.id} not found.${hint} Run \`${options.config.bin} help\` for the list of commands.`, {
+    exit: ExitCode.usage,
+  })
 }
 
 export default didYouMean

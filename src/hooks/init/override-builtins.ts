@@ -27,7 +27,8 @@ const overrideBuiltins: Hook.Init = async function ({config}) {
   if (!ours || ours.isRoot) return
   try {
     const taken = takeOver(config, ours)
-    if (taken.length > 0) this.debug(`${taken.join(', ')}: answered by ${PLUGIN_NAME} (${BUILTIN_ENV}=1 restores the built-ins)`)
+    if (taken.length > 0)
+      this.debug(`${taken.join(', ')}: answered by ${PLUGIN_NAME} (${BUILTIN_ENV}=1 restores the built-ins)`)
   } catch (error) {
     // Fail safe: whatever went wrong, the built-in commands still answer.
     this.debug(`left the built-in commands in place: ${String(error)}`)
@@ -40,15 +41,28 @@ export default overrideBuiltins
 export function takeOver(config: Config, ours: Plugin): string[] {
   const mine = new Map<string, Loadable>(ours.commands.map((command) => [command.id, command]))
   const others = [...config.plugins.values()].filter(
-    (plugin) => plugin !== ours && Array.isArray(plugin.commands) && plugin.commands.some((command) => mine.has(command.id)),
+    (plugin) =>
+      plugin !== ours && Array.isArray(plugin.commands) && plugin.commands.some((command) => mine.has(command.id)),
   )
   if (others.length === 0) return []
-  const taken = [...new Set(others.flatMap((plugin) => plugin.commands.filter((command) => mine.has(command.id)).map((command) => command.id)))]
+  const taken = [
+    ...new Set(
+      others.flatMap((plugin) =>
+        plugin.commands.filter((command) => mine.has(command.id)).map((command) => command.id),
+      ),
+    ),
+  ]
 
   // Command.run, `heroku help X`, `which` and `commands` rebuild a Config from these same plugin objects: without the
   // other plugins' copies of the ids, that Config resolves them to this plugin too. All or nothing.
   const before = others.map((plugin) => plugin.commands)
-  const pruned = others.every((plugin) => Reflect.set(plugin, 'commands', plugin.commands.filter((command) => !mine.has(command.id))))
+  const pruned = others.every((plugin) =>
+    Reflect.set(
+      plugin,
+      'commands',
+      plugin.commands.filter((command) => !mine.has(command.id)),
+    ),
+  )
   if (!pruned) {
     for (const [index, plugin] of others.entries()) Reflect.set(plugin, 'commands', before[index])
     throw new Error("another plugin's command list cannot be changed")
@@ -62,7 +76,8 @@ export function takeOver(config: Config, ours: Plugin): string[] {
   } else {
     const findCommand = config.findCommand.bind(config)
     config.findCommand = ((id: string, options?: {must: boolean}) =>
-      (taken.includes(id) ? mine.get(id) : undefined) ?? findCommand(id, options as {must: true})) as Config['findCommand']
+      (taken.includes(id) ? mine.get(id) : undefined) ??
+      findCommand(id, options as {must: true})) as Config['findCommand']
   }
 
   return taken

@@ -1,38 +1,43 @@
 import type {ConnectionTarget, VpnConnection} from '../api/types.js'
 import type {CommandContext} from './context.js'
 
-import {connectionCommand, replaceFailedHint} from '../ui/command-lines.js'
 import {inputErrors, NOTHING_SENT, OperationError} from '../errors.js'
-import {checkLocalIp} from '../rules/network.js'
-import {findConnection} from './lookups.js'
-import {formatTunnelConfiguration} from '../ui/render.js'
 import {GATEWAY_FORMAT_NAMES, GATEWAY_FORMATS, type GatewayFormatName} from '../gateway/formats.js'
 import {formatNextSteps, octalMode, printedFiles} from '../gateway/next-steps.js'
 import {FILE_MODES, planGateway} from '../gateway/plan.js'
 import {existingFiles, outputDirProblem, refuseToOverwrite, writeFiles} from '../gateway/write-files.js'
+import {checkLocalIp} from '../rules/network.js'
+import {connectionCommand, replaceFailedHint} from '../ui/command-lines.js'
+import {formatTunnelConfiguration} from '../ui/render.js'
+import {findConnection} from './lookups.js'
 import {connectionName, spaceName} from './target.js'
 
 export type ConfigFormat = 'json' | 'table' | GatewayFormatName
 export const CONFIG_FORMATS: readonly ConfigFormat[] = ['table', 'json', ...GATEWAY_FORMAT_NAMES]
 
 export interface ConfigOptions extends ConnectionTarget {
+  readonly force?: boolean
   readonly format: ConfigFormat
   /** The VPN host's own address for the gateway formats; the connection's public IP when absent. */
   readonly localIp?: string
   /** Write the gateway files there instead of printing them. */
   readonly outputDir?: string
-  readonly force?: boolean
 }
 
 /** Gateway configuration needs both tunnels' addresses and keys, which exist once the connection is active. */
 export function requireTunnels(connection: VpnConnection, target: ConnectionTarget): void {
   if (connection.status === 'active' && (connection.tunnels ?? []).length > 0) return
   if (connection.status === 'failed') {
-    throw new OperationError(`VPN connection ${target.name} in space ${target.space} failed, so it has no tunnels to configure.`, [replaceFailedHint(target)])
+    throw new OperationError(
+      `VPN connection ${target.name} in space ${target.space} failed, so it has no tunnels to configure.`,
+      [replaceFailedHint(target)],
+    )
   }
 
   if (connection.status === 'deprovisioning') {
-    throw new OperationError(`VPN connection ${target.name} in space ${target.space} is being destroyed, so it has no tunnels to configure.`)
+    throw new OperationError(
+      `VPN connection ${target.name} in space ${target.space} is being destroyed, so it has no tunnels to configure.`,
+    )
   }
 
   throw new OperationError(
@@ -55,12 +60,16 @@ function checkFlags(options: ConfigOptions): string[] {
   if (!isGatewayFormat(options.format)) {
     if (gatewayOnly.length === 0) return []
     const formats = GATEWAY_FORMAT_NAMES.map((format) => `--format ${format}`).join(' and ')
-    return [`${gatewayOnly.join(', ')} ${gatewayOnly.length === 1 ? 'applies' : 'apply'} to ${formats} only, not to --format ${options.format}`]
+    return [
+      `${gatewayOnly.join(', ')} ${gatewayOnly.length === 1 ? 'applies' : 'apply'} to ${formats} only, not to --format ${options.format}`,
+    ]
   }
 
   const problems: string[] = []
-  if (options.force && options.outputDir === undefined) problems.push('--force applies to files written with --output-dir: give --output-dir DIR too')
-  if (options.outputDir?.trim() === '') problems.push('--output-dir is empty: give the directory to write the files into')
+  if (options.force && options.outputDir === undefined)
+    problems.push('--force applies to files written with --output-dir: give --output-dir DIR too')
+  if (options.outputDir?.trim() === '')
+    problems.push('--output-dir is empty: give the directory to write the files into')
   const localIpProblem = options.localIp === undefined ? undefined : checkLocalIp(options.localIp)
   if (localIpProblem) problems.push(localIpProblem)
   return problems
@@ -68,7 +77,15 @@ function checkFlags(options: ConfigOptions): string[] {
 
 export function configOptions(
   args: {name?: string},
-  flags: {force?: boolean; format: ConfigFormat; json?: boolean; 'local-ip'?: string; name?: string; 'output-dir'?: string; space: string},
+  flags: {
+    force?: boolean
+    format: ConfigFormat
+    json?: boolean
+    'local-ip'?: string
+    name?: string
+    'output-dir'?: string
+    space: string
+  },
 ): ConfigOptions {
   const options: ConfigOptions = {
     force: flags.force === true,
@@ -83,7 +100,11 @@ export function configOptions(
   return options
 }
 
-async function writeGatewayConfig(format: GatewayFormatName, options: ConfigOptions, context: CommandContext): Promise<void> {
+async function writeGatewayConfig(
+  format: GatewayFormatName,
+  options: ConfigOptions,
+  context: CommandContext,
+): Promise<void> {
   const {build, fileNames} = GATEWAY_FORMATS[format]
   const dir = options.outputDir
   const dirProblem = dir === undefined ? undefined : await outputDirProblem('--output-dir', dir)

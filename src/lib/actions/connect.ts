@@ -1,23 +1,23 @@
 import type {SpaceInfo, VpnConnection} from '../api/types.js'
 import type {CommandContext} from './context.js'
 
-import {connectionCommand, suggestCommand} from '../ui/command-lines.js'
+import {findVpnConnection} from '../api/client.js'
 import {InputError, inputErrors, NOTHING_CREATED, NOTHING_SENT, OperationError} from '../errors.js'
 import {checkConnectionName} from '../rules/names.js'
 import {checkCidrsAgainstSpace, checkGatewayIp, checkRoutableCidrs} from '../rules/network.js'
-import {findVpnConnection} from '../api/client.js'
 import {GENERATION_WITHOUT_VPN, spaceBlocks, spaceGeneration} from '../rules/space.js'
+import {connectionCommand, suggestCommand} from '../ui/command-lines.js'
 import {findSpace} from './lookups.js'
 import {connectionName, spaceName} from './target.js'
 
 export interface ConnectOptions {
-  readonly space: string
-  readonly name: string
-  readonly ip: string
   readonly cidrs: string
-  readonly json: boolean
   /** --if-not-exists: the same connection already in the space is success, for pipelines that run twice. */
   readonly ifNotExists?: boolean
+  readonly ip: string
+  readonly json: boolean
+  readonly name: string
+  readonly space: string
 }
 
 export function connectOptions(
@@ -25,7 +25,14 @@ export function connectOptions(
   flags: {cidrs: string; 'if-not-exists'?: boolean; ip: string; json?: boolean; name?: string; space: string},
 ): ConnectOptions {
   const name = connectionName(args.name, flags.name)
-  return {cidrs: flags.cidrs, ifNotExists: flags['if-not-exists'] === true, ip: flags.ip, json: flags.json === true, name, space: spaceName(flags.space)}
+  return {
+    cidrs: flags.cidrs,
+    ifNotExists: flags['if-not-exists'] === true,
+    ip: flags.ip,
+    json: flags.json === true,
+    name,
+    space: spaceName(flags.space),
+  }
 }
 
 function refuseSpace(spaceName: string, space: SpaceInfo): void {
@@ -36,14 +43,23 @@ function refuseSpace(spaceName: string, space: SpaceInfo): void {
   }
 
   if (space.state !== undefined && space.state !== 'allocated') {
-    throw new InputError(`Space ${spaceName} is ${space.state}, not allocated: a VPN connection needs an allocated space. ${NOTHING_CREATED}`, [
-      space.state === 'allocating' ? `Wait for it with \`${suggestCommand('spaces:wait', '--space', spaceName)}\`, then connect again.` : 'Use another space.',
-    ])
+    throw new InputError(
+      `Space ${spaceName} is ${space.state}, not allocated: a VPN connection needs an allocated space. ${NOTHING_CREATED}`,
+      [
+        space.state === 'allocating'
+          ? `Wait for it with \`${suggestCommand('spaces:wait', '--space', spaceName)}\`, then connect again.`
+          : 'Use another space.',
+      ],
+    )
   }
 }
 
 /** What differs between the connection asked for and the one the space has, each with the command that changes it. */
-export function connectionDifferences(existing: VpnConnection, asked: Pick<ConnectOptions, 'ip' | 'name' | 'space'>, cidrs: readonly string[]): string[] {
+export function connectionDifferences(
+  existing: VpnConnection,
+  asked: Pick<ConnectOptions, 'ip' | 'name' | 'space'>,
+  cidrs: readonly string[],
+): string[] {
   const {ip, name, space} = asked
   const problems: string[] = []
   if (existing.public_ip !== ip) {
@@ -66,7 +82,11 @@ export function connectionDifferences(existing: VpnConnection, asked: Pick<Conne
  * One connection per space: a second is refused, unless --if-not-exists and it is this very connection (by name or
  * id) with the same IP and CIDRs, which is then the answer.
  */
-async function existingConnection(options: ConnectOptions, cidrs: readonly string[], context: CommandContext): Promise<VpnConnection | undefined> {
+async function existingConnection(
+  options: ConnectOptions,
+  cidrs: readonly string[],
+  context: CommandContext,
+): Promise<undefined | VpnConnection> {
   const connections = await context.api.listVpnConnections(options.space)
   const asked = connections.find((connection) => connection.name === options.name || connection.id === options.name)
   if (asked && options.ifNotExists) {
@@ -74,15 +94,20 @@ async function existingConnection(options: ConnectOptions, cidrs: readonly strin
     const differences = connectionDifferences(asked, options, cidrs)
     if (differences.length > 0) {
       throw inputErrors(
-        differences.map((difference) => `VPN connection ${name} in space ${options.space} already exists, and ${difference}`),
+        differences.map(
+          (difference) => `VPN connection ${name} in space ${options.space} already exists, and ${difference}`,
+        ),
         NOTHING_CREATED,
       )
     }
 
     if (asked.status === 'deprovisioning') {
-      throw new OperationError(`VPN connection ${name} in space ${options.space} is being destroyed. ${NOTHING_CREATED}`, [
-        `Connect again once it is gone; until then \`${suggestCommand('spaces:vpn:connections', '--space', options.space)}\` lists it.`,
-      ])
+      throw new OperationError(
+        `VPN connection ${name} in space ${options.space} is being destroyed. ${NOTHING_CREATED}`,
+        [
+          `Connect again once it is gone; until then \`${suggestCommand('spaces:vpn:connections', '--space', options.space)}\` lists it.`,
+        ],
+      )
     }
 
     return asked
@@ -104,7 +129,11 @@ async function existingConnection(options: ConnectOptions, cidrs: readonly strin
  * Sends the create. After a transient failure the create may or may not have been carried out, so the connection
  * is looked up before the create is sent again: a create is never repeated blindly.
  */
-function createConnection(options: ConnectOptions, cidrs: readonly string[], context: CommandContext): Promise<VpnConnection> {
+function createConnection(
+  options: ConnectOptions,
+  cidrs: readonly string[],
+  context: CommandContext,
+): Promise<VpnConnection> {
   const body = {name: options.name, public_ip: options.ip, routable_cidrs: cidrs}
   return context.api.createVpnConnection(options.space, body, {
     async checkBeforeResend() {
@@ -134,7 +163,9 @@ export async function runConnect(options: ConnectOptions, context: CommandContex
   if (options.json) {
     terminal.json(connection)
   } else {
-    terminal.out(`Created VPN connection ${connection.name ?? options.name} in space ${options.space} (status: ${connection.status ?? 'unknown'}).`)
+    terminal.out(
+      `Created VPN connection ${connection.name ?? options.name} in space ${options.space} (status: ${connection.status ?? 'unknown'}).`,
+    )
   }
 
   terminal.info(
@@ -153,6 +184,7 @@ function reportExisting(existing: VpnConnection, options: ConnectOptions, contex
     terminal.out(already)
   }
 
-  if (existing.status !== 'active') terminal.info(`Wait for it with \`${connectionCommand('wait', options.name, options.space)}\`.`)
+  if (existing.status !== 'active')
+    terminal.info(`Wait for it with \`${connectionCommand('wait', options.name, options.space)}\`.`)
   return existing
 }

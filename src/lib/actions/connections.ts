@@ -1,12 +1,12 @@
 import type {CommandContext} from './context.js'
 
-import {isNotFound, spaceNotFound} from './lookups.js'
 import {formatConnectionList} from '../ui/render.js'
+import {isNotFound, spaceNotFound} from './lookups.js'
 import {spaceName} from './target.js'
 
 export interface ConnectionsOptions {
-  readonly space: string
   readonly json: boolean
+  readonly space: string
 }
 
 export function connectionsOptions(flags: {json?: boolean; space: string}): ConnectionsOptions {

@@ -1,13 +1,13 @@
 import type {ConnectionTarget, VpnConnection} from '../api/types.js'
-import type {CommandContext} from './context.js'
 import type {Terminal} from '../ui/terminal.js'
+import type {CommandContext} from './context.js'
 import type {PollTiming} from './polling.js'
 
-import {connectionCommand} from '../ui/command-lines.js'
-import {InputError, NOTHING_DESTROYED} from '../errors.js'
-import {connectionNotFound, findConnection, isNotFound} from './lookups.js'
 import {findVpnConnection} from '../api/client.js'
 import {isTransient} from '../api/retry.js'
+import {InputError, NOTHING_DESTROYED} from '../errors.js'
+import {connectionCommand} from '../ui/command-lines.js'
+import {connectionNotFound, findConnection, isNotFound} from './lookups.js'
 import {connectionName, spaceName} from './target.js'
 import {pollTiming, waitUntilGone} from './wait.js'
 
@@ -20,7 +20,15 @@ export interface DestroyOptions extends ConnectionTarget {
 
 export function destroyOptions(
   args: {name?: string},
-  flags: {confirm?: string; interval?: string; json?: boolean; name?: string; space: string; timeout?: string; wait?: boolean},
+  flags: {
+    confirm?: string
+    interval?: string
+    json?: boolean
+    name?: string
+    space: string
+    timeout?: string
+    wait?: boolean
+  },
 ): DestroyOptions {
   const name = connectionName(args.name, flags.name)
   const wait = flags.wait ? pollTiming(flags) : undefined
@@ -34,7 +42,9 @@ export function destroyOptions(
 export function needsPrompt(options: DestroyOptions, terminal: Terminal): boolean {
   if (options.confirm !== undefined) {
     if (options.confirm === options.name) return false
-    throw new InputError(`--confirm "${options.confirm}" does not match the connection name "${options.name}". ${NOTHING_DESTROYED}`)
+    throw new InputError(
+      `--confirm "${options.confirm}" does not match the connection name "${options.name}". ${NOTHING_DESTROYED}`,
+    )
   }
 
   if (!terminal.interactive) {
@@ -48,7 +58,9 @@ export function needsPrompt(options: DestroyOptions, terminal: Terminal): boolea
 }
 
 async function askToConfirm(options: DestroyOptions, terminal: Terminal): Promise<void> {
-  terminal.warn(`this destroys VPN connection ${options.name} in space ${options.space}: both tunnels go down and its pre-shared keys are gone for good.`)
+  terminal.warn(
+    `this destroys VPN connection ${options.name} in space ${options.space}: both tunnels go down and its pre-shared keys are gone for good.`,
+  )
   const answer = await terminal.prompt(`To proceed, type ${options.name}: `)
   if (answer === undefined) {
     // Ctrl-D: the prompt's line was never ended
@@ -57,7 +69,9 @@ async function askToConfirm(options: DestroyOptions, terminal: Terminal): Promis
   }
 
   if (answer.trim() !== options.name) {
-    throw new InputError(`"${answer.trim()}" does not match the connection name "${options.name}". ${NOTHING_DESTROYED}`)
+    throw new InputError(
+      `"${answer.trim()}" does not match the connection name "${options.name}". ${NOTHING_DESTROYED}`,
+    )
   }
 }
 
@@ -65,7 +79,11 @@ async function askToConfirm(options: DestroyOptions, terminal: Terminal): Promis
  * After a DELETE whose answer was lost, what the connection's state says happened: being torn down or gone means
  * the delete went through. Undefined when it did not, or when that cannot be told.
  */
-async function deleteWentThrough(options: DestroyOptions, before: VpnConnection, context: CommandContext): Promise<VpnConnection | undefined> {
+async function deleteWentThrough(
+  options: DestroyOptions,
+  before: VpnConnection,
+  context: CommandContext,
+): Promise<undefined | VpnConnection> {
   context.terminal.info('The destroy got no clear answer; checking whether it went through.')
   // undefined: gone; null: the check failed too, which tells nothing
   const connection = await findVpnConnection(context.api, options.space, options.name).catch(() => null)
@@ -74,7 +92,11 @@ async function deleteWentThrough(options: DestroyOptions, before: VpnConnection,
 }
 
 /** Says the connection is being destroyed; with --wait, first waits until it is gone and says so. */
-async function reportDestroying(options: DestroyOptions, context: CommandContext, connection: VpnConnection): Promise<void> {
+async function reportDestroying(
+  options: DestroyOptions,
+  context: CommandContext,
+  connection: VpnConnection,
+): Promise<void> {
   const destroying = `Destroying VPN connection ${options.name} in space ${options.space}: its tunnels are being torn down.`
   if (options.wait) {
     context.terminal.info(destroying)
@@ -82,7 +104,10 @@ async function reportDestroying(options: DestroyOptions, context: CommandContext
   }
 
   if (options.json) context.terminal.json(connection)
-  else context.terminal.out(options.wait ? `Destroyed VPN connection ${options.name} in space ${options.space}.` : destroying)
+  else
+    context.terminal.out(
+      options.wait ? `Destroyed VPN connection ${options.name} in space ${options.space}.` : destroying,
+    )
 }
 
 export async function runDestroy(options: DestroyOptions, context: CommandContext): Promise<VpnConnection> {

@@ -1,10 +1,10 @@
 import type {ConnectionTarget, VpnConnection} from '../api/types.js'
-import type {CommandContext} from './context.js'
 import type {Terminal} from '../ui/terminal.js'
+import type {CommandContext} from './context.js'
 
 import {connectionCommand, replaceFailedHint} from '../ui/command-lines.js'
-import {findConnection} from './lookups.js'
 import {formatConnectionInfo} from '../ui/render.js'
+import {findConnection} from './lookups.js'
 import {connectionName, spaceName} from './target.js'
 
 export interface InfoOptions extends ConnectionTarget {
@@ -16,7 +16,12 @@ export function infoOptions(args: {name?: string}, flags: {json?: boolean; name?
 }
 
 /** Prints a connection as `info` shows it: the Platform API's object with --json, else the article's tables. */
-export function printConnection(terminal: Terminal, target: ConnectionTarget, connection: VpnConnection, json: boolean): void {
+export function printConnection(
+  terminal: Terminal,
+  target: ConnectionTarget,
+  connection: VpnConnection,
+  json: boolean,
+): void {
   if (json) {
     terminal.json(connection)
     return

@@ -1,9 +1,9 @@
-import type {ConnectionTarget, SpaceInfo, VpnConnection} from '../api/types.js'
 import type {PlatformApi} from '../api/client.js'
+import type {ConnectionTarget, SpaceInfo, VpnConnection} from '../api/types.js'
 
-import {LIST_SPACES_ADVICE, listConnectionsAdvice} from '../ui/advice.js'
-import {InputError, type NothingDone} from '../errors.js'
 import {PlatformApiError} from '../api/errors.js'
+import {InputError, type NothingDone} from '../errors.js'
+import {LIST_SPACES_ADVICE, listConnectionsAdvice} from '../ui/advice.js'
 
 /**
  * A space or connection that does not exist. Every command reports it with the same exit code as other wrong
@@ -21,7 +21,9 @@ export function spaceNotFound(space: string, outcome?: NothingDone): NotFoundErr
 }
 
 export function connectionNotFound(target: ConnectionTarget): NotFoundError {
-  return new NotFoundError(`VPN connection "${target.name}" was not found in space "${target.space}".`, [listConnectionsAdvice(target.space)])
+  return new NotFoundError(`VPN connection "${target.name}" was not found in space "${target.space}".`, [
+    listConnectionsAdvice(target.space),
+  ])
 }
 
 /**

@@ -1,9 +1,9 @@
 import type {VpnConnection} from '../api/types.js'
 
-import {formatDuration} from '../rules/duration.js'
-import {OperationError, WaitTimeoutError} from '../errors.js'
-import {describeState} from '../ui/render.js'
 import {retryDelayMs, type RetryPolicy} from '../api/retry.js'
+import {OperationError, WaitTimeoutError} from '../errors.js'
+import {formatDuration} from '../rules/duration.js'
+import {describeState} from '../ui/render.js'
 
 export const DEFAULT_WAIT_INTERVAL_SECONDS = 10
 /** The Platform API allows about 4,500 requests an hour: one poll a second stays under it (3,600). */
@@ -21,20 +21,20 @@ export interface PollOptions extends PollTiming {
 }
 
 export type WaitEvent =
-  | {readonly kind: 'poll'; readonly connection: VpnConnection; readonly changed: boolean; readonly elapsedMs: number}
-  | {readonly kind: 'retry'; readonly error: unknown; readonly delayMs: number; readonly elapsedMs: number}
+  | {readonly changed: boolean; readonly connection: VpnConnection; readonly elapsedMs: number; readonly kind: 'poll'}
+  | {readonly delayMs: number; readonly elapsedMs: number; readonly error: unknown; readonly kind: 'retry'}
 
 export interface WaitDependencies {
-  /** One GET of the connection, answered within `timeoutMs` (the transport may give up sooner) or failed; undefined when a wait until gone sees a 404. */
-  readonly poll: (timeoutMs: number) => Promise<VpnConnection | undefined>
   readonly now: () => number
-  readonly sleep: (ms: number) => Promise<void>
   readonly onEvent: (event: WaitEvent) => void
+  /** One GET of the connection, answered within `timeoutMs` (the transport may give up sooner) or failed; undefined when a wait until gone sees a 404. */
+  readonly poll: (timeoutMs: number) => Promise<undefined | VpnConnection>
+  readonly sleep: (ms: number) => Promise<void>
 }
 
 export interface WaitSubject {
-  readonly space: string
   readonly name: string
+  readonly space: string
 }
 
 export function isReady(connection: VpnConnection, tunnelsUp: boolean): boolean {
@@ -50,7 +50,9 @@ export class ConnectionFailedError extends OperationError {
     readonly subject: WaitSubject,
     statusMessage: string | undefined,
   ) {
-    super(`VPN connection ${subject.name} in space ${subject.space} failed: ${statusMessage || 'the API gave no reason'}.`)
+    super(
+      `VPN connection ${subject.name} in space ${subject.space} failed: ${statusMessage || 'the API gave no reason'}.`,
+    )
   }
 }
 
@@ -60,7 +62,11 @@ export class ConnectionFailedError extends OperationError {
  * the deadline ends it on time (WaitTimeoutError), with no request after the last poll. The errors say what
  * happened; what to do next is for the caller to say.
  */
-export async function waitForConnection(subject: WaitSubject, options: PollOptions, deps: WaitDependencies): Promise<VpnConnection> {
+export async function waitForConnection(
+  subject: WaitSubject,
+  options: PollOptions,
+  deps: WaitDependencies,
+): Promise<VpnConnection> {
   const connection = await pollConnection(subject, {...options, untilGone: false}, deps)
   // Only a wait until gone ends without a connection.
   return connection!
@@ -74,7 +80,11 @@ export async function waitForDeletion(subject: WaitSubject, timing: PollTiming, 
   await pollConnection(subject, {...timing, tunnelsUp: false, untilGone: true}, deps)
 }
 
-async function pollConnection(subject: WaitSubject, options: PollOptions & {readonly untilGone: boolean}, deps: WaitDependencies): Promise<VpnConnection | undefined> {
+async function pollConnection(
+  subject: WaitSubject,
+  options: PollOptions & {readonly untilGone: boolean},
+  deps: WaitDependencies,
+): Promise<undefined | VpnConnection> {
   const started = deps.now()
   const deadline = started + options.timeoutMs
   // Backoff starts at the minimum interval whatever --interval is, and the deadline bounds any Retry-After.
@@ -89,7 +99,10 @@ async function pollConnection(subject: WaitSubject, options: PollOptions & {read
 
   const timedOut = () => {
     const seen = lastState === undefined ? 'No answer was received.' : `Last status: ${lastState}.`
-    const problem = lastProblem instanceof Error ? ` The last request failed: ${lastProblem.message.split('\n')[0]!.replace(/\.?$/, '.')}` : ''
+    const problem =
+      lastProblem instanceof Error
+        ? ` The last request failed: ${lastProblem.message.split('\n')[0]!.replace(/\.?$/, '.')}`
+        : ''
     const goal = options.untilGone ? ' to be destroyed' : ''
     return new WaitTimeoutError(
       `Timed out after ${formatDuration(options.timeoutMs)} waiting for VPN connection ${subject.name} in space ${subject.space}${goal}. ${seen}${problem}`,
@@ -108,7 +121,7 @@ async function pollConnection(subject: WaitSubject, options: PollOptions & {read
   for (;;) {
     const remaining = deadline - deps.now()
     if (remaining <= 0) throw timedOut()
-    let connection: VpnConnection | undefined
+    let connection: undefined | VpnConnection
     try {
       connection = await deps.poll(remaining)
     } catch (error) {
@@ -116,7 +129,8 @@ async function pollConnection(subject: WaitSubject, options: PollOptions & {read
       if (delayMs === undefined) throw error
       lastProblem = error
       // no "trying again in ..." when the deadline comes first
-      if (deps.now() + delayMs < deadline) deps.onEvent({delayMs, elapsedMs: deps.now() - started, error, kind: 'retry'})
+      if (deps.now() + delayMs < deadline)
+        deps.onEvent({delayMs, elapsedMs: deps.now() - started, error, kind: 'retry'})
       await sleepUntilDeadlineOr(delayMs)
       continue
     }
@@ -135,7 +149,9 @@ async function pollConnection(subject: WaitSubject, options: PollOptions & {read
     if (connection.status === 'failed') throw new ConnectionFailedError(subject, connection.status_message)
 
     if (connection.status === 'deprovisioning') {
-      throw new OperationError(`VPN connection ${subject.name} in space ${subject.space} is being destroyed; it will not become ready.`)
+      throw new OperationError(
+        `VPN connection ${subject.name} in space ${subject.space} is being destroyed; it will not become ready.`,
+      )
     }
 
     if (isReady(connection, options.tunnelsUp)) return connection

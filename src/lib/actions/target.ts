@@ -12,12 +12,16 @@ export function spaceName(value: string): string {
 /** The connection's name, from the NAME argument or --name; both may be given if they agree. */
 export function connectionName(fromArg: string | undefined, fromFlag: string | undefined): string {
   if (fromArg !== undefined && fromFlag !== undefined && fromArg !== fromFlag) {
-    throw new InputError(`The NAME argument "${fromArg}" and --name "${fromFlag}" differ: give the connection's name once. ${NOTHING_SENT}`)
+    throw new InputError(
+      `The NAME argument "${fromArg}" and --name "${fromFlag}" differ: give the connection's name once. ${NOTHING_SENT}`,
+    )
   }
 
   const name = fromArg ?? fromFlag
   if (name === undefined || name.trim() === '') {
-    throw new InputError(`Missing the VPN connection's name: give it as the NAME argument, e.g. office. ${NOTHING_SENT}`)
+    throw new InputError(
+      `Missing the VPN connection's name: give it as the NAME argument, e.g. office. ${NOTHING_SENT}`,
+    )
   }
 
   return name

@@ -3,9 +3,8 @@ import type {CommandContext} from './context.js'
 
 import {InputError, inputErrors, NOTHING_CHANGED, NOTHING_SENT} from '../errors.js'
 import {checkCidrsAgainstSpace, checkRoutableCidrs} from '../rules/network.js'
-import {connectionNotFound, findConnection, isNotFound} from './lookups.js'
 import {spaceBlocks} from '../rules/space.js'
-import {findSpace} from './lookups.js'
+import {connectionNotFound, findConnection, findSpace, isNotFound} from './lookups.js'
 import {connectionName, spaceName} from './target.js'
 
 export interface UpdateOptions extends ConnectionTarget {
@@ -13,7 +12,10 @@ export interface UpdateOptions extends ConnectionTarget {
   readonly json: boolean
 }
 
-export function updateOptions(args: {name?: string}, flags: {cidrs: string; json?: boolean; name?: string; space: string}): UpdateOptions {
+export function updateOptions(
+  args: {name?: string},
+  flags: {cidrs: string; json?: boolean; name?: string; space: string},
+): UpdateOptions {
   const name = connectionName(args.name, flags.name)
   return {cidrs: flags.cidrs, json: flags.json === true, name, space: spaceName(flags.space)}
 }
@@ -29,17 +31,23 @@ export async function runUpdate(options: UpdateOptions, context: CommandContext)
 
   const current = await findConnection(context.api, options)
   if (current.status === 'deprovisioning') {
-    throw new InputError(`VPN connection ${options.name} in space ${options.space} is being destroyed: its routable CIDRs cannot change. ${NOTHING_CHANGED}`)
+    throw new InputError(
+      `VPN connection ${options.name} in space ${options.space} is being destroyed: its routable CIDRs cannot change. ${NOTHING_CHANGED}`,
+    )
   }
 
-  const updated = await context.api.updateVpnConnection(options.space, options.name, {routable_cidrs: cidrCheck.cidrs}).catch((error: unknown) => {
-    throw isNotFound(error) ? connectionNotFound(options) : error
-  })
+  const updated = await context.api
+    .updateVpnConnection(options.space, options.name, {routable_cidrs: cidrCheck.cidrs})
+    .catch((error: unknown) => {
+      throw isNotFound(error) ? connectionNotFound(options) : error
+    })
   if (options.json) {
     context.terminal.json(updated)
   } else {
     const cidrs = (updated.routable_cidrs ?? cidrCheck.cidrs).join(', ')
-    context.terminal.out(`Updated VPN connection ${options.name} in space ${options.space}: its routable CIDRs are now ${cidrs}.`)
+    context.terminal.out(
+      `Updated VPN connection ${options.name} in space ${options.space}: its routable CIDRs are now ${cidrs}.`,
+    )
   }
 
   return updated

@@ -6,10 +6,10 @@ import {formatDuration} from '../rules/duration.js'
 import {describeState, retryNotice} from '../ui/render.js'
 
 export interface WaitProgress {
-  readonly onEvent: (event: WaitEvent) => void
-  /** The connection as the wait ended, or undefined when it ended because the connection is gone. */
-  finish(connection: VpnConnection | undefined, elapsedMs: number): void
   abandon(): void
+  /** The connection as the wait ended, or undefined when it ended because the connection is gone. */
+  finish(connection: undefined | VpnConnection, elapsedMs: number): void
+  readonly onEvent: (event: WaitEvent) => void
 }
 
 /** Off a terminal: one line per change of state, for CI logs. */
@@ -19,7 +19,9 @@ export function lineProgress(terminal: Terminal, title: string): WaitProgress {
     abandon() {},
     finish(connection, elapsedMs) {
       terminal.info(
-        connection ? `Ready after ${formatDuration(elapsedMs)}: ${describeState(connection)}.` : `Destroyed after ${formatDuration(elapsedMs)}.`,
+        connection
+          ? `Ready after ${formatDuration(elapsedMs)}: ${describeState(connection)}.`
+          : `Destroyed after ${formatDuration(elapsedMs)}.`,
       )
     },
     onEvent(event) {
@@ -47,7 +49,12 @@ export function spinnerProgress(spinner: Spinner, terminal: Terminal, now: () =>
     },
     finish(connection, elapsedMs) {
       clearInterval(ticker)
-      spinner.stop(terminal.styleErr('green', `${connection ? describeState(connection) : 'destroyed'} after ${formatDuration(elapsedMs)}`))
+      spinner.stop(
+        terminal.styleErr(
+          'green',
+          `${connection ? describeState(connection) : 'destroyed'} after ${formatDuration(elapsedMs)}`,
+        ),
+      )
     },
     onEvent(event) {
       if (event.kind === 'retry') {

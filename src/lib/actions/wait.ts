@@ -1,11 +1,12 @@
 import type {ConnectionTarget, VpnConnection} from '../api/types.js'
 import type {CommandContext} from './context.js'
 
-import {parseSeconds} from '../rules/duration.js'
-import {explainNotFound} from './lookups.js'
 import {findVpnConnection} from '../api/client.js'
 import {inputErrors, NOTHING_SENT, OperationError, WaitTimeoutError} from '../errors.js'
+import {parseSeconds} from '../rules/duration.js'
 import {replaceFailedHint} from '../ui/command-lines.js'
+import {printConnection} from './info.js'
+import {explainNotFound} from './lookups.js'
 import {
   ConnectionFailedError,
   DEFAULT_WAIT_INTERVAL_SECONDS,
@@ -16,9 +17,8 @@ import {
   waitForConnection,
   waitForDeletion,
 } from './polling.js'
-import {lineProgress, spinnerProgress, type WaitProgress} from './wait-progress.js'
-import {printConnection} from './info.js'
 import {connectionName, spaceName} from './target.js'
+import {lineProgress, spinnerProgress, type WaitProgress} from './wait-progress.js'
 
 export interface WaitOptions extends ConnectionTarget, PollOptions {
   readonly json: boolean
@@ -27,7 +27,8 @@ export interface WaitOptions extends ConnectionTarget, PollOptions {
 /** --interval and --timeout in milliseconds, or both problems at once before anything is sent. */
 export function pollTiming(flags: {interval?: string; timeout?: string}): PollTiming {
   const interval = parseSeconds('--interval', flags.interval ?? String(DEFAULT_WAIT_INTERVAL_SECONDS), {
-    because: 'the Platform API allows about 4,500 requests an hour for your account, and faster polling would use them up',
+    because:
+      'the Platform API allows about 4,500 requests an hour for your account, and faster polling would use them up',
     min: MIN_WAIT_INTERVAL_SECONDS,
   })
   const timeout = parseSeconds('--timeout', flags.timeout ?? String(DEFAULT_WAIT_TIMEOUT_SECONDS))
@@ -42,21 +43,30 @@ export function waitOptions(
 ): WaitOptions {
   const name = connectionName(args.name, flags.name)
   const timing = pollTiming(flags)
-  return {...timing, json: flags.json === true, name, space: spaceName(flags.space), tunnelsUp: flags['tunnels-up'] === true}
+  return {
+    ...timing,
+    json: flags.json === true,
+    name,
+    space: spaceName(flags.space),
+    tunnelsUp: flags['tunnels-up'] === true,
+  }
 }
 
 /** How a wait ended, with what to do next: the polling loop only says what happened. */
 function withAdvice(error: unknown): unknown {
-  if (error instanceof ConnectionFailedError) return new OperationError(error.message, [replaceFailedHint(error.subject)])
+  if (error instanceof ConnectionFailedError)
+    return new OperationError(error.message, [replaceFailedHint(error.subject)])
   if (error instanceof WaitTimeoutError) {
-    return new WaitTimeoutError(error.message, ['Run the same command again to keep waiting, or give a longer --timeout.'])
+    return new WaitTimeoutError(error.message, [
+      'Run the same command again to keep waiting, or give a longer --timeout.',
+    ])
   }
 
   return error
 }
 
 /** Runs a wait under the progress display (a spinner at a terminal, lines elsewhere) and reports how it ended. */
-async function withProgress<T extends VpnConnection | undefined>(
+async function withProgress<T extends undefined | VpnConnection>(
   title: string,
   target: ConnectionTarget,
   context: CommandContext,
@@ -81,27 +91,37 @@ async function withProgress<T extends VpnConnection | undefined>(
 /** Blocks until the connection is ready, then prints what `info` prints, from the last poll. */
 export async function runWait(options: WaitOptions, context: CommandContext): Promise<VpnConnection> {
   const readiness = options.tunnelsUp ? 'is active with every tunnel UP' : 'is active'
-  const connection = await withProgress(`Waiting until VPN connection ${options.name} in space ${options.space} ${readiness}`, options, context, (onEvent) =>
-    waitForConnection(
-      options,
-      options,
-      {
+  const connection = await withProgress(
+    `Waiting until VPN connection ${options.name} in space ${options.space} ${readiness}`,
+    options,
+    context,
+    (onEvent) =>
+      waitForConnection(options, options, {
         now: context.now,
         onEvent,
         poll: (timeoutMs) => context.api.getVpnConnection(options.space, options.name, {attempts: 1, timeoutMs}),
         sleep: context.sleep,
-      },
-    ),
+      }),
   )
   printConnection(context.terminal, options, connection, options.json)
   return connection
 }
 
 /** Blocks until the API no longer has the connection: what `destroy --wait` adds after the delete. */
-export async function waitUntilGone(target: ConnectionTarget, timing: PollTiming, context: CommandContext): Promise<void> {
-  const poll = (timeoutMs: number) => findVpnConnection(context.api, target.space, target.name, {attempts: 1, timeoutMs})
-  await withProgress(`Waiting until VPN connection ${target.name} in space ${target.space} is destroyed`, target, context, async (onEvent) => {
-    await waitForDeletion(target, timing, {now: context.now, onEvent, poll, sleep: context.sleep})
-    return undefined
-  })
+export async function waitUntilGone(
+  target: ConnectionTarget,
+  timing: PollTiming,
+  context: CommandContext,
+): Promise<void> {
+  const poll = (timeoutMs: number) =>
+    findVpnConnection(context.api, target.space, target.name, {attempts: 1, timeoutMs})
+  await withProgress(
+    `Waiting until VPN connection ${target.name} in space ${target.space} is destroyed`,
+    target,
+    context,
+    async (onEvent) => {
+      await waitForDeletion(target, timing, {now: context.now, onEvent, poll, sleep: context.sleep})
+      return undefined
+    },
+  )
 }

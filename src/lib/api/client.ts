@@ -1,5 +1,5 @@
-import type {CreateVpnConnectionBody, SpaceInfo, UpdateVpnConnectionBody, VpnConnection} from './types.js'
 import type {HttpRequest, Transport} from './transport.js'
+import type {CreateVpnConnectionBody, SpaceInfo, UpdateVpnConnectionBody, VpnConnection} from './types.js'
 
 import {PlatformApiError, platformApiError, type RequestSubject} from './errors.js'
 import {ONE_OFF_ATTEMPTS, withRetries} from './retry.js'
@@ -12,28 +12,32 @@ export interface CallOptions {
 
 /** The Platform API endpoints this plugin uses: one function per endpoint. */
 export interface PlatformApi {
-  getSpace(space: string, options?: CallOptions): Promise<SpaceInfo>
-  listVpnConnections(space: string, options?: CallOptions): Promise<readonly VpnConnection[]>
-  getVpnConnection(space: string, name: string, options?: CallOptions): Promise<VpnConnection>
   /** Sent again after a transient failure only when `checkBeforeResend` finds that the lost create made nothing. */
   createVpnConnection(space: string, body: CreateVpnConnectionBody, options?: CreateOptions): Promise<VpnConnection>
-  updateVpnConnection(space: string, name: string, body: UpdateVpnConnectionBody, options?: CallOptions): Promise<VpnConnection>
   /** Never repeated on its own: a second DELETE after a lost answer would report "not found". */
   deleteVpnConnection(space: string, name: string, options?: Omit<CallOptions, 'attempts'>): Promise<VpnConnection>
+  getSpace(space: string, options?: CallOptions): Promise<SpaceInfo>
+  getVpnConnection(space: string, name: string, options?: CallOptions): Promise<VpnConnection>
+  listVpnConnections(space: string, options?: CallOptions): Promise<readonly VpnConnection[]>
+  updateVpnConnection(
+    space: string,
+    name: string,
+    body: UpdateVpnConnectionBody,
+    options?: CallOptions,
+  ): Promise<VpnConnection>
 }
 
 export interface CreateOptions extends Omit<CallOptions, 'attempts'> {
   /** Looks for the connection a lost create may have made; without it the create is sent once. */
-  readonly checkBeforeResend?: (error: unknown) => Promise<VpnConnection | undefined>
+  readonly checkBeforeResend?: (error: unknown) => Promise<undefined | VpnConnection>
 }
 
 export interface PlatformApiOptions {
-  readonly transport: Transport
-  readonly tokenFromEnv: boolean
-  readonly sleep: (ms: number) => Promise<void>
   readonly onRetry?: (error: unknown, delayMs: number) => void
+  readonly sleep: (ms: number) => Promise<void>
+  readonly tokenFromEnv: boolean
+  readonly transport: Transport
 }
-
 
 /** One path segment: a name such as `a/b` or `..` must never become another segment. */
 export function pathSegment(value: string): string {
@@ -68,9 +72,17 @@ export function createPlatformApi(options: PlatformApiOptions): PlatformApi {
         callOptions.checkBeforeResend,
       ),
     deleteVpnConnection: (space, name, callOptions = {}) =>
-      call({method: 'DELETE', path: connectionPath(space, name), timeoutMs: callOptions.timeoutMs}, {connection: name, space}, 1),
+      call(
+        {method: 'DELETE', path: connectionPath(space, name), timeoutMs: callOptions.timeoutMs},
+        {connection: name, space},
+        1,
+      ),
     getSpace: (space, callOptions = {}) =>
-      call({method: 'GET', path: `/spaces/${pathSegment(space)}`, timeoutMs: callOptions.timeoutMs}, {space}, callOptions.attempts ?? ONE_OFF_ATTEMPTS),
+      call(
+        {method: 'GET', path: `/spaces/${pathSegment(space)}`, timeoutMs: callOptions.timeoutMs},
+        {space},
+        callOptions.attempts ?? ONE_OFF_ATTEMPTS,
+      ),
     getVpnConnection: (space, name, callOptions = {}) =>
       call(
         {method: 'GET', path: connectionPath(space, name), timeoutMs: callOptions.timeoutMs},
@@ -78,7 +90,11 @@ export function createPlatformApi(options: PlatformApiOptions): PlatformApi {
         callOptions.attempts ?? ONE_OFF_ATTEMPTS,
       ),
     listVpnConnections: (space, callOptions = {}) =>
-      call({method: 'GET', path: connectionsPath(space), timeoutMs: callOptions.timeoutMs}, {space}, callOptions.attempts ?? ONE_OFF_ATTEMPTS),
+      call(
+        {method: 'GET', path: connectionsPath(space), timeoutMs: callOptions.timeoutMs},
+        {space},
+        callOptions.attempts ?? ONE_OFF_ATTEMPTS,
+      ),
     updateVpnConnection: (space, name, body, callOptions = {}) =>
       call(
         {body, method: 'PATCH', path: connectionPath(space, name), timeoutMs: callOptions.timeoutMs},
@@ -89,7 +105,12 @@ export function createPlatformApi(options: PlatformApiOptions): PlatformApi {
 }
 
 /** The connection, or undefined when the API says it does not exist (404). */
-export async function findVpnConnection(api: PlatformApi, space: string, name: string, options?: CallOptions): Promise<VpnConnection | undefined> {
+export async function findVpnConnection(
+  api: PlatformApi,
+  space: string,
+  name: string,
+  options?: CallOptions,
+): Promise<undefined | VpnConnection> {
   try {
     return await api.getVpnConnection(space, name, options)
   } catch (error) {

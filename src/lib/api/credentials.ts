@@ -41,11 +41,13 @@ export function apiEndpoint(env: Env): ApiEndpoint {
   const host = env.HEROKU_HOST
   if (host && host.trim() !== host) throw new HerokuHostError(host, 'has spaces or line breaks around it')
   const effective = herokuHost(env)
-  if (host && effective !== host) return {baseUrl: 'https://api.heroku.com', warning: `Invalid HEROKU_HOST '${host}' - using default`}
+  if (host && effective !== host)
+    return {baseUrl: 'https://api.heroku.com', warning: `Invalid HEROKU_HOST '${host}' - using default`}
   const baseUrl = effective.startsWith('http') ? effective : `https://api.${effective}`
   if (!URL.canParse(baseUrl)) throw new HerokuHostError(host!, 'is not a valid host or URL')
   const {protocol} = new URL(baseUrl)
-  if (protocol !== 'http:' && protocol !== 'https:') throw new HerokuHostError(host!, `uses ${protocol.replace(':', '')}, not http or https`)
+  if (protocol !== 'http:' && protocol !== 'https:')
+    throw new HerokuHostError(host!, `uses ${protocol.replace(':', '')}, not http or https`)
   return {baseUrl}
 }
 
@@ -66,7 +68,7 @@ export class HerokuHostError extends InputError {
 function apiKeyFromEnv(env: Env): string | undefined {
   const key = env.HEROKU_API_KEY?.trim()
   if (!key) return undefined
-  if (/[^\x21-\x7E]/.test(key)) {
+  if (/[^\u0021-\u007E]/.test(key)) {
     throw new InputError(
       `HEROKU_API_KEY contains spaces or characters that cannot be sent in an HTTP header: it takes one API key, e.g. from \`heroku authorizations:create\`. ${NOTHING_SENT}`,
     )
@@ -104,7 +106,9 @@ export interface CredentialHost extends NetrcLocationInput {
  * @heroku-cli/command 13's choice of store: none with HEROKU_NETRC_WRITE=true; else the platform's own (on Linux only
  * when `secret-tool` is on the PATH).
  */
-export function credentialStore(host: Pick<CredentialHost, 'env' | 'isOnPath' | 'platform'>): CredentialStoreName | undefined {
+export function credentialStore(
+  host: Pick<CredentialHost, 'env' | 'isOnPath' | 'platform'>,
+): CredentialStoreName | undefined {
   if (host.env.HEROKU_NETRC_WRITE?.toLowerCase() === 'true') return undefined
   if (host.platform === 'linux') return host.isOnPath('secret-tool') ? CREDENTIAL_STORES.linux : undefined
   return host.platform === 'darwin' || host.platform === 'win32' ? CREDENTIAL_STORES[host.platform] : undefined
@@ -126,7 +130,8 @@ export function processCredentialHost(dataDir: string | undefined): CredentialHo
     env: process.env,
     exists: existsSync,
     homedir,
-    isOnPath: (program) => (process.env.PATH ?? '').split(delimiter).some((dir) => isExecutableFile(join(dir || '.', program))),
+    isOnPath: (program) =>
+      (process.env.PATH ?? '').split(delimiter).some((dir) => isExecutableFile(join(dir || '.', program))),
     platform: process.platform,
     readFile: (path) =>
       readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
@@ -138,7 +143,7 @@ export function processCredentialHost(dataDir: string | undefined): CredentialHo
 }
 
 export type StoredCredentials =
-  | {readonly kind: 'netrc'; readonly file: string; readonly machine: string; readonly token: string}
+  | {readonly file: string; readonly kind: 'netrc'; readonly machine: string; readonly token: string}
   | {readonly kind: 'delegate'; readonly reason: string}
 
 async function loggedInAccount(host: CredentialHost): Promise<string | undefined> {
@@ -158,7 +163,8 @@ async function loggedInAccount(host: CredentialHost): Promise<string | undefined
  */
 export async function storedCredentials(host: CredentialHost): Promise<StoredCredentials> {
   const store = credentialStore(host)
-  if (store && (await loggedInAccount(host))) return {kind: 'delegate', reason: `heroku login keeps the token in the ${store}`}
+  if (store && (await loggedInAccount(host)))
+    return {kind: 'delegate', reason: `heroku login keeps the token in the ${store}`}
   const file = netrcFile(host)
   if (file.endsWith('.gpg')) return {kind: 'delegate', reason: `the netrc ${file} is encrypted with gpg`}
   let body: string | undefined
@@ -170,7 +176,9 @@ export async function storedCredentials(host: CredentialHost): Promise<StoredCre
 
   const machine = netrcMachineName(host.env)
   const token = parseNetrc(body ?? '').get(machine)?.password
-  return token ? {file, kind: 'netrc', machine, token} : {kind: 'delegate', reason: `the netrc ${file} has no password for ${machine}`}
+  return token
+    ? {file, kind: 'netrc', machine, token}
+    : {kind: 'delegate', reason: `the netrc ${file} has no password for ${machine}`}
 }
 
 export interface Credentials {
@@ -189,8 +197,8 @@ export type HerokuConfig = ConstructorParameters<typeof import('@heroku-cli/comm
 
 export interface CredentialOptions {
   readonly config: HerokuConfig
-  readonly host: CredentialHost
   readonly debug?: (line: string) => void
+  readonly host: CredentialHost
   readonly warn?: (message: string) => void
 }
 

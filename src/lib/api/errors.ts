@@ -4,8 +4,8 @@ import {OperationError} from '../errors.js'
 
 /** What a failed request was about, so the message can name it. */
 export interface RequestSubject {
-  readonly space: string
   readonly connection?: string
+  readonly space: string
   /** True when the token came from HEROKU_API_KEY, so a 401 can say which credential to fix. */
   readonly tokenFromEnv: boolean
 }
@@ -30,7 +30,11 @@ interface ApiErrorBody {
 
 export function platformApiError(response: HttpResponse, subject: RequestSubject): PlatformApiError {
   const body = (typeof response.body === 'object' && response.body !== null ? response.body : {}) as ApiErrorBody
-  const apiMessage = body.message ?? (typeof response.body === 'string' && response.body.trim() !== '' ? response.body.trim() : `HTTP ${response.status}`)
+  const apiMessage =
+    body.message ??
+    (typeof response.body === 'string' && response.body.trim() !== ''
+      ? response.body.trim()
+      : `HTTP ${response.status}`)
   const retryAfterMs = parseRetryAfter(response.headers['retry-after'])
   const requestId = response.headers['request-id']
   const make = (message: string) => new PlatformApiError(message, response.status, body.id, retryAfterMs, subject)

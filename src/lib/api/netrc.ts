@@ -3,10 +3,10 @@ import {join} from 'node:path'
 /** Where @heroku-cli/command 13 keeps the netrc: HOME (on Windows also HOMEDRIVE+HOMEPATH, USERPROFILE), `.gpg` first. */
 export interface NetrcLocationInput {
   readonly env: Readonly<Record<string, string | undefined>>
-  readonly platform: NodeJS.Platform
-  readonly homedir: () => string
-  readonly tmpdir: () => string
   readonly exists: (path: string) => boolean
+  readonly homedir: () => string
+  readonly platform: NodeJS.Platform
+  readonly tmpdir: () => string
 }
 
 export function netrcFile(input: NetrcLocationInput): string {

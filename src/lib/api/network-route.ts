@@ -6,9 +6,9 @@ type Env = Readonly<Record<string, string | undefined>>
 
 /** Where a proxy came from, and its address without credentials: what messages name. */
 export interface ProxyChoice {
+  readonly shown: string
   readonly url: URL
   readonly variable: string
-  readonly shown: string
 }
 
 /** How requests reach the API: through a proxy or not, and which certificate authorities are trusted. */
@@ -24,17 +24,18 @@ const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy
 /** The Heroku CLI's port for a proxy URL without one. */
 const DEFAULT_PROXY_PORT = '8080'
 
-const ACCEPTED_PROXY = 'accepted: http://HOST[:PORT] or https://HOST[:PORT], optionally with USER:PASSWORD@ (a bare HOST[:PORT] means http://)'
+const ACCEPTED_PROXY =
+  'accepted: http://HOST[:PORT] or https://HOST[:PORT], optionally with USER:PASSWORD@ (a bare HOST[:PORT] means http://)'
 
 function noProxyMatches(target: URL, noProxy: string): boolean {
   const port = target.port || (target.protocol === 'https:' ? '443' : '80')
-  const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  const host = target.hostname.replaceAll(/^\[|\]$/g, '').toLowerCase()
   return noProxy
     .split(/[\s,]+/)
     .filter(Boolean)
     .some((entry) => {
       if (entry === '*') return true
-      const [, name = '', entryPort] = /^(.*?)(?::(\d+))?$/.exec(entry.toLowerCase().replace(/^\[|\]$/g, '')) ?? []
+      const [, name = '', entryPort] = /^(.*?)(?::(\d+))?$/.exec(entry.toLowerCase().replaceAll(/^\[|\]$/g, '')) ?? []
       const domain = name.replace(/^\*?\.?/, '')
       if (entryPort !== undefined && entryPort !== port) return false
       return host === domain || host.endsWith(`.${domain}`)
@@ -82,19 +83,32 @@ async function extraCertificates(env: Env): Promise<string[]> {
   const readPem = async (file: string) => (await readFile(file, 'utf8')).match(PEM_CERTIFICATE) ?? []
   if (env.SSL_CERT_FILE) {
     const found = await readPem(env.SSL_CERT_FILE).catch((error: NodeJS.ErrnoException) => {
-      throw new InputError(`SSL_CERT_FILE "${env.SSL_CERT_FILE}" cannot be read (${error.code ?? error.message}): it must name a file of PEM certificates. ${NOTHING_SENT}`)
+      throw new InputError(
+        `SSL_CERT_FILE "${env.SSL_CERT_FILE}" cannot be read (${error.code ?? error.message}): it must name a file of PEM certificates. ${NOTHING_SENT}`,
+      )
     })
-    if (found.length === 0) throw new InputError(`SSL_CERT_FILE "${env.SSL_CERT_FILE}" holds no PEM certificate (-----BEGIN CERTIFICATE-----). ${NOTHING_SENT}`)
+    if (found.length === 0)
+      throw new InputError(
+        `SSL_CERT_FILE "${env.SSL_CERT_FILE}" holds no PEM certificate (-----BEGIN CERTIFICATE-----). ${NOTHING_SENT}`,
+      )
     certificates.push(...found)
   }
 
   for (const dir of (env.SSL_CERT_DIR ?? '').split(delimiter).filter(Boolean)) {
     const files = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
-      throw new InputError(`SSL_CERT_DIR "${dir}" cannot be read (${error.code ?? error.message}): it must name folders of PEM certificates. ${NOTHING_SENT}`)
+      throw new InputError(
+        `SSL_CERT_DIR "${dir}" cannot be read (${error.code ?? error.message}): it must name folders of PEM certificates. ${NOTHING_SENT}`,
+      )
     })
     const found: string[] = []
     for (const file of files.map((name) => join(dir, name))) {
-      if (await stat(file).then((info) => info.isFile(), () => false)) found.push(...(await readPem(file).catch(() => [])))
+      if (
+        await stat(file).then(
+          (info) => info.isFile(),
+          () => false,
+        )
+      )
+        found.push(...(await readPem(file).catch(() => [])))
     }
 
     if (found.length === 0) throw new InputError(`SSL_CERT_DIR "${dir}" holds no PEM certificate. ${NOTHING_SENT}`)
@@ -115,7 +129,9 @@ export async function networkRoute(target: URL, env: Env): Promise<NetworkRoute>
   if (extra.length > 0) {
     // A `ca` option replaces Node's store: its roots and NODE_EXTRA_CA_CERTS are added back.
     const {rootCertificates} = await import('node:tls')
-    const nodeExtra = env.NODE_EXTRA_CA_CERTS ? await extraCertificates({SSL_CERT_FILE: env.NODE_EXTRA_CA_CERTS}).catch(() => []) : []
+    const nodeExtra = env.NODE_EXTRA_CA_CERTS
+      ? await extraCertificates({SSL_CERT_FILE: env.NODE_EXTRA_CA_CERTS}).catch(() => [])
+      : []
     ca = [...rootCertificates, ...nodeExtra, ...extra]
   }
 
@@ -128,7 +144,7 @@ export async function networkRoute(target: URL, env: Env): Promise<NetworkRoute>
   return {agent, ca, proxy}
 }
 
-const PROXY_UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+const PROXY_UNREACHABLE = new Set(['EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND'])
 
 /** The proxy did not answer: trying again will not mend it. */
 export class ProxyUnreachableError extends OperationError {
@@ -144,10 +160,14 @@ export class ProxyUnreachableError extends OperationError {
  * The error for a request that failed at the proxy it went through; undefined for any other failure, which is left
  * to the caller (an untrusted certificate is transport.ts's TlsCertificateError).
  */
-export function proxyFailure(error: NodeJS.ErrnoException & {hostname?: string; port?: number}, route: NetworkRoute | undefined): ProxyUnreachableError | undefined {
+export function proxyFailure(
+  error: NodeJS.ErrnoException & {hostname?: string; port?: number},
+  route: NetworkRoute | undefined,
+): ProxyUnreachableError | undefined {
   const code = error.code ?? ''
   const proxy = route?.proxy?.url
   const atProxy = proxy && (error.port === Number(proxy.port) || error.hostname === proxy.hostname)
-  if (route?.proxy && atProxy && PROXY_UNREACHABLE.has(code)) return new ProxyUnreachableError(route.proxy, error.message)
+  if (route?.proxy && atProxy && PROXY_UNREACHABLE.has(code))
+    return new ProxyUnreachableError(route.proxy, error.message)
   return undefined
 }

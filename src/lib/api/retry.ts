@@ -1,7 +1,7 @@
 import type {HttpMethod} from './transport.js'
 
-import {NetworkError} from './transport.js'
 import {PlatformApiError} from './errors.js'
+import {NetworkError} from './transport.js'
 
 /**
  * Trouble that says nothing about the request itself and may be gone on the next try: no answer (refused, dropped,
@@ -55,16 +55,16 @@ export function retryDelayMs(error: unknown, retry: number, policy: RetryPolicy)
 }
 
 export interface RetryOptions<T> {
-  readonly method: HttpMethod
   readonly attempts: number
-  readonly policy?: RetryPolicy
-  readonly sleep: (ms: number) => Promise<void>
-  readonly onRetry?: (error: unknown, delayMs: number) => void
   /**
    * For a request that is not resendable: looks, after a transient failure, for what the lost request would have
    * done. A result ends the retries with it; undefined means nothing happened, and the request is sent again.
    */
   readonly checkBeforeResend?: (error: unknown) => Promise<T | undefined>
+  readonly method: HttpMethod
+  readonly onRetry?: (error: unknown, delayMs: number) => void
+  readonly policy?: RetryPolicy
+  readonly sleep: (ms: number) => Promise<void>
 }
 
 /** Runs a request, trying again after transient errors as the policy and the method allow. */

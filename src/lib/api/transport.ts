@@ -6,17 +6,17 @@ import {type NetworkRoute, proxyFailure} from './network-route.js'
 export type HttpMethod = 'DELETE' | 'GET' | 'PATCH' | 'POST'
 
 export interface HttpRequest {
+  readonly body?: unknown
   readonly method: HttpMethod
   readonly path: string
-  readonly body?: unknown
   /** The caller's deadline for the answer; the transport gives up at REQUEST_TIMEOUT_MS at the latest. */
   readonly timeoutMs?: number
 }
 
 export interface HttpResponse {
-  readonly status: number
-  readonly headers: IncomingHttpHeaders
   readonly body: unknown
+  readonly headers: IncomingHttpHeaders
+  readonly status: number
 }
 
 export type Transport = (request: HttpRequest) => Promise<HttpResponse>
@@ -83,12 +83,12 @@ export class TlsCertificateError extends OperationError {
 
 export interface TransportOptions {
   readonly baseUrl: string
-  /** Resolved on the first request, so bad input is reported before credentials are looked up. */
-  readonly token: () => Promise<string>
-  readonly userAgent: string
   readonly debug?: (line: string) => void
   /** The proxy and certificate authorities to use, resolved on the first request. */
   readonly route?: () => Promise<NetworkRoute>
+  /** Resolved on the first request, so bad input is reported before credentials are looked up. */
+  readonly token: () => Promise<string>
+  readonly userAgent: string
 }
 
 /** A JSON-over-HTTP transport on node:http(s): it loads in a few milliseconds, which keeps start-up light. */
@@ -135,14 +135,23 @@ export function createTransport(options: TransportOptions): Transport {
           settled = true
           clearTimeout(timer)
           const requestId = res.headers['request-id'] ?? '-'
-          options.debug?.(`${request.method} ${path} -> ${res.statusCode} in ${Date.now() - started} ms (request id ${requestId})`)
-          resolve({body: parseJson(Buffer.concat(chunks).toString('utf8')), headers: res.headers, status: res.statusCode ?? 0})
+          options.debug?.(
+            `${request.method} ${path} -> ${res.statusCode} in ${Date.now() - started} ms (request id ${requestId})`,
+          )
+          resolve({
+            body: parseJson(Buffer.concat(chunks).toString('utf8')),
+            headers: res.headers,
+            status: res.statusCode ?? 0,
+          })
         })
       })
       // the whole exchange, not only silence: a server that trickles its answer is cut off too
-      timer = setTimeout(() => {
-        req.destroy(Object.assign(new Error(`no complete answer within ${formatMs(timeoutMs)}`), {code: 'ETIMEDOUT'}))
-      }, Math.max(1, timeoutMs))
+      timer = setTimeout(
+        () => {
+          req.destroy(Object.assign(new Error(`no complete answer within ${formatMs(timeoutMs)}`), {code: 'ETIMEDOUT'}))
+        },
+        Math.max(1, timeoutMs),
+      )
       req.on('error', (error: NodeJS.ErrnoException) => fail(error.code ?? 'ECONNRESET', error.message, error))
       req.end(payload)
     })

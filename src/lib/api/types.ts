@@ -30,6 +30,6 @@ export interface UpdateVpnConnectionBody {
 
 /** A VPN connection as the user names it: the space and the connection, each by name or id. */
 export interface ConnectionTarget {
-  readonly space: string
   readonly name: string
+  readonly space: string
 }

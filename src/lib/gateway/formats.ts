@@ -1,14 +1,14 @@
 import type {GatewayConfig, GatewayPlan} from './plan.js'
 
-import {ipsecGateway, IPSEC_FILE_NAMES} from './strongswan/ipsec-conf.js'
+import {IPSEC_FILE_NAMES, ipsecGateway} from './strongswan/ipsec-conf.js'
 import {SWANCTL_FILE_NAMES, swanctlGateway} from './strongswan/swanctl-conf.js'
 
 export interface GatewayFormat {
+  readonly build: (plan: GatewayPlan) => GatewayConfig
   /** What the format generates, as the help says it: `--format strongswan generates ipsec.conf and ipsec.secrets`. */
   readonly description: string
   /** The files' names in --output-dir, known before the connection is read so existing ones are refused first. */
   readonly fileNames: readonly string[]
-  readonly build: (plan: GatewayPlan) => GatewayConfig
 }
 
 /** The gateway configurations `spaces:vpn:config --format` generates, by format name. */

@@ -18,7 +18,10 @@ export function printedFiles(files: readonly GatewayFile[]): string {
 
 /** `sudo install` lines for files written to disk, in the order given. */
 function installCommands(files: readonly GatewayFile[], writtenPaths: readonly string[]): string[] {
-  return files.map((file, index) => `sudo install -D -m ${octalMode(file)} ${shellWord(writtenPaths[index]!)} ${shellWord(file.destination)}`)
+  return files.map(
+    (file, index) =>
+      `sudo install -D -m ${octalMode(file)} ${shellWord(writtenPaths[index]!)} ${shellWord(file.destination)}`,
+  )
 }
 
 /**

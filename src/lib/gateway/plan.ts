@@ -55,12 +55,10 @@ export function retransmitGiveUpSeconds(): number {
 }
 
 export interface PlannedTunnel {
-  /** Name of the tunnel's IKE connection and of its one IPsec SA. */
-  readonly name: string
+  /** The route-based tunnel interface (VTI) the updown script creates: at most 15 characters. */
+  readonly interfaceName: string
   /** The Private Space end of the tunnel: strongSwan's `right`. */
   readonly ip: string
-  /** The pre-shared key written the way ipsec.secrets and swanctl.conf both read it back unchanged. */
-  readonly secret: string
   /** Marks the tunnel's inbound policies and keys what its interface receives. */
   readonly markIn: string
   /**
@@ -69,23 +67,25 @@ export interface PlannedTunnel {
    * mark, and forwarded on with the same mark it would match the outbound policy and go straight back into the tunnel.
    */
   readonly markOut: string
-  /** The route-based tunnel interface (VTI) the updown script creates: at most 15 characters. */
-  readonly interfaceName: string
+  /** Name of the tunnel's IKE connection and of its one IPsec SA. */
+  readonly name: string
   /** Metric of the route to the space through this tunnel; the lowest one carries the traffic. */
   readonly routeMetric: number
+  /** The pre-shared key written the way ipsec.secrets and swanctl.conf both read it back unchanged. */
+  readonly secret: string
 }
 
 /** What a customer gateway needs for one VPN connection, whatever software renders it. */
 export interface GatewayPlan {
-  readonly space: string
-  readonly connectionName: string
   /** Prefix of every name in the generated files, unique per space and connection. */
   readonly baseName: string
+  readonly connectionName: string
   readonly ikeVersion: IkeVersion
   /** The VPN host's own address (`left`), which is the private one when the host is behind NAT. */
   readonly localIp: string
   /** The space's network, routed into the tunnels. */
   readonly remoteSubnet: string
+  readonly space: string
   readonly tunnels: readonly PlannedTunnel[]
 }
 
@@ -95,18 +95,18 @@ export const FILE_MODES = {keys: 0o600, script: 0o755, settings: 0o644} as const
 export type GatewayFileKind = keyof typeof FILE_MODES
 
 export interface GatewayFile {
-  /** The file's name in --output-dir. */
-  readonly name: string
+  readonly content: string
   /** Where it is installed on the VPN host. */
   readonly destination: string
   readonly kind: GatewayFileKind
-  readonly content: string
+  /** The file's name in --output-dir. */
+  readonly name: string
 }
 
 export interface GatewayConfig {
-  readonly files: readonly GatewayFile[]
   /** Commands that apply the files and (re)start strongSwan; the tunnels then come up by themselves. */
   readonly activate: readonly string[]
+  readonly files: readonly GatewayFile[]
   /** What the files change on the VPN host beyond the two tunnels, and how they sit beside what is there, one sentence each. */
   readonly hostChanges: readonly string[]
 }
@@ -118,7 +118,9 @@ const UNSAFE_NAME_CHARACTERS = /[^A-Za-z0-9_-]+/g
  * would split a swanctl.conf key, and `%`, quotes, braces or spaces mean something to one of them.
  */
 export function gatewayName(...parts: readonly string[]): string {
-  const words = parts.map((part) => part.replaceAll(UNSAFE_NAME_CHARACTERS, '-').replaceAll(/^-+|-+$/g, '')).filter((word) => word !== '')
+  const words = parts
+    .map((part) => part.replaceAll(UNSAFE_NAME_CHARACTERS, '-').replaceAll(/^-+|-+$/g, ''))
+    .filter((word) => word !== '')
   return words.length === 0 ? 'heroku-vpn' : words.join('-')
 }
 
@@ -144,17 +146,21 @@ function tunnelIdentity(baseName: string, number: number): {interfaceName: strin
   // the low 3 bits number the tunnel, the 4th tells outbound from inbound; bit 31 stays clear so no tool reads a mark as negative
   const base = digest.readUInt32BE(0) & 0x7f_ff_ff_f0
   const hex = (value: number) => `0x${(value >>> 0).toString(16).padStart(8, '0')}`
-  return {interfaceName: `vti-${hex(base).slice(2, 8)}-${number}`, markIn: hex(base | number), markOut: hex(base | 0x8 | number)}
+  return {
+    interfaceName: `vti-${hex(base).slice(2, 8)}-${number}`,
+    markIn: hex(base | number),
+    markOut: hex(base | 0x8 | number),
+  }
 }
 
 export interface PlanInput {
+  readonly connection: VpnConnection
+  /** --local-ip; the connection's public IP when absent. */
+  readonly localIp?: string
   /** The space's and connection's names as the Platform API returns them: they name everything generated. */
   readonly names: ConnectionTarget
   /** What the user typed, for messages. */
   readonly target: ConnectionTarget
-  readonly connection: VpnConnection
-  /** --local-ip; the connection's public IP when absent. */
-  readonly localIp?: string
 }
 
 function quoted(value: unknown): string {
@@ -167,15 +173,18 @@ function findProblems(connection: VpnConnection, localIp: string | undefined): s
   const tunnels = connection.tunnels ?? []
   if (tunnels.length !== 2) problems.push(`the connection has ${tunnels.length} tunnels, not 2`)
   for (const [index, tunnel] of tunnels.entries()) {
-    if (typeof tunnel.ip !== 'string' || !isIpv4(tunnel.ip)) problems.push(`tunnel ${index + 1}'s IP ${quoted(tunnel.ip)} is not an IPv4 address`)
-    if (typeof tunnel.pre_shared_key !== 'string' || tunnel.pre_shared_key === '') problems.push(`tunnel ${index + 1} has no pre-shared key`)
+    if (typeof tunnel.ip !== 'string' || !isIpv4(tunnel.ip))
+      problems.push(`tunnel ${index + 1}'s IP ${quoted(tunnel.ip)} is not an IPv4 address`)
+    if (typeof tunnel.pre_shared_key !== 'string' || tunnel.pre_shared_key === '')
+      problems.push(`tunnel ${index + 1} has no pre-shared key`)
   }
 
   if (new Set(tunnels.map((tunnel) => tunnel.ip)).size < tunnels.length) problems.push('two tunnels have the same IP')
   const cidrs = connection.routable_cidrs ?? []
   if (cidrs.length === 0) problems.push('the connection has no routable CIDRs')
   for (const cidr of cidrs) {
-    if (typeof cidr !== 'string' || !isIpv4Network(cidr)) problems.push(`routable CIDR ${quoted(cidr)} is not an IPv4 network in CIDR notation`)
+    if (typeof cidr !== 'string' || !isIpv4Network(cidr))
+      problems.push(`routable CIDR ${quoted(cidr)} is not an IPv4 network in CIDR notation`)
   }
 
   const spaceCidr = connection.space_cidr_block
@@ -183,7 +192,8 @@ function findProblems(connection: VpnConnection, localIp: string | undefined): s
     problems.push(`the space CIDR ${quoted(spaceCidr)} is not an IPv4 network in CIDR notation`)
   }
 
-  if (connection.ike_version !== 1 && connection.ike_version !== 2) problems.push(`IKE version ${quoted(connection.ike_version)} is neither 1 nor 2`)
+  if (connection.ike_version !== 1 && connection.ike_version !== 2)
+    problems.push(`IKE version ${quoted(connection.ike_version)} is neither 1 nor 2`)
   if (localIp === undefined && (typeof connection.public_ip !== 'string' || !isIpv4(connection.public_ip))) {
     problems.push(`the gateway's public IP ${quoted(connection.public_ip)} is not an IPv4 address (give --local-ip)`)
   }

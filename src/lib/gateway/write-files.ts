@@ -6,10 +6,10 @@ import {dirname, join, resolve} from 'node:path'
 import {InputError, NOTHING_WRITTEN, type NothingDone, OperationError} from '../errors.js'
 
 export interface FileToWrite {
-  readonly name: string
   readonly content: string
   /** Exactly this mode, whatever the umask: 0o600 for files that hold keys. */
   readonly mode: number
+  readonly name: string
 }
 
 export interface WriteOptions {
@@ -69,11 +69,15 @@ export async function outputDirProblem(flag: string, dir: string): Promise<strin
 
     const isTarget = existing === resolve(dir)
     if (!info.isDirectory()) {
-      return isTarget ? `${flag} "${dir}" is a file, not a directory: give a directory to write the files into` : `${flag} "${dir}" cannot be created: ${existing} is a file`
+      return isTarget
+        ? `${flag} "${dir}" is a file, not a directory: give a directory to write the files into`
+        : `${flag} "${dir}" cannot be created: ${existing} is a file`
     }
 
     if (await writable(existing)) return undefined
-    return isTarget ? `${flag} "${dir}" is a directory you cannot write to` : `${flag} "${dir}" cannot be created: you cannot write to ${existing}`
+    return isTarget
+      ? `${flag} "${dir}" is a directory you cannot write to`
+      : `${flag} "${dir}" cannot be created: you cannot write to ${existing}`
   }
 }
 
@@ -126,7 +130,14 @@ async function createAll(dir: string, files: readonly FileToWrite[]): Promise<st
     }
   } catch (error) {
     await removeQuietly(created)
-    if (errorCode(error) === 'EEXIST') throw refuseToOverwrite(await existingFiles(dir, files.map((file) => file.name)), NOTHING_WRITTEN)
+    if (errorCode(error) === 'EEXIST')
+      throw refuseToOverwrite(
+        await existingFiles(
+          dir,
+          files.map((file) => file.name),
+        ),
+        NOTHING_WRITTEN,
+      )
     throw cannotWrite(dir, error)
   }
 
@@ -169,14 +180,21 @@ export async function writeFiles(dir: string, files: readonly FileToWrite[], opt
   }
 
   if (!options.force) {
-    const existing = await existingFiles(dir, files.map((file) => file.name))
+    const existing = await existingFiles(
+      dir,
+      files.map((file) => file.name),
+    )
     if (existing.length > 0) throw refuseToOverwrite(existing, NOTHING_WRITTEN)
     return createAll(dir, files)
   }
 
   // a rename cannot replace a directory: find that out before any file is replaced
-  for (const path of await existingFiles(dir, files.map((file) => file.name))) {
-    if ((await lstat(path)).isDirectory()) throw new OperationError(`${path} is a directory, not a file. ${NOTHING_WRITTEN}`)
+  for (const path of await existingFiles(
+    dir,
+    files.map((file) => file.name),
+  )) {
+    if ((await lstat(path)).isDirectory())
+      throw new OperationError(`${path} is a directory, not a file. ${NOTHING_WRITTEN}`)
   }
 
   return replaceAll(dir, files)

@@ -18,9 +18,9 @@ export function secondsFromText(text: string): number | undefined {
 export const MAX_SECONDS = 7 * 24 * 60 * 60
 
 export interface SecondsLimit {
-  readonly min: number
   /** Why the minimum is what it is, for the message. */
   readonly because: string
+  readonly min: number
 }
 
 /** Parses a flag that takes seconds: a positive number, decimals allowed, at least `limit.min` when given. */

@@ -43,7 +43,7 @@ export const NON_PUBLIC_IPV4_RANGES: readonly SpecialPurposeRange[] = [
   {cidr: '240.0.0.0/4', purpose: 'the reserved range (RFC 1112)'},
 ]
 
-const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)'
+const OCTET = String.raw`(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)`
 const IPV4_PATTERN = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`)
 const CIDR_PATTERN = /^([^/]+)\/(\d+)$/
 
@@ -65,7 +65,8 @@ export function nonPublicRangeOf(ip: string): SpecialPurposeRange | undefined {
 
 function describeMalformedAddress(flag: string, value: string, example: string): string {
   if (value.includes(':')) return `${flag} "${value}" is an IPv6 address: an IPv4 address is needed, e.g. ${example}`
-  if (value.includes('/')) return `${flag} "${value}" is a network, not an address: give one IPv4 address, e.g. ${example}`
+  if (value.includes('/'))
+    return `${flag} "${value}" is a network, not an address: give one IPv4 address, e.g. ${example}`
   const leadingZero = malformedIpv4Reason(value)
   if (leadingZero) return `${flag} ${leadingZero}`
   return `${flag} "${value}" is not an IPv4 address: expected four numbers from 0 to 255 separated by dots, e.g. ${example}`
@@ -74,7 +75,8 @@ function describeMalformedAddress(flag: string, value: string, example: string):
 /** Problems with the customer gateway's address: it must be a public unicast IPv4 address. */
 export function checkGatewayIp(value: string): string | undefined {
   const ip = value.trim()
-  if (ip === '') return `--ip is empty: give the static public IPv4 address of your VPN gateway, e.g. ${EXAMPLE_PUBLIC_IP}`
+  if (ip === '')
+    return `--ip is empty: give the static public IPv4 address of your VPN gateway, e.g. ${EXAMPLE_PUBLIC_IP}`
   if (!isIpv4(ip)) return describeMalformedAddress('--ip', ip, EXAMPLE_PUBLIC_IP)
   const range = nonPublicRangeOf(ip)
   if (range) {
@@ -85,7 +87,7 @@ export function checkGatewayIp(value: string): string | undefined {
 }
 
 /** The ranges a VPN host's own (possibly private, behind NAT) address can never be in. */
-const NOT_A_HOST_ADDRESS = new Set(['0.0.0.0/8', '127.0.0.0/8', '224.0.0.0/4', '255.255.255.255/32', '240.0.0.0/4'])
+const NOT_A_HOST_ADDRESS = new Set(['0.0.0.0/8', '127.0.0.0/8', '224.0.0.0/4', '240.0.0.0/4', '255.255.255.255/32'])
 
 /** Problems with the VPN host's local address used in generated gateway configurations. */
 export function checkLocalIp(value: string): string | undefined {
@@ -100,10 +102,10 @@ export function checkLocalIp(value: string): string | undefined {
 }
 
 interface ParsedCidr {
-  readonly text: string
   readonly block: IPCIDR
   readonly first: bigint
   readonly last: bigint
+  readonly text: string
 }
 
 function overlaps(a: IPCIDR, b: IPCIDR): boolean {
@@ -146,7 +148,8 @@ function prefixOf(block: IPCIDR): number {
 function hostBitsProblem(text: string, address: string, prefix: number): string {
   const meant = new IPCIDR(`${address}/${prefix}`)
   const meantText = `${meant.start()}/${prefix}`
-  if (RFC1918_BLOCKS.some((block) => isInside(meant, new IPCIDR(block)))) return `--cidrs: "${text}" has host bits set: did you mean ${meantText}?`
+  if (RFC1918_BLOCKS.some((block) => isInside(meant, new IPCIDR(block))))
+    return `--cidrs: "${text}" has host bits set: did you mean ${meantText}?`
   const block = rfc1918BlockOf(address)
   if (block === undefined) {
     return `--cidrs: "${text}" has host bits set and is not a private network: each CIDR must lie inside one RFC 1918 block (${RFC1918_BLOCKS.join(', ')})`
@@ -181,7 +184,7 @@ function parseCidr(text: string): ParsedCidr | string {
   }
 
   const prefix = Number(prefixText)
-  if (prefix > 32 || prefixText.length > 1 && prefixText.startsWith('0')) {
+  if (prefix > 32 || (prefixText.length > 1 && prefixText.startsWith('0'))) {
     return `--cidrs: "${text}" has prefix length /${prefixText}: it must be a number from 0 to 32, without leading zeros`
   }
 
@@ -218,7 +221,9 @@ function listOverlaps(parsed: readonly ParsedCidr[]): string[] {
   }
 
   for (const text of repeated) problems.push(`--cidrs: "${text}" is listed more than once: list each network once`)
-  const sorted = [...distinct].sort((a, b) => (a.first === b.first ? Number(b.last - a.last) : a.first < b.first ? -1 : 1))
+  const sorted = [...distinct].sort((a, b) =>
+    a.first === b.first ? Number(b.last - a.last) : a.first < b.first ? -1 : 1,
+  )
   let widest: ParsedCidr | undefined
   for (const cidr of sorted) {
     if (widest !== undefined && cidr.first <= widest.last) {
@@ -245,7 +250,9 @@ export function checkRoutableCidrs(input: string): RoutableCidrCheck {
   if (cidrs.length > MAX_ROUTABLE_CIDRS) {
     return {
       cidrs,
-      problems: [`--cidrs lists ${cidrs.length} networks: a VPN connection takes at most ${MAX_ROUTABLE_CIDRS}; summarise neighbouring networks into wider ones`],
+      problems: [
+        `--cidrs lists ${cidrs.length} networks: a VPN connection takes at most ${MAX_ROUTABLE_CIDRS}; summarise neighbouring networks into wider ones`,
+      ],
     }
   }
 
@@ -253,7 +260,9 @@ export function checkRoutableCidrs(input: string): RoutableCidrCheck {
   const parsed: ParsedCidr[] = []
   for (const [index, item] of items.entries()) {
     if (item === '') {
-      problems.push(`--cidrs "${input}" has an empty item at position ${index + 1}: separate networks with single commas, e.g. ${EXAMPLE_CIDRS}`)
+      problems.push(
+        `--cidrs "${input}" has an empty item at position ${index + 1}: separate networks with single commas, e.g. ${EXAMPLE_CIDRS}`,
+      )
       continue
     }
 
@@ -263,7 +272,9 @@ export function checkRoutableCidrs(input: string): RoutableCidrCheck {
     } else if (RFC1918_BLOCKS.some((rfc1918) => isInside(result.block, new IPCIDR(rfc1918)))) {
       parsed.push(result)
     } else {
-      problems.push(`--cidrs: "${item}" is not a private network: each CIDR must lie inside one RFC 1918 block (${RFC1918_BLOCKS.join(', ')})`)
+      problems.push(
+        `--cidrs: "${item}" is not a private network: each CIDR must lie inside one RFC 1918 block (${RFC1918_BLOCKS.join(', ')})`,
+      )
     }
   }
 
@@ -272,9 +283,9 @@ export function checkRoutableCidrs(input: string): RoutableCidrCheck {
 
 /** The blocks of one space that a VPN connection must stay out of. */
 export interface SpaceBlocks {
-  readonly spaceName: string
   readonly cidr: string
   readonly dataCidr: string
+  readonly spaceName: string
 }
 
 export interface SpaceCidrCheck {
@@ -295,9 +306,13 @@ export function checkCidrsAgainstSpace(cidrs: readonly string[], space: SpaceBlo
     if (overlaps(block, spaceBlock)) {
       problems.push(`--cidrs: "${text}" overlaps ${space.cidr}, the network of space ${space.spaceName}: ${avoid}`)
     } else if (overlaps(block, reserved)) {
-      problems.push(`--cidrs: "${text}" overlaps ${ALWAYS_RESERVED_SPACE_BLOCK}, which every Private Space uses: ${avoid}`)
+      problems.push(
+        `--cidrs: "${text}" overlaps ${ALWAYS_RESERVED_SPACE_BLOCK}, which every Private Space uses: ${avoid}`,
+      )
     } else if (overlaps(block, dataBlock)) {
-      warnings.push(`"${text}" overlaps ${space.dataCidr}, the data services block of space ${space.spaceName}: it is reserved once Heroku data services are added to the space, and then traffic to it will not reach your network`)
+      warnings.push(
+        `"${text}" overlaps ${space.dataCidr}, the data services block of space ${space.spaceName}: it is reserved once Heroku data services are added to the space, and then traffic to it will not reach your network`,
+      )
     }
   }
 

@@ -1,5 +1,4 @@
 import {generationName, type SpaceInfo} from '../api/types.js'
-
 import {DEFAULT_DATA_CIDR, DEFAULT_SPACE_CIDR, type SpaceBlocks} from './network.js'
 
 /** The space generation that does not offer VPN connections yet. */

@@ -51,7 +51,9 @@ export function adviceFor(error: VpnCliError): readonly string[] {
   if (error instanceof HerokuHostError) return ['Fix or unset HEROKU_HOST.']
   if (error instanceof NetworkError) return ['Check your network connection, and HEROKU_HOST if you set it.']
   if (error instanceof ProxyUnreachableError) {
-    return [`Check that the proxy is running, or change ${error.proxy.variable}; NO_PROXY lists hosts to reach without it.`]
+    return [
+      `Check that the proxy is running, or change ${error.proxy.variable}; NO_PROXY lists hosts to reach without it.`,
+    ]
   }
 
   if (error instanceof TlsCertificateError) {

@@ -35,9 +35,15 @@ export interface Column {
 }
 
 /** A table in the layout of the article's example: padded columns, headers underlined with ─. */
-function formatTable(columns: readonly Column[], rawRows: readonly (readonly string[])[], stylist: Stylist = plain): string {
+function formatTable(
+  columns: readonly Column[],
+  rawRows: readonly (readonly string[])[],
+  stylist: Stylist = plain,
+): string {
   const rows = rawRows.map((row) => row.map((cell) => printableInline(cell)))
-  const widths = columns.map((column, index) => Math.max(width(column.header), ...rows.map((row) => width(row[index] ?? ''))))
+  const widths = columns.map((column, index) =>
+    Math.max(width(column.header), ...rows.map((row) => width(row[index] ?? ''))),
+  )
   const line = (cells: readonly string[], styled: (index: number, cell: string) => string) =>
     cells
       .map((cell, index) => {
@@ -47,14 +53,24 @@ function formatTable(columns: readonly Column[], rawRows: readonly (readonly str
       .join('  ')
       .trimEnd()
   return [
-    line(columns.map((column) => column.header), (_index, cell) => stylist('bold', cell)),
-    line(widths.map((w) => '─'.repeat(w)), (_index, cell) => cell),
+    line(
+      columns.map((column) => column.header),
+      (_index, cell) => stylist('bold', cell),
+    ),
+    line(
+      widths.map((w) => '─'.repeat(w)),
+      (_index, cell) => cell,
+    ),
     ...rows.map((row) => line(row, (index, cell) => (columns[index]?.status ? styleStatus(stylist, cell) : cell))),
   ].join('\n')
 }
 
 /** `Key: value` lines with the values aligned; empty values are left out. */
-function formatKeyValues(pairs: ReadonlyArray<readonly [string, string]>, stylist: Stylist = plain, statusKeys: readonly string[] = []): string {
+function formatKeyValues(
+  pairs: ReadonlyArray<readonly [string, string]>,
+  stylist: Stylist = plain,
+  statusKeys: readonly string[] = [],
+): string {
   const shown = pairs.filter(([, value]) => value !== '').map(([key, value]) => [key, printableInline(value)] as const)
   const keyWidth = Math.max(...shown.map(([key]) => width(key) + 1))
   return shown
@@ -105,7 +121,11 @@ function formatTunnelStates(connection: VpnConnection, stylist: Stylist = plain)
     tunnel.last_status_change ?? '',
     tunnel.status_message ?? '',
   ])
-  return formatTable([{header: 'Tunnel'}, {header: 'Status', status: true}, {header: 'Since'}, {header: 'Message'}], rows, stylist)
+  return formatTable(
+    [{header: 'Tunnel'}, {header: 'Status', status: true}, {header: 'Since'}, {header: 'Message'}],
+    rows,
+    stylist,
+  )
 }
 
 function formatConnectionSummary(connection: VpnConnection, stylist: Stylist = plain): string {
@@ -124,11 +144,11 @@ function formatConnectionSummary(connection: VpnConnection, stylist: Stylist = p
 }
 
 export interface CommandHints {
-  /** `heroku spaces:vpn:wait office --space acme` and the like, for the connection in view. */
-  readonly wait: string
   readonly config: string
   /** What to do about a connection that failed. */
   readonly replaceFailed: string
+  /** `heroku spaces:vpn:wait office --space acme` and the like, for the connection in view. */
+  readonly wait: string
 }
 
 function noTunnelsHint(connection: VpnConnection, hints: CommandHints): string {
@@ -138,8 +158,16 @@ function noTunnelsHint(connection: VpnConnection, hints: CommandHints): string {
 }
 
 /** What `info` and `wait` print for a person: the connection, the article's tunnel table, each tunnel's state. */
-export function formatConnectionInfo(space: string, connection: VpnConnection, hints: CommandHints, stylist: Stylist = plain): string {
-  const sections = [heading(`${space} VPN connection ${connection.name ?? ''}`, stylist), formatConnectionSummary(connection, stylist)]
+export function formatConnectionInfo(
+  space: string,
+  connection: VpnConnection,
+  hints: CommandHints,
+  stylist: Stylist = plain,
+): string {
+  const sections = [
+    heading(`${space} VPN connection ${connection.name ?? ''}`, stylist),
+    formatConnectionSummary(connection, stylist),
+  ]
   if (tunnelsOf(connection).length === 0) {
     sections.push(noTunnelsHint(connection, hints))
   } else {
@@ -165,7 +193,11 @@ export function describeState(connection: VpnConnection): string {
   return printableInline(tunnels === undefined ? `${connection.status}` : `${connection.status}, tunnels ${tunnels}`)
 }
 
-export function formatConnectionList(space: string, connections: readonly VpnConnection[], stylist: Stylist = plain): string {
+export function formatConnectionList(
+  space: string,
+  connections: readonly VpnConnection[],
+  stylist: Stylist = plain,
+): string {
   if (connections.length === 0) return `Space ${space} has no VPN connections.`
   const columns: Column[] = [
     {header: 'Name'},
@@ -200,7 +232,11 @@ export function formatTunnelConfiguration(space: string, connection: VpnConnecti
  */
 export function formatError(message: string, suggestions: readonly string[], stylist: Stylist = plain): string {
   const advice =
-    suggestions.length === 0 ? [] : suggestions.length === 1 ? [`Try this: ${suggestions[0]}`] : ['Try this:', ...suggestions.map((s) => `  * ${s}`)]
+    suggestions.length === 0
+      ? []
+      : suggestions.length === 1
+        ? [`Try this: ${suggestions[0]}`]
+        : ['Try this:', ...suggestions.map((s) => `  * ${s}`)]
   const lines = [`Error: ${message}`, ...advice].flatMap((line) => printable(line).split('\n'))
   const bang = stylist('red', '›')
   return lines.map((line) => ` ${bang}   ${line}`).join('\n') + '\n'

@@ -1,7 +1,7 @@
 export interface GuardedStreams {
-  readonly stdout: NodeJS.EventEmitter
-  readonly stderr: {write(text: string): unknown}
   readonly exit: (code: number) => void
+  readonly stderr: {write(text: string): unknown}
+  readonly stdout: NodeJS.EventEmitter
 }
 
 /**

@@ -5,8 +5,8 @@ import type {Env} from '../env.js'
 import {printable} from './printable.js'
 
 export interface OutputStream {
-  write(chunk: string): unknown
   readonly isTTY?: boolean
+  write(chunk: string): unknown
 }
 
 export interface InputStream extends NodeJS.ReadableStream {
@@ -17,30 +17,30 @@ export type Style = 'bold' | 'dim' | 'green' | 'red' | 'yellow'
 
 /** The part of oclif's `ux.action` a spinner uses. */
 export interface SpinnerAction {
+  pause(write: () => void): unknown
   start(title: string): void
   status: string | undefined
-  pause(write: () => void): unknown
   stop(message: string): void
 }
 
 /** A progress line that animates on stderr while the work goes on. */
 export interface Spinner {
-  /** Replaces the text shown after the title. */
-  status(text: string): void
   /** Prints a line above the spinner without garbling it. */
   interrupt(write: () => void): void
+  /** Replaces the text shown after the title. */
+  status(text: string): void
   stop(message: string): void
 }
 
 /** What a terminal is made of; the process's own unless a test hands in fakes. */
 export interface TerminalStreams {
-  readonly stdout: OutputStream
-  readonly stderr: OutputStream
-  /** Opened on first use: touching process.stdin costs a couple of milliseconds, and most commands never read it. */
-  readonly stdin: () => InputStream
   readonly env: Env
   /** What draws a spinner; oclif's `ux.action` when absent, loaded only when a spinner starts. */
   readonly spinnerAction?: () => Promise<SpinnerAction>
+  readonly stderr: OutputStream
+  /** Opened on first use: touching process.stdin costs a couple of milliseconds, and most commands never read it. */
+  readonly stdin: () => InputStream
+  readonly stdout: OutputStream
 }
 
 export function processStreams(): TerminalStreams {
@@ -78,11 +78,15 @@ function paint(style: Style, text: string): string {
  * stderr, colour and prompts only where a person is looking.
  */
 export class Terminal {
-  readonly stdout: OutputStream
-  readonly stderr: OutputStream
   readonly env: Env
-  readonly stdoutColor: boolean
+  readonly stderr: OutputStream
   readonly stderrColor: boolean
+  readonly stdout: OutputStream
+  readonly stdoutColor: boolean
+  readonly styleErr = (style: Style, text: string): string => (this.stderrColor ? paint(style, text) : text)
+  /** Styles text bound for stdout; a function value, so it can be handed to the renderers. */
+  readonly styleOut = (style: Style, text: string): string => (this.stdoutColor ? paint(style, text) : text)
+  private openedStdin: InputStream | undefined
   private readonly openStdin: () => InputStream
   private readonly spinnerAction: () => Promise<SpinnerAction>
 
@@ -96,21 +100,51 @@ export class Terminal {
     this.stderrColor = colorEnabled(this.stderr, this.env)
   }
 
-  get stdin(): InputStream {
-    this.openedStdin ??= this.openStdin()
-    return this.openedStdin
+  /** Progress is animated only on a terminal; CI logs get one line per change. */
+  get animated(): boolean {
+    return this.stderr.isTTY === true && this.env.TERM !== 'dumb' && !this.env.CI
   }
-
-  private openedStdin: InputStream | undefined
 
   /** A person can answer a prompt and watch a spinner. */
   get interactive(): boolean {
     return this.stdin.isTTY === true && this.stderr.isTTY === true
   }
 
-  /** Progress is animated only on a terminal; CI logs get one line per change. */
-  get animated(): boolean {
-    return this.stderr.isTTY === true && this.env.TERM !== 'dumb' && !this.env.CI
+  get stdin(): InputStream {
+    this.openedStdin ??= this.openStdin()
+    return this.openedStdin
+  }
+
+  /** Progress and hints, on stderr. */
+  info(text: string): void {
+    this.stderr.write(`${printable(text)}\n`)
+  }
+
+  json(value: unknown): void {
+    this.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+  }
+
+  /** Writes a result in words to stdout, with a final newline; control characters from values are escaped. */
+  out(text: string): void {
+    this.outRendered(printable(text))
+  }
+
+  /** Writes a result whose values the renderer escaped already, and which may carry its colours. */
+  outRendered(text: string): void {
+    this.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+  }
+
+  /** Asks on stderr and reads one line from stdin; undefined at the end of input (Ctrl-D). */
+  async prompt(question: string): Promise<string | undefined> {
+    const {createInterface} = await import('node:readline')
+    const readline = createInterface({input: this.stdin, output: this.stderr as NodeJS.WritableStream, terminal: false})
+    return new Promise((resolve) => {
+      readline.once('close', () => resolve(undefined))
+      readline.question(question, (answer) => {
+        resolve(answer)
+        readline.close()
+      })
+    })
   }
 
   /** Starts a spinner with `title` on stderr when progress is animated; undefined elsewhere, where lines suit better. */
@@ -131,44 +165,7 @@ export class Terminal {
     }
   }
 
-  /** Writes a result in words to stdout, with a final newline; control characters from values are escaped. */
-  out(text: string): void {
-    this.outRendered(printable(text))
-  }
-
-  /** Writes a result whose values the renderer escaped already, and which may carry its colours. */
-  outRendered(text: string): void {
-    this.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
-  }
-
-  json(value: unknown): void {
-    this.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
-  }
-
-  /** Progress and hints, on stderr. */
-  info(text: string): void {
-    this.stderr.write(`${printable(text)}\n`)
-  }
-
   warn(text: string): void {
     this.stderr.write(`${this.styleErr('yellow', 'Warning:')} ${printable(text)}\n`)
-  }
-
-  /** Styles text bound for stdout; a function value, so it can be handed to the renderers. */
-  readonly styleOut = (style: Style, text: string): string => (this.stdoutColor ? paint(style, text) : text)
-
-  readonly styleErr = (style: Style, text: string): string => (this.stderrColor ? paint(style, text) : text)
-
-  /** Asks on stderr and reads one line from stdin; undefined at the end of input (Ctrl-D). */
-  async prompt(question: string): Promise<string | undefined> {
-    const {createInterface} = await import('node:readline')
-    const readline = createInterface({input: this.stdin, output: this.stderr as NodeJS.WritableStream, terminal: false})
-    return new Promise((resolve) => {
-      readline.once('close', () => resolve(undefined))
-      readline.question(question, (answer) => {
-        resolve(answer)
-        readline.close()
-      })
-    })
   }
 }

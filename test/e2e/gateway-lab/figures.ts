@@ -1,28 +1,28 @@
 /** One line of the lab's events.jsonl. */
 export interface LabEvent {
+  readonly counts?: Readonly<Record<string, number>>
   readonly event: string
+  readonly from?: string
+  readonly ok?: boolean
+  readonly reason?: string
+  readonly step?: string
   readonly t: number
   readonly tunnel?: number
-  readonly step?: string
-  readonly ok?: boolean
-  readonly from?: string
-  readonly counts?: Readonly<Record<string, number>>
   readonly tunnel1In?: number
   readonly tunnel2Out?: number
-  readonly reason?: string
 }
 
 export interface OutageFigures {
   /** The longest time without an answered probe, from the event until the tunnel was back. */
   readonly outageSeconds: number
   /** From the far end's return until the tunnel had its SA pair again on both sides. */
-  readonly recoverySeconds: number | null
+  readonly recoverySeconds: null | number
 }
 
 export interface LabFigures {
-  readonly bringUpSeconds: number | null
-  readonly restartBringUpSeconds: number | null
+  readonly bringUpSeconds: null | number
   readonly maintenance: readonly OutageFigures[]
+  readonly restartBringUpSeconds: null | number
   readonly silentLoss: readonly OutageFigures[]
 }
 
@@ -39,7 +39,7 @@ function after(events: readonly LabEvent[], time: number, names: readonly string
 
 /** The longest gap between answered probes over [from, to], counting from the last answer before `from`. */
 export function longestGap(probes: readonly number[], from: number, to: number): number {
-  const before = probes.filter((time) => time < from).at(-1) ?? from
+  const before = probes.findLast((time) => time < from) ?? from
   const points = [before, ...probes.filter((time) => time >= from && time <= to), to]
   let longest = 0
   for (let index = 1; index < points.length; index++) longest = Math.max(longest, points[index]! - points[index - 1]!)

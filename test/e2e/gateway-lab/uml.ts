@@ -30,7 +30,8 @@ export function missingForLab(): string[] {
   const lines = missing.map(([path, debianPackage]) => `missing: ${path} (Debian package ${debianPackage})`)
   // the kernel runs as this user, and each side of the lab starts from a copy of /etc, which only root can read whole
   if (process.getuid?.() !== 0) lines.push('missing: root (run the tests as root)')
-  if (existsSync(UML_MODULES) && readdirSync(UML_MODULES).length === 0) lines.push(`missing: kernel modules in ${UML_MODULES}`)
+  if (existsSync(UML_MODULES) && readdirSync(UML_MODULES).length === 0)
+    lines.push(`missing: kernel modules in ${UML_MODULES}`)
   if (missing.length > 0) {
     const packages = [...new Set(missing.map(([, debianPackage]) => debianPackage))].join(' ')
     lines.push(`install: apt-get install --no-install-recommends ${packages}`)
@@ -41,7 +42,7 @@ export function missingForLab(): string[] {
 
 export interface GuestRun {
   /** What lab.sh exited with inside the kernel, or null when it never said (the kernel died or was killed). */
-  readonly labExitCode: number | null
+  readonly labExitCode: null | number
   readonly timedOut: boolean
 }
 

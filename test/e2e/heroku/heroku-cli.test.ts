@@ -12,7 +12,6 @@ import {
   SPACE_WITH_CONNECTION,
   startSandbox,
 } from '../../../src/sandbox/index.js'
-import {BIN, runCli} from '../../support/run-cli.js'
 import {
   createHerokuHome,
   HEROKU_CLI_VERSION,
@@ -30,6 +29,7 @@ import {
   run,
   runHeroku,
 } from '../../support/heroku-cli.js'
+import {BIN, runCli} from '../../support/run-cli.js'
 
 /*
  * The plugin inside the real Heroku CLI, which ships spaces:vpn commands of its own: packed with `npm pack`,
@@ -37,7 +37,9 @@ import {
  * the sandbox, side by side with ./bin/run.js. A smaller test links the working tree instead.
  */
 
-const VPN_COMMANDS = ['config', 'connect', 'connections', 'destroy', 'info', 'update', 'wait'].map((verb) => `spaces:vpn:${verb}`)
+const VPN_COMMANDS = new Set(
+  ['config', 'connect', 'connections', 'destroy', 'info', 'update', 'wait'].map((verb) => `spaces:vpn:${verb}`),
+)
 const FAST = {deprovisioning: 0.2, pending: 0.2, provisioning: 0.3, tunnelsUpAfter: 0.2}
 
 const required = process.env.REQUIRE_HEROKU_CLI === '1'
@@ -55,7 +57,10 @@ try {
 }
 
 function requireCli(): HerokuCli {
-  if (!cli) throw new Error(`REQUIRE_HEROKU_CLI=1, but heroku@${HEROKU_CLI_VERSION} could not be installed from npm:\n${unavailable}`)
+  if (!cli)
+    throw new Error(
+      `REQUIRE_HEROKU_CLI=1, but heroku@${HEROKU_CLI_VERSION} could not be installed from npm:\n${unavailable}`,
+    )
   return cli
 }
 
@@ -119,18 +124,24 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
     const heroku = (args: readonly string[], env: Record<string, string> = {}) =>
       runHeroku(requireCli(), home, args, {env: {...sandbox.env, ...env}})
     // Run under the name `heroku`, the standalone program's usage and hints read as the plugin's do inside heroku.
-    const standalone = (args: readonly string[]) => runCli(args, {bin: join(packDir, 'tree', 'heroku'), env: sandbox.env})
+    const standalone = (args: readonly string[]) =>
+      runCli(args, {bin: join(packDir, 'tree', 'heroku'), env: sandbox.env})
 
     it('answers every spaces:vpn command itself and leaves every other command to the Heroku CLI', async () => {
       const ours = await heroku(['commands', '--json'])
       const builtin = await heroku(['commands', '--json'], {[BUILTIN_ENV]: '1'})
       const plugins = (result: ProcessResult) =>
-        new Map((JSON.parse(result.stdout) as Array<{id: string; pluginName: string}>).map((command) => [command.id, command.pluginName]))
+        new Map(
+          (JSON.parse(result.stdout) as Array<{id: string; pluginName: string}>).map((command) => [
+            command.id,
+            command.pluginName,
+          ]),
+        )
       const withPlugin = plugins(ours)
       const withoutPlugin = plugins(builtin)
       expect([...withPlugin.keys()].sort()).toEqual([...withoutPlugin.keys()].sort())
       for (const [id, plugin] of withPlugin) {
-        if (VPN_COMMANDS.includes(id)) {
+        if (VPN_COMMANDS.has(id)) {
           expect(plugin, id).toBe(PLUGIN_NAME)
           expect(withoutPlugin.get(id), id).toBe('heroku')
         } else {
@@ -159,7 +170,16 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
     })
 
     it('refuses a private gateway IP with exit code 2 and sends nothing, as only the plugin does', async () => {
-      const args = ['spaces:vpn:connect', 'office', '--space', DEFAULT_BLOCKS_SPACE, '--ip', '192.168.1.10', '--cidrs', '172.16.0.0/16']
+      const args = [
+        'spaces:vpn:connect',
+        'office',
+        '--space',
+        DEFAULT_BLOCKS_SPACE,
+        '--ip',
+        '192.168.1.10',
+        '--cidrs',
+        '172.16.0.0/16',
+      ]
       const result = await heroku(args)
       expect(result).toMatchObject({code: 2, stdout: ''})
       expect(result.stderr).toContain('is in 192.168.0.0/16')
@@ -204,29 +224,84 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
     })
 
     it('connects, waits with --json until active, lists and updates, through heroku', async () => {
-      const connect = ['spaces:vpn:connect', 'office', '--space', DEFAULT_BLOCKS_SPACE, '--ip', '52.91.173.226', '--cidrs', '172.16.0.0/16']
+      const connect = [
+        'spaces:vpn:connect',
+        'office',
+        '--space',
+        DEFAULT_BLOCKS_SPACE,
+        '--ip',
+        '52.91.173.226',
+        '--cidrs',
+        '172.16.0.0/16',
+      ]
       const connected = await heroku(connect)
-      expect(connected).toMatchObject({code: 0, stdout: `Created VPN connection office in space ${DEFAULT_BLOCKS_SPACE} (status: pending).\n`})
+      expect(connected).toMatchObject({
+        code: 0,
+        stdout: `Created VPN connection office in space ${DEFAULT_BLOCKS_SPACE} (status: pending).\n`,
+      })
 
-      const waited = await heroku(['spaces:vpn:wait', 'office', '--space', DEFAULT_BLOCKS_SPACE, '--interval', '1', '--json'])
+      const waited = await heroku([
+        'spaces:vpn:wait',
+        'office',
+        '--space',
+        DEFAULT_BLOCKS_SPACE,
+        '--interval',
+        '1',
+        '--json',
+      ])
       expect(waited.code).toBe(0)
       expect(JSON.parse(waited.stdout)).toMatchObject({name: 'office', status: 'active'})
       expect(waited.stderr).toMatch(/Ready after [\d.]+s: active/)
 
       const listed = await heroku(['spaces:vpn:connections', '--space', DEFAULT_BLOCKS_SPACE, '--json'])
       expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({name: 'office', status: 'active'})])
-      expect(outcome(listed)).toEqual(outcome(await standalone(['spaces:vpn:connections', '--space', DEFAULT_BLOCKS_SPACE, '--json'])))
+      expect(outcome(listed)).toEqual(
+        outcome(await standalone(['spaces:vpn:connections', '--space', DEFAULT_BLOCKS_SPACE, '--json'])),
+      )
 
-      const updated = await heroku(['spaces:vpn:update', 'office', '--space', DEFAULT_BLOCKS_SPACE, '--cidrs', '172.16.0.0/16,192.168.20.0/24'])
+      const updated = await heroku([
+        'spaces:vpn:update',
+        'office',
+        '--space',
+        DEFAULT_BLOCKS_SPACE,
+        '--cidrs',
+        '172.16.0.0/16,192.168.20.0/24',
+      ])
       expect(updated.code).toBe(0)
       expect(updated.stdout).toContain('172.16.0.0/16, 192.168.20.0/24')
-      expect(sandbox.control.connection(DEFAULT_BLOCKS_SPACE, 'office').routable_cidrs).toEqual(['172.16.0.0/16', '192.168.20.0/24'])
+      expect(sandbox.control.connection(DEFAULT_BLOCKS_SPACE, 'office').routable_cidrs).toEqual([
+        '172.16.0.0/16',
+        '192.168.20.0/24',
+      ])
     })
 
     it('ends wait with exit code 124 on its deadline', async () => {
       sandbox.control.setTiming({tunnelsUpAfter: null})
-      expect((await heroku(['spaces:vpn:connect', 'lab', '--space', DEFAULT_BLOCKS_SPACE, '--ip', '52.91.173.226', '--cidrs', '172.16.0.0/16'])).code).toBe(0)
-      const result = await heroku(['spaces:vpn:wait', 'lab', '--space', DEFAULT_BLOCKS_SPACE, '--tunnels-up', '--interval', '1', '--timeout', '1'])
+      expect(
+        (
+          await heroku([
+            'spaces:vpn:connect',
+            'lab',
+            '--space',
+            DEFAULT_BLOCKS_SPACE,
+            '--ip',
+            '52.91.173.226',
+            '--cidrs',
+            '172.16.0.0/16',
+          ])
+        ).code,
+      ).toBe(0)
+      const result = await heroku([
+        'spaces:vpn:wait',
+        'lab',
+        '--space',
+        DEFAULT_BLOCKS_SPACE,
+        '--tunnels-up',
+        '--interval',
+        '1',
+        '--timeout',
+        '1',
+      ])
       expect(result).toMatchObject({code: 124, stdout: ''})
       expect(result.stderr).toContain('Timed out after 1s')
     })
@@ -234,27 +309,60 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
     it.each([
       ['SIGINT', 130],
       ['SIGTERM', 143],
-    ] as const)('ends wait with %s as 128 + the signal number even when the host has signal handlers (telemetry)', async (signal, code) => {
-      sandbox.control.setTiming({tunnelsUpAfter: null})
-      expect((await heroku(['spaces:vpn:connect', 'lab', '--space', DEFAULT_BLOCKS_SPACE, '--ip', '52.91.173.226', '--cidrs', '172.16.0.0/16'])).code).toBe(0)
-      // What the Heroku CLI's telemetry does when it is on (DISABLE_TELEMETRY keeps it off in these tests).
-      const telemetry = `data:text/javascript,for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(1))`
-      const child = spawn(process.execPath, ['--import', telemetry, requireCli().bin, 'spaces:vpn:wait', 'lab', '--space', DEFAULT_BLOCKS_SPACE, '--tunnels-up', '--interval', '1', '--timeout', '60'], {
-        env: {...home.env, ...sandbox.env},
-        stdio: ['ignore', 'ignore', 'pipe'],
-      })
-      let stderr = ''
-      const exited = new Promise<number | null>((resolve) => child.on('close', (exitCode) => resolve(exitCode)))
-      const waiting = new Promise<void>((resolve) =>
-        child.stderr.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString('utf8')
-          if (stderr.includes('Waiting until')) resolve()
-        }),
-      )
-      await Promise.race([waiting, exited])
-      child.kill(signal)
-      expect(await exited, stderr).toBe(code)
-    })
+    ] as const)(
+      'ends wait with %s as 128 + the signal number even when the host has signal handlers (telemetry)',
+      async (signal, code) => {
+        sandbox.control.setTiming({tunnelsUpAfter: null})
+        expect(
+          (
+            await heroku([
+              'spaces:vpn:connect',
+              'lab',
+              '--space',
+              DEFAULT_BLOCKS_SPACE,
+              '--ip',
+              '52.91.173.226',
+              '--cidrs',
+              '172.16.0.0/16',
+            ])
+          ).code,
+        ).toBe(0)
+        // What the Heroku CLI's telemetry does when it is on (DISABLE_TELEMETRY keeps it off in these tests).
+        const telemetry = `data:text/javascript,for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(1))`
+        const child = spawn(
+          process.execPath,
+          [
+            '--import',
+            telemetry,
+            requireCli().bin,
+            'spaces:vpn:wait',
+            'lab',
+            '--space',
+            DEFAULT_BLOCKS_SPACE,
+            '--tunnels-up',
+            '--interval',
+            '1',
+            '--timeout',
+            '60',
+          ],
+          {
+            env: {...home.env, ...sandbox.env},
+            stdio: ['ignore', 'ignore', 'pipe'],
+          },
+        )
+        let stderr = ''
+        const exited = new Promise<null | number>((resolve) => child.on('close', (exitCode) => resolve(exitCode)))
+        const waiting = new Promise<void>((resolve) =>
+          child.stderr.on('data', (chunk: Buffer) => {
+            stderr += chunk.toString('utf8')
+            if (stderr.includes('Waiting until')) resolve()
+          }),
+        )
+        await Promise.race([waiting, exited])
+        child.kill(signal)
+        expect(await exited, stderr).toBe(code)
+      },
+    )
 
     it('shows the gateway configuration with the pre-shared keys, as ./bin/run.js does', async () => {
       const args = ['spaces:vpn:config', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION]
@@ -273,7 +381,14 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
       expect(unconfirmed.stderr).toContain(`pass --confirm ${SEEDED_CONNECTION}`)
       expect(apiRequests()).toEqual([])
 
-      const args = ['spaces:vpn:destroy', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--confirm', SEEDED_CONNECTION]
+      const args = [
+        'spaces:vpn:destroy',
+        SEEDED_CONNECTION,
+        '--space',
+        SPACE_WITH_CONNECTION,
+        '--confirm',
+        SEEDED_CONNECTION,
+      ]
       const destroyed = await heroku(args)
       expect(destroyed.code).toBe(0)
       expect(apiRequests()).toContain(`DELETE /spaces/${SPACE_WITH_CONNECTION}/vpn-connections/${SEEDED_CONNECTION}`)
@@ -283,12 +398,18 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
 
     it('reads the token from ~/.netrc without HEROKU_API_KEY, through heroku and in the bundled standalone bin', async () => {
       const netrc = join(home.dir, '.netrc')
-      await writeFile(netrc, `machine ${new URL(sandbox.url).host}\n  login demo@example.com\n  password ${sandbox.apiKey}\n`, {mode: 0o600})
+      await writeFile(
+        netrc,
+        `machine ${new URL(sandbox.url).host}\n  login demo@example.com\n  password ${sandbox.apiKey}\n`,
+        {mode: 0o600},
+      )
       try {
         const args = ['spaces:vpn:info', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--json']
         const env = {HEROKU_HOST: sandbox.url}
         const through = await runHeroku(requireCli(), home, args, {env})
-        const bundled = await run(process.execPath, [installedPluginBin(home), ...args], {env: {HOME: home.dir, PATH: process.env.PATH, ...env}})
+        const bundled = await run(process.execPath, [installedPluginBin(home), ...args], {
+          env: {HOME: home.dir, PATH: process.env.PATH, ...env},
+        })
         for (const result of [through, bundled]) {
           expect(result.code, result.stderr).toBe(0)
           expect(JSON.parse(result.stdout)).toMatchObject({name: SEEDED_CONNECTION})
@@ -307,7 +428,14 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
     })
 
     it('packs the manifest, the compiled plugin, the sandbox, the bundled bin and the licence, and nothing else', () => {
-      const top = new Set(packed.files.map((path) => path.split('/').slice(0, path.startsWith('dist/') || path.startsWith('bin/') ? 2 : 1).join('/')))
+      const top = new Set(
+        packed.files.map((path) =>
+          path
+            .split('/')
+            .slice(0, path.startsWith('dist/') || path.startsWith('bin/') ? 2 : 1)
+            .join('/'),
+        ),
+      )
       expect([...top].sort()).toEqual([
         'LICENSE',
         'README.md',
@@ -332,7 +460,10 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
       ['wait --json', ['spaces:vpn:wait', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--json']],
       ['config', ['spaces:vpn:config', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--format', 'swanctl']],
       ['connections', ['spaces:vpn:connections', '--space', SPACE_WITH_CONNECTION]],
-      ['bad input', ['spaces:vpn:connect', 'lab', '--space', DEFAULT_BLOCKS_SPACE, '--ip', '10.0.0.1', '--cidrs', '8.8.8.0/24']],
+      [
+        'bad input',
+        ['spaces:vpn:connect', 'lab', '--space', DEFAULT_BLOCKS_SPACE, '--ip', '10.0.0.1', '--cidrs', '8.8.8.0/24'],
+      ],
       ['a missing flag', ['spaces:vpn:update', 'office', '--cidrs', '10.0.0.0/8']],
       ['an unconfirmed destroy', ['spaces:vpn:destroy', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION]],
       ['a connection that does not exist', ['spaces:vpn:info', 'nope', '--space', SPACE_WITH_CONNECTION]],
@@ -340,7 +471,9 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
       ['the help', ['--help']],
       ['an unknown command', ['spaces:vpn:nope']],
     ])("ships a standalone bin/run.js that answers %s as the working tree's does", async (_case, args) => {
-      const bundled = await run(process.execPath, [join(packDir, 'installed', 'heroku'), ...args], {env: {PATH: process.env.PATH, ...sandbox.env}})
+      const bundled = await run(process.execPath, [join(packDir, 'installed', 'heroku'), ...args], {
+        env: {PATH: process.env.PATH, ...sandbox.env},
+      })
       const modules = await standalone(args)
       expect({...outcome(bundled), stderr: bundled.stderr}).toEqual({...outcome(modules), stderr: modules.stderr})
     })
@@ -361,9 +494,14 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
       expect(plugins.stdout).toContain('(link)')
       const which = await runHeroku(requireCli(), home, ['which', 'spaces:vpn:wait'])
       expect(which.stdout).toMatch(new RegExp(`plugin: ${PLUGIN_NAME}$`, 'm'))
-      const waited = await runHeroku(requireCli(), home, ['spaces:vpn:wait', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--json'], {
-        env: sandbox.env,
-      })
+      const waited = await runHeroku(
+        requireCli(),
+        home,
+        ['spaces:vpn:wait', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--json'],
+        {
+          env: sandbox.env,
+        },
+      )
       expect(waited.code).toBe(0)
       expect(JSON.parse(waited.stdout)).toMatchObject({name: SEEDED_CONNECTION, status: 'active'})
       expect(waited.stderr).toContain('Ready after')

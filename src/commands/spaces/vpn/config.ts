@@ -1,10 +1,10 @@
 import * as Flags from '@oclif/core/flags'
 
+import {describe, VpnCommand} from '../../../cli/base-command.js'
+import {nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
 import {CONFIG_FORMATS, configOptions, runConfig} from '../../../lib/actions/config.js'
 import {GATEWAY_FORMAT_NAMES, GATEWAY_FORMATS} from '../../../lib/gateway/formats.js'
 import {PROPOSAL} from '../../../lib/gateway/plan.js'
-import {describe, VpnCommand} from '../../../cli/base-command.js'
-import {nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
 
 /** "--format strongswan generates ipsec.conf and ipsec.secrets, --format swanctl a swanctl.conf" */
 const GATEWAY_FORMATS_HELP = GATEWAY_FORMAT_NAMES.map(
@@ -16,13 +16,12 @@ const GATEWAY_ONLY = GATEWAY_FORMAT_NAMES.join('/')
 
 export default class Config extends VpnCommand {
   static override args = {name: nameArg}
-
-  static override description = describe(`show what your VPN gateway needs, pre-shared keys included, or generate its strongSwan configuration
+  static override description =
+    describe(`show what your VPN gateway needs, pre-shared keys included, or generate its strongSwan configuration
 
 --format table (the default) prints the tunnel table of spaces:vpn:info with each tunnel's pre-shared key; --format json prints the Platform API's object. Keep the output private.
 
 ${GATEWAY_FORMATS_HELP}, each with what route-based tunnels need on a Linux gateway: an updown script that gives each tunnel its own interface and routes the space through tunnel 1 while it is up and tunnel 2 otherwise, charon settings, and kernel settings. Both tunnels start with strongSwan and come back by themselves after Heroku's maintenance, a far end that went silent, or a restart: this is proven on a real Linux kernel against a far end that behaves like AWS's. Proposals are the article's, spelled so strongSwan accepts them (${PROPOSAL}). The files are printed, each under a line naming where it goes (not part of the file), or written into --output-dir with their modes (keys 0600; existing files are replaced only with --force). The next steps follow on stderr, including what the files change on the host beyond the tunnels.`)
-
   static override examples = [
     `<%= config.bin %> <%= command.id %> office --space acme-space
 === acme-space VPN connection office: tunnel configuration
@@ -39,7 +38,6 @@ Wrote gateway/strongswan.conf (mode 0644), for /etc/strongswan.d/heroku-spaces-v
 Wrote gateway/sysctl.conf (mode 0644), for /etc/sysctl.d/90-heroku-spaces-vpn.conf`,
     `<%= config.bin %> <%= command.id %> office --space acme-space --format swanctl > gateway.txt`,
   ]
-
   static override flags = {
     force: Flags.boolean({description: 'with --output-dir: replace files that exist'}),
     format: Flags.option({default: 'table', description: 'what to print', options: CONFIG_FORMATS})(),
@@ -48,7 +46,9 @@ Wrote gateway/sysctl.conf (mode 0644), for /etc/sysctl.d/90-heroku-spaces-vpn.co
       description: `${GATEWAY_ONLY}: your VPN host's own IPv4 address, the private one if it is behind NAT [default: the connection's public IP]`,
     }),
     name: nameFlag,
-    'output-dir': Flags.string({description: `${GATEWAY_ONLY}: write the files into this directory instead of printing them`}),
+    'output-dir': Flags.string({
+      description: `${GATEWAY_ONLY}: write the files into this directory instead of printing them`,
+    }),
     space: spaceFlag,
   }
 

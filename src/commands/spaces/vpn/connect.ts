@@ -1,13 +1,12 @@
 import * as Flags from '@oclif/core/flags'
 
-import {connectOptions, runConnect} from '../../../lib/actions/connect.js'
-import {RFC1918_BLOCKS} from '../../../lib/rules/network.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
 import {jsonFlag, nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
+import {connectOptions, runConnect} from '../../../lib/actions/connect.js'
+import {RFC1918_BLOCKS} from '../../../lib/rules/network.js'
 
 export default class Connect extends VpnCommand {
   static override args = {name: nameArg}
-
   static override description = describe(`create a VPN connection between a Private Space and your network
 
 Every constraint of the Private Space VPN article is checked before anything is sent: the gateway IP must be a
@@ -19,7 +18,6 @@ spaces:vpn:wait.
 For pipelines that run twice, --if-not-exists makes the same connect succeed when the space already has this
 connection with the same IP and CIDRs (it is printed, and said to have existed); a different IP or different CIDRs
 are refused with exit code 2, naming each difference and the command that changes it.`)
-
   static override examples = [
     `<%= config.bin %> <%= command.id %> office --ip 52.91.173.226 --cidrs 172.16.0.0/16,192.168.10.0/24 --space acme-space
 Created VPN connection office in space acme-space (status: pending).
@@ -27,10 +25,15 @@ Setting up the gateway takes a few minutes. Wait for it with \`<%= config.bin %>
     `<%= config.bin %> <%= command.id %> office --ip 52.91.173.226 --cidrs 172.16.0.0/16,192.168.10.0/24 --space acme-space --if-not-exists
 VPN connection office already existed in space acme-space with the same public IP and routable CIDRs (status: active); nothing was changed.`,
   ]
-
   static override flags = {
-    cidrs: Flags.string({char: 'c', description: 'routable CIDRs of your network, separated by commas', required: true}),
-    'if-not-exists': Flags.boolean({description: 'succeed without a change if the space already has this connection with the same IP and CIDRs'}),
+    cidrs: Flags.string({
+      char: 'c',
+      description: 'routable CIDRs of your network, separated by commas',
+      required: true,
+    }),
+    'if-not-exists': Flags.boolean({
+      description: 'succeed without a change if the space already has this connection with the same IP and CIDRs',
+    }),
     ip: Flags.string({char: 'i', description: 'static public IPv4 address of your VPN gateway', required: true}),
     json: jsonFlag,
     name: nameFlag,

@@ -1,10 +1,11 @@
-import {connectionsOptions, runConnections} from '../../../lib/actions/connections.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
 import {jsonFlag, spaceFlag} from '../../../cli/flags.js'
+import {connectionsOptions, runConnections} from '../../../lib/actions/connections.js'
 
 export default class Connections extends VpnCommand {
-  static override description = describe('list the VPN connections of a Private Space, with their status and tunnel states')
-
+  static override description = describe(
+    'list the VPN connections of a Private Space, with their status and tunnel states',
+  )
   static override examples = [
     `<%= config.bin %> <%= command.id %> --space acme-space
 === acme-space VPN connections
@@ -13,7 +14,6 @@ Name    ID                                    Public IP      Routable CIDRs  Sta
 ──────  ────────────────────────────────────  ─────────────  ──────────────  ──────  ───────
 office  5e1f0ba2-3c4d-4e5f-8a9b-0c1d2e3f4a5b  52.91.173.226  172.16.0.0/16   active  UP/UP`,
   ]
-
   static override flags = {json: jsonFlag, space: spaceFlag}
 
   async run(): Promise<void> {

@@ -1,12 +1,11 @@
 import * as Flags from '@oclif/core/flags'
 
-import {destroyOptions, runDestroy} from '../../../lib/actions/destroy.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
 import {intervalFlag, jsonFlag, nameArg, nameFlag, spaceFlag, timeoutFlag} from '../../../cli/flags.js'
+import {destroyOptions, runDestroy} from '../../../lib/actions/destroy.js'
 
 export default class Destroy extends VpnCommand {
   static override args = {name: nameArg}
-
   static override description = describe(`destroy a VPN connection
 
 The connection is looked up first. At a terminal you are then asked to type its name (Ctrl-D or Ctrl-C cancels).
@@ -16,13 +15,11 @@ Destroying and connecting again is also how the pre-shared keys are changed.
 
 With --wait it returns once the connection is gone, polling as spaces:vpn:wait does: passing trouble is retried
 within --timeout, which ends the wait with exit code 124.`)
-
   static override examples = [
     `<%= config.bin %> <%= command.id %> office --space acme-space --confirm office
 Destroying VPN connection office in space acme-space: its tunnels are being torn down.`,
     `<%= config.bin %> <%= command.id %> office --space acme-space --confirm office --wait --timeout 600`,
   ]
-
   static override flags = {
     confirm: Flags.string({description: "the connection's name, to destroy it without a prompt"}),
     interval: {...intervalFlag, dependsOn: ['wait']},
@@ -30,7 +27,9 @@ Destroying VPN connection office in space acme-space: its tunnels are being torn
     name: nameFlag,
     space: spaceFlag,
     timeout: {...timeoutFlag, dependsOn: ['wait']},
-    wait: Flags.boolean({description: 'wait until the connection is gone (before connecting again, as a key rotation does)'}),
+    wait: Flags.boolean({
+      description: 'wait until the connection is gone (before connecting again, as a key rotation does)',
+    }),
   }
 
   async run(): Promise<void> {

@@ -1,16 +1,15 @@
-import {infoOptions, runInfo} from '../../../lib/actions/info.js'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
 import {jsonFlag, nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
+import {infoOptions, runInfo} from '../../../lib/actions/info.js'
 
 export default class Info extends VpnCommand {
   static override args = {name: nameArg}
-
-  static override description = describe(`show a VPN connection: its state, and the tunnel table your gateway is configured from
+  static override description =
+    describe(`show a VPN connection: its state, and the tunnel table your gateway is configured from
 
 The table follows the Private Space VPN article: one row per tunnel with the customer gateway, the VPN gateway, the
 routable subnets (the space's CIDR block, routed into the tunnels) and the IKE version. Pre-shared keys are left
 out: spaces:vpn:config shows them, and --json includes them.`)
-
   static override examples = [
     `<%= config.bin %> <%= command.id %> office --space acme-space
 === acme-space VPN connection office
@@ -34,7 +33,6 @@ Tunnel 2  UP      2026-11-24T10:02:13Z
 Pre-shared keys are not shown here: run \`<%= config.bin %> spaces:vpn:config office --space acme-space\`, or add --json.`,
     `<%= config.bin %> <%= command.id %> office --space acme-space --json | jq -r '.tunnels[].pre_shared_key'`,
   ]
-
   static override flags = {json: jsonFlag, name: nameFlag, space: spaceFlag}
 
   async run(): Promise<void> {

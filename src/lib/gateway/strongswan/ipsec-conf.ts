@@ -1,5 +1,3 @@
-import {CHARON_SETTINGS_CHANGE, CHARON_SETTINGS_DESTINATION, renderCharonSettings} from './charon-settings.js'
-import {describeRouteBasedTunnels, renderUpdown} from './updown.js'
 import {renderSysctl, SYSCTL_CHANGE, SYSCTL_DESTINATION} from '../linux-sysctl.js'
 import {
   CHILD_LIFETIME_SECONDS,
@@ -12,6 +10,8 @@ import {
   PROPOSAL,
   TRAFFIC_SELECTOR,
 } from '../plan.js'
+import {CHARON_SETTINGS_CHANGE, CHARON_SETTINGS_DESTINATION, renderCharonSettings} from './charon-settings.js'
+import {describeRouteBasedTunnels, renderUpdown} from './updown.js'
 
 /** The names the files get in --output-dir, known before the connection is read so existing ones are refused first. */
 export const IPSEC_FILE_NAMES = ['ipsec.conf', 'ipsec.secrets', 'updown.sh', 'strongswan.conf', 'sysctl.conf'] as const

@@ -1,5 +1,3 @@
-import {CHARON_SETTINGS_CHANGE, CHARON_SETTINGS_DESTINATION, renderCharonSettings} from './charon-settings.js'
-import {describeRouteBasedTunnels, renderUpdown} from './updown.js'
 import {renderSysctl, SYSCTL_CHANGE, SYSCTL_DESTINATION} from '../linux-sysctl.js'
 import {
   CHILD_LIFETIME_SECONDS,
@@ -14,11 +12,13 @@ import {
   REKEY_MARGIN_SECONDS,
   TRAFFIC_SELECTOR,
 } from '../plan.js'
+import {CHARON_SETTINGS_CHANGE, CHARON_SETTINGS_DESTINATION, renderCharonSettings} from './charon-settings.js'
+import {describeRouteBasedTunnels, renderUpdown} from './updown.js'
 
 /** The names the files get in --output-dir, known before the connection is read so existing ones are refused first. */
 export const SWANCTL_FILE_NAMES = ['swanctl.conf', 'updown.sh', 'strongswan.conf', 'sysctl.conf'] as const
 
-type Setting = readonly [string, string] | Block
+type Setting = Block | readonly [string, string]
 
 interface Block {
   readonly name: string
@@ -91,7 +91,10 @@ function tunnelConnection(plan: GatewayPlan, tunnel: PlannedTunnel): Block {
 }
 
 export function renderSwanctlConf(plan: GatewayPlan): string {
-  const connections = block('connections', plan.tunnels.map((tunnel) => tunnelConnection(plan, tunnel)))
+  const connections = block(
+    'connections',
+    plan.tunnels.map((tunnel) => tunnelConnection(plan, tunnel)),
+  )
   const secrets = block(
     'secrets',
     plan.tunnels.map((tunnel) =>
@@ -117,7 +120,12 @@ export function swanctlGateway(plan: GatewayPlan): GatewayConfig {
     // Debian's and Ubuntu's strongswan service (package charon-systemd) runs `swanctl --load-all` once charon is up
     activate: [`sudo sysctl -p ${SYSCTL_DESTINATION}`, 'sudo systemctl restart strongswan'],
     files: [
-      {content: renderSwanctlConf(plan), destination: `/etc/swanctl/conf.d/${plan.baseName}.conf`, kind: 'keys', name: conf},
+      {
+        content: renderSwanctlConf(plan),
+        destination: `/etc/swanctl/conf.d/${plan.baseName}.conf`,
+        kind: 'keys',
+        name: conf,
+      },
       {content: renderUpdown(plan), destination: updownPath(plan), kind: 'script', name: updown},
       {content: renderCharonSettings(), destination: CHARON_SETTINGS_DESTINATION, kind: 'settings', name: charon},
       {content: renderSysctl(), destination: SYSCTL_DESTINATION, kind: 'settings', name: sysctl},

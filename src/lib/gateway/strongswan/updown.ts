@@ -1,5 +1,5 @@
-import {describePlan, type GatewayPlan} from '../plan.js'
 import {shellWord} from '../../ui/command-lines.js'
+import {describePlan, type GatewayPlan} from '../plan.js'
 
 /** The comment a tunnel configuration starts with: how its two tunnels and the updown script at `updownPath` work together. */
 export function describeRouteBasedTunnels(plan: GatewayPlan, updownPath: string, startsWhen: string): string[] {
@@ -21,7 +21,8 @@ const OWNER_DIR = '/run/heroku-spaces-vpn'
 export function renderUpdown(plan: GatewayPlan): string {
   const [first, second] = plan.tunnels
   const tunnelCases = plan.tunnels.map(
-    (tunnel) => `  ${shellWord(tunnel.name)}) interface=${tunnel.interfaceName} mark_in=${tunnel.markIn} mark_out=${tunnel.markOut} metric=${tunnel.routeMetric} ;;`,
+    (tunnel) =>
+      `  ${shellWord(tunnel.name)}) interface=${tunnel.interfaceName} mark_in=${tunnel.markIn} mark_out=${tunnel.markOut} metric=${tunnel.routeMetric} ;;`,
   )
   return `#!/bin/sh
 ${describePlan(plan, 'strongSwan updown script')}
