@@ -11,6 +11,8 @@ const headers = {
 http.get(new URL(path, process.env.HEROKU_HOST), {headers}, (res) => {
   let body = ''
   res.setEncoding('utf8')
-  res.on('data', (chunk) => (body += chunk))
+  res.on('data', (chunk) => {
+    body += chunk
+  })
   res.on('end', () => process.stdout.write(`${JSON.stringify(JSON.parse(body), null, 2)}\n`))
 })

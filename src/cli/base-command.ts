@@ -69,6 +69,7 @@ export abstract class VpnCommand extends Command {
     useProgramName(this.config.bin)
     // Run by another CLI (the Heroku CLI) rather than on its own: that CLI's signal handlers are in the process.
     if (this.config.name !== PACKAGE.name) keepSignalExitCodes(process)
+    // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- a reader that went away (EPIPE) ends the program quietly
     guardStdout({exit: (code) => process.exit(code), stderr: process.stderr, stdout: process.stdout})
   }
 }

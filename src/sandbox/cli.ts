@@ -52,7 +52,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop)
 }
 
-main().catch((error: unknown) => {
+try {
+  await main()
+} catch (error) {
   const {code} = error as NodeJS.ErrnoException
   process.stderr.write(
     code === 'EADDRINUSE'
@@ -60,4 +62,4 @@ main().catch((error: unknown) => {
       : `${String(error)}\n`,
   )
   process.exitCode = ExitCode.failed
-})
+}

@@ -1,6 +1,6 @@
 import type {ActiveFault, FaultInjector, FaultRule} from './faults.js'
 import type {RequestLog, RequestLogEntry} from './request-log.js'
-import type {ConnectionJson, SandboxState, TunnelStatus} from './state.js'
+import type {ConnectionJson, SandboxState, TunnelRef, TunnelStatus} from './state.js'
 
 import {InvalidControlInput} from './answers.js'
 import {checkTiming, type SandboxTiming} from './timing.js'
@@ -27,13 +27,7 @@ export interface SandboxControl {
   /** Changes the timing of connections created from now on; throws InvalidControlInput for a bad value. */
   setTiming(timing: Partial<SandboxTiming>): SandboxTiming
   /** Sets tunnel 1 or 2 UP or DOWN; the automatic "UP after tunnelsUpAfter" no longer applies to it. Another number is a 404. */
-  setTunnelStatus(
-    space: string,
-    connection: string,
-    tunnel: number,
-    status: TunnelStatus,
-    message?: string,
-  ): ConnectionJson
+  setTunnelStatus(tunnel: TunnelRef, status: TunnelStatus, message?: string): ConnectionJson
   timing(): SandboxTiming
 }
 
@@ -68,10 +62,10 @@ export function createControl(
       state.timing = {...state.timing, ...checked}
       return state.timing
     },
-    setTunnelStatus(space, connection, tunnel, status, message) {
+    setTunnelStatus(tunnel, status, message) {
       if (status !== 'UP' && status !== 'DOWN')
         throw new InvalidControlInput(`status must be "UP" or "DOWN", not ${JSON.stringify(status)}`)
-      return state.setTunnelStatus(space, connection, tunnel, status, message)
+      return state.setTunnelStatus(tunnel, status, message)
     },
     timing: () => state.timing,
   }

@@ -58,6 +58,48 @@ const MAX_DELAY_MS = 10 * 60 * 1000
 
 const isCount = (value: unknown, min: number) => typeof value === 'number' && Number.isInteger(value) && value >= min
 
+interface FieldCheck {
+  readonly key: string
+  readonly problem: string
+  readonly valid: (value: unknown) => boolean
+  /** A field some rules must have: true when its absence from `rule` is a problem too. */
+  readonly whenAbsent?: (rule: Record<string, unknown>) => boolean
+}
+
+/** The fields' checks, in the order their problems are reported. */
+const FIELD_CHECKS: readonly FieldCheck[] = [
+  {
+    key: 'status',
+    problem: 'status must be an HTTP error status from 400 to 599',
+    valid: (value) => isCount(value, 400) && (value as number) <= 599,
+  },
+  {key: 'retryAfter', problem: 'retryAfter must be a whole number of seconds', valid: (value) => isCount(value, 0)},
+  {
+    key: 'delayMs',
+    problem: `delayMs must be a whole number of milliseconds from 0 to ${MAX_DELAY_MS}`,
+    valid: (value) => isCount(value, 0) && (value as number) <= MAX_DELAY_MS,
+    whenAbsent: (rule) => rule.kind === 'delay',
+  },
+  {key: 'method', problem: 'method must be a string', valid: (value) => typeof value === 'string'},
+  {
+    key: 'path',
+    problem: 'path must be a regular expression',
+    valid: (value) => typeof value === 'string' && isRegExp(value),
+  },
+  {key: 'times', problem: 'times must be a whole number from 1', valid: (value) => isCount(value, 1)},
+  {
+    key: 'probability',
+    problem: 'probability must be a number above 0 and at most 1',
+    valid: (value) => typeof value === 'number' && value > 0 && value <= 1,
+  },
+  {key: 'seed', problem: 'seed must be a whole number', valid: (value) => isCount(value, 0)},
+  {
+    key: 'when',
+    problem: 'when must be "instead" or "after"',
+    valid: (value) => value === 'instead' || value === 'after',
+  },
+]
+
 /** The first problem with a rule from code or JSON, or undefined when it is valid. */
 export function faultRuleProblem(input: unknown): string | undefined {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'a fault must be a JSON object'
@@ -67,37 +109,15 @@ export function faultRuleProblem(input: unknown): string | undefined {
   if (!(FAULT_KINDS as readonly unknown[]).includes(rule.kind)) return `kind must be one of ${FAULT_KINDS.join(', ')}`
   const misplaced = Object.entries(KIND_OF_FIELD).find(([key, kind]) => rule[key] !== undefined && rule.kind !== kind)
   if (misplaced) return `${misplaced[0]} applies to kind ${misplaced[1]} only`
-  const checks: Array<[boolean, string]> = [
-    [
-      rule.status !== undefined && !(isCount(rule.status, 400) && (rule.status as number) <= 599),
-      'status must be an HTTP error status from 400 to 599',
-    ],
-    [rule.retryAfter !== undefined && !isCount(rule.retryAfter, 0), 'retryAfter must be a whole number of seconds'],
-    [
-      rule.kind === 'delay' && !(isCount(rule.delayMs, 0) && (rule.delayMs as number) <= MAX_DELAY_MS),
-      `delayMs must be a whole number of milliseconds from 0 to ${MAX_DELAY_MS}`,
-    ],
-    [rule.method !== undefined && typeof rule.method !== 'string', 'method must be a string'],
-    [
-      rule.path !== undefined && (typeof rule.path !== 'string' || !isRegExp(rule.path)),
-      'path must be a regular expression',
-    ],
-    [rule.times !== undefined && !isCount(rule.times, 1), 'times must be a whole number from 1'],
-    [
-      rule.probability !== undefined &&
-        !(typeof rule.probability === 'number' && rule.probability > 0 && rule.probability <= 1),
-      'probability must be a number above 0 and at most 1',
-    ],
-    [rule.seed !== undefined && !isCount(rule.seed, 0), 'seed must be a whole number'],
-    [rule.when !== undefined && rule.when !== 'instead' && rule.when !== 'after', 'when must be "instead" or "after"'],
-  ]
-  return checks.find(([failed]) => failed)?.[1]
+  const broken = FIELD_CHECKS.find(({key, valid, whenAbsent}) =>
+    rule[key] === undefined ? whenAbsent?.(rule) === true : !valid(rule[key]),
+  )
+  return broken?.problem
 }
 
 function isRegExp(source: string): boolean {
   try {
-    new RegExp(source)
-    return true
+    return new RegExp(source).source !== ''
   } catch {
     return false
   }

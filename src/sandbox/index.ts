@@ -84,7 +84,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     control,
     env: {HEROKU_API_KEY: apiKey, HEROKU_HOST: url},
     port,
-    stop: () => (stopped ??= server.close()),
+    stop() {
+      stopped ??= server.close()
+      return stopped
+    },
     url,
   }
 }

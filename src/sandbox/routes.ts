@@ -167,7 +167,11 @@ const ROUTES: readonly Route[] = [
       const fields = body()
       const status = optionalString(fields, 'status') as TunnelStatus
       return ok(
-        control.setTunnelStatus(space, connection, Number(tunnel), status, optionalString(fields, 'status_message')),
+        control.setTunnelStatus(
+          {connection, space, tunnel: Number(tunnel)},
+          status,
+          optionalString(fields, 'status_message'),
+        ),
       )
     },
   ),

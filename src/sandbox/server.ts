@@ -110,6 +110,19 @@ const INTERNAL_ERROR: Answer = {
   status: 500,
 }
 
+/** How a fault, if any, changes the handling of one request: held back, replaced, before or after it is carried out. */
+function faultPlan(fault: FaultRule | undefined): {
+  after: boolean
+  delayMs: number
+  replacement: FaultRule | undefined
+} {
+  if (fault === undefined) return {after: false, delayMs: 0, replacement: undefined}
+  const after = fault.when === 'after'
+  return fault.kind === 'delay'
+    ? {after, delayMs: fault.delayMs ?? 0, replacement: undefined}
+    : {after, delayMs: 0, replacement: fault}
+}
+
 export function createSandboxServer(options: SandboxServerOptions): SandboxServer {
   const budget = new RateLimitBudget(options.clock)
   const delays = new Delays(options.clock)
@@ -121,9 +134,7 @@ export function createSandboxServer(options: SandboxServerOptions): SandboxServe
     arrived: number,
   ): Promise<void> => {
     const fault = options.faults.take(request.method, request.path)
-    const after = fault?.when === 'after'
-    const delayMs = fault?.kind === 'delay' ? (fault.delayMs ?? 0) : 0
-    const replacement: FaultRule | undefined = fault?.kind === 'delay' ? undefined : fault
+    const {after, delayMs, replacement} = faultPlan(fault)
 
     if (!(after || (await delays.wait(delayMs)))) {
       response.socket?.destroy()

@@ -10,6 +10,13 @@ import {GENERATION_WITHOUT_VPN, SPACE_SEEDS} from './seeds.js'
 export type ConnectionStatus = NonNullable<VpnConnection['status']>
 export type TunnelStatus = NonNullable<VpnTunnel['status']>
 
+/** One tunnel of a connection, each named as in the API's paths (by name or id); tunnels are numbered 1 and 2. */
+export interface TunnelRef {
+  readonly connection: string
+  readonly space: string
+  readonly tunnel: number
+}
+
 export interface SpaceJson {
   readonly cidr: string
   readonly created_at: string
@@ -178,9 +185,7 @@ export class SandboxState {
 
   /** Sets a tunnel (1 or 2, as the article's table numbers them) from now on, or from activation if later. */
   setTunnelStatus(
-    spaceRef: string,
-    connectionRef: string,
-    tunnel: number,
+    {connection: connectionRef, space: spaceRef, tunnel}: TunnelRef,
     status: TunnelStatus,
     message = '',
   ): ConnectionJson {

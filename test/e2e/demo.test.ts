@@ -12,9 +12,15 @@ describe('npm run demo', () => {
     })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
-    const code = await new Promise<null | number>((resolve) => child.on('close', resolve))
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8')
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8')
+    })
+    const code = await new Promise<null | number>((resolve) => {
+      child.on('close', resolve)
+    })
     expect(stderr).not.toContain('Warning: that step exited')
     expect(code).toBe(0)
     for (const command of ['connect', 'wait', 'info', 'config', 'destroy'])

@@ -250,7 +250,9 @@ describe('the network', () => {
       (_request, response) => response.end('{}'),
     )
     server.on('connection', () => handshakes++)
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    await new Promise<void>((resolve) => {
+      server.listen(0, '127.0.0.1', resolve)
+    })
     try {
       const url = `https://localhost:${(server.address() as AddressInfo).port}`
       const result = await runCli(info, {env: {HEROKU_API_KEY: 'key', HEROKU_HOST: url}})
@@ -290,7 +292,9 @@ describe('output', () => {
         stdio: ['ignore', stdout, 'pipe'],
       })
       let stderr = ''
-      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString()
+      })
       if (stdout === 'pipe') child.stdout!.destroy()
       child.on('close', (code) => resolve({code, stderr}))
     })

@@ -76,8 +76,13 @@ describe('the sandbox', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     })
     let stdout = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
-    while (!stdout.includes('HEROKU_API_KEY=')) await new Promise((resolve) => setTimeout(resolve, 20))
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8')
+    })
+    while (!stdout.includes('HEROKU_API_KEY='))
+      await new Promise((resolve) => {
+        setTimeout(resolve, 20)
+      })
     expect(stdout).toMatch(/^HEROKU_HOST=http:\/\/127\.0\.0\.1:\d+$/m)
     child.kill('SIGTERM')
     expect((await once(child, 'exit'))[0]).toBe(0)

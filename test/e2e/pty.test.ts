@@ -73,7 +73,7 @@ describe.each(programs)('%s at a terminal', (_name, bin) => {
   })
 
   it('Ctrl-C ends a wait with exit code 130', async () => {
-    sandbox.control.setTunnelStatus(SPACE_WITH_CONNECTION, SEEDED_CONNECTION, 1, 'DOWN')
+    sandbox.control.setTunnelStatus({connection: SEEDED_CONNECTION, space: SPACE_WITH_CONNECTION, tunnel: 1}, 'DOWN')
     const session = pty(
       'spaces:vpn:wait',
       SEEDED_CONNECTION,

@@ -207,7 +207,11 @@ describe('the control from code', () => {
     const clock = fakeClock()
     const {api, sandbox} = await sandboxForTest({clock, timing: {pending: 10, provisioning: 10, tunnelsUpAfter: 5}})
     await api('POST', CONNECTIONS, OFFICE_BODY)
-    sandbox.control.setTunnelStatus(DEFAULT_BLOCKS_SPACE, 'office', 1, 'DOWN', 'Waiting for the customer gateway')
+    sandbox.control.setTunnelStatus(
+      {connection: 'office', space: DEFAULT_BLOCKS_SPACE, tunnel: 1},
+      'DOWN',
+      'Waiting for the customer gateway',
+    )
     clock.advance(20)
     expect(tunnelStatuses(sandbox.control.connection(DEFAULT_BLOCKS_SPACE, 'office') as never)).toEqual([
       'DOWN',
@@ -225,12 +229,15 @@ describe('the control from code', () => {
       "Couldn't find that VPN connection.",
     )
     expect(() => sandbox.control.connection('nowhere', 'office')).toThrow("Couldn't find that space.")
-    expect(() => sandbox.control.setTunnelStatus(SPACE_WITH_CONNECTION, SEEDED_CONNECTION, 0, 'UP')).toThrow(
-      'There is no tunnel 0',
-    )
-    expect(() => sandbox.control.setTunnelStatus(SPACE_WITH_CONNECTION, SEEDED_CONNECTION, 1, 'on' as never)).toThrow(
-      InvalidControlInput,
-    )
+    expect(() =>
+      sandbox.control.setTunnelStatus({connection: SEEDED_CONNECTION, space: SPACE_WITH_CONNECTION, tunnel: 0}, 'UP'),
+    ).toThrow('There is no tunnel 0')
+    expect(() =>
+      sandbox.control.setTunnelStatus(
+        {connection: SEEDED_CONNECTION, space: SPACE_WITH_CONNECTION, tunnel: 1},
+        'on' as never,
+      ),
+    ).toThrow(InvalidControlInput)
     expect(() => sandbox.control.setTiming({provisioning: Number.NaN})).toThrow(InvalidControlInput)
     expect(sandbox.control.setTiming({provisioning: 2})).toEqual({...DEMO_TIMING, provisioning: 2})
   })

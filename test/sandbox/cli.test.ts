@@ -24,8 +24,12 @@ function run(args: readonly string[]): {child: ChildProcess; stderr: () => strin
   })
   let stdout = ''
   let stderr = ''
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk))
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk))
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk
+  })
   return {child, stderr: () => stderr, stdout: () => stdout}
 }
 
@@ -36,7 +40,9 @@ async function startCli(args: readonly string[] = []): Promise<Running> {
   while (!/^HEROKU_API_KEY=.+$/m.test(started.stdout())) {
     if (started.child.exitCode !== null || Date.now() > deadline)
       throw new Error(`the sandbox did not start: ${started.stderr()}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await new Promise((resolve) => {
+      setTimeout(resolve, 20)
+    })
   }
 
   const env = Object.fromEntries(
@@ -57,9 +63,13 @@ async function exitOf(child: ChildProcess): Promise<{code: null | number; signal
 
 async function freePort(): Promise<number> {
   const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => {
+    server.listen(0, '127.0.0.1', resolve)
+  })
   const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
+  await new Promise((resolve) => {
+    server.close(resolve)
+  })
   return typeof address === 'object' && address !== null ? address.port : 0
 }
 
@@ -95,7 +105,9 @@ describe('the sandbox command line', () => {
       headers: {Accept: ACCEPT_V3, Authorization: `Bearer ${SANDBOX_API_KEY}`},
     })
     inFlight.catch(() => {})
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await new Promise((resolve) => {
+      setTimeout(resolve, 100)
+    })
     cli.child.kill('SIGINT')
     expect(await exitOf(cli.child)).toEqual({code: 0, signal: null})
     await expect(inFlight).rejects.toMatchObject({code: 'ECONNRESET'})

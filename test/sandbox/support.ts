@@ -8,7 +8,7 @@ import {type Sandbox, type SandboxClock, type SandboxOptions, startSandbox} from
 export const ACCEPT_V3 = 'application/vnd.heroku+json; version=3'
 
 export interface Reply {
-  /** Parsed JSON, read field by field in the tests. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON of every shape the API answers, read field by field: a wrong field fails its assertion
   readonly body: any
   readonly headers: IncomingHttpHeaders
   readonly status: number
@@ -38,7 +38,9 @@ export function send(baseUrl: string, method: string, path: string, options: Sen
     const outgoing = request({agent: false, headers, hostname, method, path, port}, (incoming) => {
       let text = ''
       incoming.setEncoding('utf8')
-      incoming.on('data', (chunk: string) => (text += chunk))
+      incoming.on('data', (chunk: string) => {
+        text += chunk
+      })
       incoming.on('end', () =>
         resolve({
           body: text === '' ? undefined : JSON.parse(text),
@@ -75,7 +77,7 @@ export async function sandboxForTest(options: SandboxOptions = {}): Promise<Test
 
 interface FakeTimer {
   readonly at: number
-  readonly then: () => void
+  readonly fire: () => void
 }
 
 export interface FakeClock extends SandboxClock {
@@ -101,11 +103,11 @@ export function fakeClock(start = Date.parse('2026-11-24T10:00:00Z')): FakeClock
       now += seconds * 1000
       const due = timers.filter((timer) => timer.at <= now).sort((a, b) => a.at - b.at)
       timers = timers.filter((timer) => !due.includes(timer))
-      for (const timer of due) timer.then()
+      for (const timer of due) timer.fire()
     },
     now: () => now,
-    setTimer(ms, then) {
-      const timer = {at: now + ms, then}
+    setTimer(ms, fire) {
+      const timer = {at: now + ms, fire}
       timers.push(timer)
       wakeWaiters()
       return () => {

@@ -55,8 +55,12 @@ export function run(command: string, args: readonly string[], options: RunOption
     const child = spawn(command, args, {cwd: options.cwd, detached: true, env, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8')
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8')
+    })
     const timer = setTimeout(() => killGroup(child.pid), options.timeoutMs ?? 120_000)
     child.on('error', (error) => {
       clearTimeout(timer)

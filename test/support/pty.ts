@@ -32,9 +32,9 @@ export function runInPty(command: readonly string[], env: Record<string, string>
     output += chunk.toString('utf8')
     for (const watcher of watchers) watcher()
   })
-  const exit = new Promise<number>((resolve) =>
-    child.on('close', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15))),
-  )
+  const exit = new Promise<number>((resolve) => {
+    child.on('close', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15)))
+  })
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000)
   void exit.then(() => clearTimeout(killer))
   return {

@@ -10,13 +10,17 @@ let server: Server | undefined
 
 async function serve(handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<string> {
   server = createServer(handler)
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => {
+    server!.listen(0, '127.0.0.1', resolve)
+  })
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
 afterEach(async () => {
   server?.closeAllConnections()
-  await new Promise((resolve) => server?.close(resolve))
+  await new Promise((resolve) => {
+    server?.close(resolve)
+  })
   server = undefined
 })
 
@@ -84,7 +88,9 @@ describe('the HTTP transport, over real loopback HTTP', () => {
   it('reports a refused connection', async () => {
     const url = await serve(() => {})
     server!.close()
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    await new Promise((resolve) => {
+      setTimeout(resolve, 10)
+    })
     const error = await transportFor(url)({method: 'GET', path: '/'}).catch((error_: unknown) => error_)
     expect((error as NetworkError).code).toBe('ECONNREFUSED')
   })

@@ -51,9 +51,11 @@ const options: PollOptions = {intervalMs: 10_000, timeoutMs: 60_000, tunnelsUp: 
 
 function apiError(status: number, headers: Record<string, string> = {}, message = `HTTP ${status}`): PlatformApiError {
   const retryAfter = headers['retry-after']
-  return new PlatformApiError(message, status, undefined, retryAfter ? Number(retryAfter) * 1000 : undefined, {
-    space: 'acme',
-    tokenFromEnv: false,
+  return new PlatformApiError(message, {
+    apiId: undefined,
+    retryAfterMs: retryAfter ? Number(retryAfter) * 1000 : undefined,
+    status,
+    subject: {space: 'acme', tokenFromEnv: false},
   })
 }
 

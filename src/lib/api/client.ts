@@ -44,6 +44,14 @@ export function pathSegment(value: string): string {
   return encodeURIComponent(value).replaceAll('.', '%2E')
 }
 
+function connectionsPath(space: string): string {
+  return `/spaces/${pathSegment(space)}/vpn-connections`
+}
+
+function connectionPath(space: string, name: string): string {
+  return `${connectionsPath(space)}/${pathSegment(name)}`
+}
+
 export function createPlatformApi(options: PlatformApiOptions): PlatformApi {
   const call = <T>(
     request: HttpRequest,
@@ -59,9 +67,6 @@ export function createPlatformApi(options: PlatformApiOptions): PlatformApi {
       },
       {attempts, checkBeforeResend, method: request.method, onRetry: options.onRetry, sleep: options.sleep},
     )
-
-  const connectionsPath = (space: string) => `/spaces/${pathSegment(space)}/vpn-connections`
-  const connectionPath = (space: string, name: string) => `${connectionsPath(space)}/${pathSegment(name)}`
 
   return {
     createVpnConnection: (space, body, callOptions = {}) =>

@@ -2,6 +2,7 @@ import {accessSync, constants, existsSync, statSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {homedir, tmpdir} from 'node:os'
 import {delimiter, join} from 'node:path'
+// eslint-disable-next-line n/no-deprecated-api -- the legacy parser on purpose, as @heroku-cli/command reads HEROKU_HOST
 import {parse as parseLegacyUrl} from 'node:url'
 
 import type {Env} from '../env.js'
@@ -103,7 +104,7 @@ export interface CredentialHost extends NetrcLocationInput {
 }
 
 /**
- * @heroku-cli/command 13's choice of store: none with HEROKU_NETRC_WRITE=true; else the platform's own (on Linux only
+ * The choice of store of `@heroku-cli/command` 13: none with HEROKU_NETRC_WRITE=true; else the platform's own (on Linux only
  * when `secret-tool` is on the PATH).
  */
 export function credentialStore(
@@ -203,8 +204,8 @@ export interface CredentialOptions {
 }
 
 /**
- * The API token: HEROKU_API_KEY at once, else the netrc where @heroku-cli/command would read it, else
- * @heroku-cli/command itself (the OS credential store, gpg), loaded only on that path: its import costs half a second.
+ * The API token: HEROKU_API_KEY at once, else the netrc where @heroku-cli/command would read it, else that package
+ * itself (the OS credential store, gpg), loaded only on that path: its import costs half a second.
  */
 export async function resolveCredentials(env: Env, options: CredentialOptions): Promise<Credentials> {
   const key = apiKeyFromEnv(env)

@@ -12,14 +12,17 @@ export interface RequestSubject {
 
 /** The Platform API answered with an error status. */
 export class PlatformApiError extends OperationError {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly apiId: string | undefined,
-    readonly retryAfterMs: number | undefined,
-    readonly subject: RequestSubject,
-  ) {
+  readonly apiId: string | undefined
+  readonly retryAfterMs: number | undefined
+  readonly status: number
+  readonly subject: RequestSubject
+
+  constructor(message: string, facts: Pick<PlatformApiError, 'apiId' | 'retryAfterMs' | 'status' | 'subject'>) {
     super(message)
+    this.apiId = facts.apiId
+    this.retryAfterMs = facts.retryAfterMs
+    this.status = facts.status
+    this.subject = facts.subject
   }
 }
 
@@ -37,7 +40,8 @@ export function platformApiError(response: HttpResponse, subject: RequestSubject
       : `HTTP ${response.status}`)
   const retryAfterMs = parseRetryAfter(response.headers['retry-after'])
   const requestId = response.headers['request-id']
-  const make = (message: string) => new PlatformApiError(message, response.status, body.id, retryAfterMs, subject)
+  const make = (message: string) =>
+    new PlatformApiError(message, {apiId: body.id, retryAfterMs, status: response.status, subject})
 
   switch (response.status) {
     case 401: {

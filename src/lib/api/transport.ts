@@ -114,7 +114,6 @@ export function createTransport(options: TransportOptions): Transport {
     const started = Date.now()
     return new Promise<HttpResponse>((resolve, reject) => {
       let settled = false
-      let timer: NodeJS.Timeout | undefined
       const fail = (code: string, detail: string, error?: NodeJS.ErrnoException) => {
         if (settled) return
         settled = true
@@ -146,7 +145,7 @@ export function createTransport(options: TransportOptions): Transport {
         })
       })
       // the whole exchange, not only silence: a server that trickles its answer is cut off too
-      timer = setTimeout(
+      const timer = setTimeout(
         () => {
           req.destroy(Object.assign(new Error(`no complete answer within ${formatMs(timeoutMs)}`), {code: 'ETIMEDOUT'}))
         },

@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
 
-import type {ConnectionTarget, IkeVersion, VpnConnection} from '../api/types.js'
+import type {ConnectionTarget, IkeVersion, VpnConnection, VpnTunnel} from '../api/types.js'
 
 import {listProblems, OperationError} from '../errors.js'
 import {isIpv4, isIpv4Network} from '../rules/network.js'
@@ -137,6 +137,11 @@ export function secretValue(preSharedKey: string): string {
   return `0s${Buffer.from(preSharedKey, 'utf8').toString('base64')}`
 }
 
+/** A 32-bit mark as strongSwan and iproute2 print it. */
+function hex(value: number): string {
+  return `0x${(value >>> 0).toString(16).padStart(8, '0')}`
+}
+
 /**
  * Marks and interface names unique to one connection, so several connections (of several spaces) can share a
  * gateway: derived from its base name, stable across runs.
@@ -145,7 +150,6 @@ function tunnelIdentity(baseName: string, number: number): {interfaceName: strin
   const digest = createHash('sha256').update(baseName).digest()
   // the low 3 bits number the tunnel, the 4th tells outbound from inbound; bit 31 stays clear so no tool reads a mark as negative
   const base = digest.readUInt32BE(0) & 0x7f_ff_ff_f0
-  const hex = (value: number) => `0x${(value >>> 0).toString(16).padStart(8, '0')}`
   return {
     interfaceName: `vti-${hex(base).slice(2, 8)}-${number}`,
     markIn: hex(base | number),
@@ -167,10 +171,8 @@ function quoted(value: unknown): string {
   return JSON.stringify(value) ?? String(value)
 }
 
-/** Values from the Platform API that would make a broken or unsafe configuration, in words. */
-function findProblems(connection: VpnConnection, localIp: string | undefined): string[] {
+function tunnelProblems(tunnels: readonly VpnTunnel[]): string[] {
   const problems: string[] = []
-  const tunnels = connection.tunnels ?? []
   if (tunnels.length !== 2) problems.push(`the connection has ${tunnels.length} tunnels, not 2`)
   for (const [index, tunnel] of tunnels.entries()) {
     if (typeof tunnel.ip !== 'string' || !isIpv4(tunnel.ip))
@@ -180,6 +182,12 @@ function findProblems(connection: VpnConnection, localIp: string | undefined): s
   }
 
   if (new Set(tunnels.map((tunnel) => tunnel.ip)).size < tunnels.length) problems.push('two tunnels have the same IP')
+  return problems
+}
+
+/** Values from the Platform API that would make a broken or unsafe configuration, in words. */
+function findProblems(connection: VpnConnection, localIp: string | undefined): string[] {
+  const problems = tunnelProblems(connection.tunnels ?? [])
   const cidrs = connection.routable_cidrs ?? []
   if (cidrs.length === 0) problems.push('the connection has no routable CIDRs')
   for (const cidr of cidrs) {

@@ -245,7 +245,7 @@ describe.skipIf(missing.length > 0 && !required)(
           }
 
           // Heroku's view: the tunnels the far end has up, then the check the next steps end with
-          for (const tunnel of [1, 2]) sandbox.control.setTunnelStatus(space, NAME, tunnel, 'UP')
+          for (const tunnel of [1, 2]) sandbox.control.setTunnelStatus({connection: NAME, space, tunnel}, 'UP')
           // the line names the program as it was run (here the built bin/run.js), then the command
           const waitLine = /^ +\S+ (spaces:vpn:wait .*--tunnels-up)$/m.exec(written.stderr)![1]!
           const waitArgs = waitLine.split(' ')

@@ -351,13 +351,15 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
           },
         )
         let stderr = ''
-        const exited = new Promise<null | number>((resolve) => child.on('close', (exitCode) => resolve(exitCode)))
-        const waiting = new Promise<void>((resolve) =>
+        const exited = new Promise<null | number>((resolve) => {
+          child.on('close', (exitCode) => resolve(exitCode))
+        })
+        const waiting = new Promise<void>((resolve) => {
           child.stderr.on('data', (chunk: Buffer) => {
             stderr += chunk.toString('utf8')
             if (stderr.includes('Waiting until')) resolve()
-          }),
-        )
+          })
+        })
         await Promise.race([waiting, exited])
         child.kill(signal)
         expect(await exited, stderr).toBe(code)
