@@ -4,7 +4,7 @@ import type {CommandContext} from './context.js'
 import {inputErrors, NOTHING_SENT, OperationError} from '../errors.js'
 import {GATEWAY_FORMAT_NAMES, GATEWAY_FORMATS, type GatewayFormatName} from '../gateway/formats.js'
 import {formatNextSteps, octalMode, printedFiles} from '../gateway/next-steps.js'
-import {FILE_MODES, planGateway} from '../gateway/plan.js'
+import {FILE_MODES, type GatewayPlan, planGateway, type PlanInput, UnusableConnectionError} from '../gateway/plan.js'
 import {existingFiles, outputDirProblem, refuseToOverwrite, writeFiles} from '../gateway/write-files.js'
 import {checkLocalIp} from '../rules/network.js'
 import {connectionCommand, replaceFailedHint} from '../ui/command-lines.js'
@@ -100,6 +100,18 @@ export function configOptions(
   return options
 }
 
+function planWithAdvice(input: PlanInput): GatewayPlan {
+  try {
+    return planGateway(input)
+  } catch (error) {
+    if (!(error instanceof UnusableConnectionError)) throw error
+    const {name, space} = input.target
+    throw new OperationError(error.message, [
+      `See what the API returned with \`${connectionCommand('info', name, space, '--json')}\`.`,
+    ])
+  }
+}
+
 async function writeGatewayConfig(
   format: GatewayFormatName,
   options: ConfigOptions,
@@ -119,9 +131,7 @@ async function writeGatewayConfig(
   // the names as the API spells them, so the same connection always yields the same files, however it was asked for
   const space = await context.api.getSpace(options.space)
   const names = {name: connection.name ?? options.name, space: space.name ?? options.space}
-  const plan = planGateway({connection, localIp: options.localIp?.trim(), names, target: options}, [
-    `See what the API returned with \`${connectionCommand('info', options.name, options.space, '--json')}\`.`,
-  ])
+  const plan = planWithAdvice({connection, localIp: options.localIp?.trim(), names, target: options})
   const gateway = build(plan)
   const {terminal} = context
   if (dir === undefined) {

@@ -209,22 +209,24 @@ function findProblems(connection: VpnConnection, localIp: string | undefined): s
   return problems
 }
 
+/** The Platform API returned values no gateway configuration can be made from. */
+export class UnusableConnectionError extends OperationError {}
+
 /**
  * Turns an active connection into what the gateway needs: two route-based tunnels, each one SA pair selecting
  * everything, the space routed through tunnel 1 while it is up and through tunnel 2 otherwise. Refuses (exit 1)
  * values that are not what the Platform API promises rather than writing them into a configuration file.
  */
-export function planGateway(input: PlanInput, suggestions: readonly string[] = []): GatewayPlan {
+export function planGateway(input: PlanInput): GatewayPlan {
   const {connection, names, target} = input
   const problems = findProblems(connection, input.localIp)
   if (problems.length > 0) {
-    throw new OperationError(
+    throw new UnusableConnectionError(
       listProblems(
         problems.map((problem) => `The Platform API says ${problem}.`),
         `No gateway configuration was written for VPN connection ${target.name} in space ${target.space}.`,
         "the connection's data",
       ),
-      suggestions,
     )
   }
 
