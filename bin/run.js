@@ -17,7 +17,13 @@ if (args[0] === 'help') args = [...args.slice(1), '--help']
 
 // oclif and the commands, bundled by the build (scripts/bundle-standalone.mjs): a checkout runs it on `npm install`,
 // the package ships its output.
-const oclif = await import(new URL('standalone/cli.js', import.meta.url).href)
+const bundle = new URL('standalone/cli.js', import.meta.url)
+const oclif = await import(bundle.href).catch((error) => {
+  if (error.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes(fileURLToPath(bundle))) throw error
+  process.stderr.write(`${fileURLToPath(bundle)} is missing: build it with \`npm run build\`.\n`)
+  // eslint-disable-next-line n/no-process-exit -- nothing else of this program can run without the bundle
+  process.exit(1)
+})
 const wanted = args[0]
 // Only the command asked for is loaded; for anything else (help, a typo) all of them, as oclif would.
 for (const id of Object.hasOwn(oclif.LOADERS, wanted ?? '') ? [wanted] : Object.keys(oclif.LOADERS)) {

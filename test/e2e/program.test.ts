@@ -1,6 +1,6 @@
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
-import {mkdtemp, readFile, rm, symlink} from 'node:fs/promises'
+import {copyFile, mkdir, mkdtemp, readFile, rm, symlink} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -52,6 +52,25 @@ describe('the standalone program', () => {
     expect(result.stderr.replaceAll(/\s*›\s*/g, ' ')).toContain(
       'command spaces:vpn:inf not found. Did you mean spaces:vpn:info? Run `./bin/run.js help`',
     )
+  })
+
+  it('says in one line how to build it when the bundle is missing, with exit code 1', async () => {
+    const checkout = await mkdtemp(join(tmpdir(), 'program-unbuilt-'))
+    try {
+      await mkdir(join(checkout, 'bin'))
+      await copyFile(BIN, join(checkout, 'bin', 'run.js'))
+      await copyFile(join(REPO_ROOT, 'package.json'), join(checkout, 'package.json'))
+      const result = await runCli(['spaces:vpn:info', 'office', '--space', 'acme-space'], {
+        bin: join(checkout, 'bin', 'run.js'),
+      })
+      expect(result).toMatchObject({
+        code: 1,
+        stderr: `${join(checkout, 'bin', 'standalone', 'cli.js')} is missing: build it with \`npm run build\`.\n`,
+        stdout: '',
+      })
+    } finally {
+      await rm(checkout, {force: true, recursive: true})
+    }
   })
 
   it('suggests nothing for a word far from every command', async () => {
