@@ -16,9 +16,7 @@ import {createCommandContext, herokuCredentials, nodeProcess, PACKAGE} from './c
  * Inside the Heroku CLI, its telemetry handlers turn Ctrl-C and SIGTERM into exit code 1. When a host CLI has such
  * handlers, these are put first, so that a command ends with 128 + the signal's number (130, 143), as on its own.
  */
-export function keepSignalExitCodes(
-  host: Pick<NodeJS.Process, 'exit' | 'listenerCount' | 'prependOnceListener'>,
-): void {
+function keepSignalExitCodes(host: Pick<NodeJS.Process, 'exit' | 'listenerCount' | 'prependOnceListener'>): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (host.listenerCount(signal) > 0)
       host.prependOnceListener(signal, () => host.exit(128 + constants.signals[signal]))

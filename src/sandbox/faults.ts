@@ -101,7 +101,7 @@ const FIELD_CHECKS: readonly FieldCheck[] = [
 ]
 
 /** The first problem with a rule from code or JSON, or undefined when it is valid. */
-export function faultRuleProblem(input: unknown): string | undefined {
+function faultRuleProblem(input: unknown): string | undefined {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'a fault must be a JSON object'
   const rule = input as Record<string, unknown>
   const unknownKey = Object.keys(rule).find((key) => !FAULT_RULE_KEYS.includes(key))

@@ -86,9 +86,9 @@ interface SpaceRecord {
   readonly seed: SpaceSeed
 }
 
-export const NO_SUCH_SPACE = "Couldn't find that space."
-export const NO_SUCH_CONNECTION = "Couldn't find that VPN connection."
-export const FIR_REFUSAL = 'VPN connections are not yet available for Fir-generation spaces.'
+const NO_SUCH_SPACE = "Couldn't find that space."
+const NO_SUCH_CONNECTION = "Couldn't find that VPN connection."
+const FIR_REFUSAL = 'VPN connections are not yet available for Fir-generation spaces.'
 
 /** 64 characters, so one random byte picks one of them without bias. */
 const PRE_SHARED_KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._'

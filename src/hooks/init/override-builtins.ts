@@ -12,7 +12,7 @@ type Config = Parameters<Hook.Init>[0]['config']
 type Loadable = Config['commands'][number]
 type Plugin = Config['plugins'] extends Map<string, infer P> ? P : never
 
-export function builtinRequested(env: Readonly<Record<string, string | undefined>>): boolean {
+function builtinRequested(env: Readonly<Record<string, string | undefined>>): boolean {
   return ['1', 'true'].includes(env[BUILTIN_ENV]?.toLowerCase() ?? '')
 }
 
@@ -38,7 +38,7 @@ const overrideBuiltins: Hook.Init = async function ({config}) {
 export default overrideBuiltins
 
 /** Points the ids this plugin shares with other plugins at this plugin's commands; returns those ids. */
-export function takeOver(config: Config, ours: Plugin): string[] {
+function takeOver(config: Config, ours: Plugin): string[] {
   const mine = new Map<string, Loadable>(ours.commands.map((command) => [command.id, command]))
   const others = [...config.plugins.values()].filter(
     (plugin) =>

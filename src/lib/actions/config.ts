@@ -25,7 +25,7 @@ export interface ConfigOptions extends ConnectionTarget {
 }
 
 /** Gateway configuration needs both tunnels' addresses and keys, which exist once the connection is active. */
-export function requireTunnels(connection: VpnConnection, target: ConnectionTarget): void {
+function requireTunnels(connection: VpnConnection, target: ConnectionTarget): void {
   if (connection.status === 'active' && (connection.tunnels ?? []).length > 0) return
   if (connection.status === 'failed') {
     throw new OperationError(

@@ -55,7 +55,7 @@ function refuseSpace(spaceName: string, space: SpaceInfo): void {
 }
 
 /** What differs between the connection asked for and the one the space has, each with the command that changes it. */
-export function connectionDifferences(
+function connectionDifferences(
   existing: VpnConnection,
   asked: Pick<ConnectOptions, 'ip' | 'name' | 'space'>,
   cidrs: readonly string[],

@@ -39,7 +39,7 @@ export function destroyOptions(
  * Destroying is confirmed by the name: given as --confirm, or typed at a terminal. What can be checked without the
  * API is checked before any request; true when a prompt is still needed.
  */
-export function needsPrompt(options: DestroyOptions, terminal: Terminal): boolean {
+function needsPrompt(options: DestroyOptions, terminal: Terminal): boolean {
   if (options.confirm !== undefined) {
     if (options.confirm === options.name) return false
     throw new InputError(

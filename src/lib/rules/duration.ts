@@ -15,7 +15,7 @@ export function secondsFromText(text: string): number | undefined {
 }
 
 /** A week: longer waits are surely a typo, and timers cannot count much further anyway. */
-export const MAX_SECONDS = 7 * 24 * 60 * 60
+const MAX_SECONDS = 7 * 24 * 60 * 60
 
 export interface SecondsLimit {
   /** Why the minimum is what it is, for the message. */
