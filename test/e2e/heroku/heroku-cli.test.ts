@@ -121,6 +121,17 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
       expect(await leftoverProcesses(home)).toEqual([])
     })
 
+    /** A connection for the wait tests, which then never has its tunnels up. */
+    const CONNECT_LAB = [
+      'spaces:vpn:connect',
+      'lab',
+      '--space',
+      DEFAULT_BLOCKS_SPACE,
+      '--ip',
+      '52.91.173.226',
+      '--cidrs',
+      '172.16.0.0/16',
+    ]
     const heroku = (args: readonly string[], env: Record<string, string> = {}) =>
       runHeroku(requireCli(), home, args, {env: {...sandbox.env, ...env}})
     // Run under the name `heroku`, the standalone program's usage and hints read as the plugin's do inside heroku.
@@ -277,20 +288,7 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
 
     it('ends wait with exit code 124 on its deadline', async () => {
       sandbox.control.setTiming({tunnelsUpAfter: null})
-      expect(
-        (
-          await heroku([
-            'spaces:vpn:connect',
-            'lab',
-            '--space',
-            DEFAULT_BLOCKS_SPACE,
-            '--ip',
-            '52.91.173.226',
-            '--cidrs',
-            '172.16.0.0/16',
-          ])
-        ).code,
-      ).toBe(0)
+      expect((await heroku(CONNECT_LAB)).code).toBe(0)
       const result = await heroku([
         'spaces:vpn:wait',
         'lab',
@@ -313,20 +311,7 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
       'ends wait with %s as 128 + the signal number even when the host has signal handlers (telemetry)',
       async (signal, code) => {
         sandbox.control.setTiming({tunnelsUpAfter: null})
-        expect(
-          (
-            await heroku([
-              'spaces:vpn:connect',
-              'lab',
-              '--space',
-              DEFAULT_BLOCKS_SPACE,
-              '--ip',
-              '52.91.173.226',
-              '--cidrs',
-              '172.16.0.0/16',
-            ])
-          ).code,
-        ).toBe(0)
+        expect((await heroku(CONNECT_LAB)).code).toBe(0)
         // What the Heroku CLI's telemetry does when it is on (DISABLE_TELEMETRY keeps it off in these tests).
         const telemetry = `data:text/javascript,for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(1))`
         const child = spawn(
