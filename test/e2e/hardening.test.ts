@@ -2,6 +2,7 @@ import type {AddressInfo} from 'node:net'
 
 import {execFileSync, spawn} from 'node:child_process'
 import {mkdtempSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createServer as createHttpServer} from 'node:http'
 import {createServer} from 'node:https'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -15,7 +16,7 @@ import {
   SPACE_WITH_CONNECTION,
   startSandbox,
 } from '../../src/sandbox/index.js'
-import {BIN, runCli} from '../support/run-cli.js'
+import {BIN, msFromFirstRequestToExit, runCli} from '../support/run-cli.js'
 
 let sandbox: Sandbox
 
@@ -215,10 +216,24 @@ describe('destroy and update against what the connection is', () => {
 
 describe('the network', () => {
   it('a hung server never outlives --timeout', async () => {
-    sandbox.control.injectFault({delayMs: 20_000, kind: 'delay', method: 'GET'})
-    const result = await cli('spaces:vpn:wait', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--timeout', '2')
-    expect(result.code).toBe(124)
-    expect(result.ms).toBeLessThan(3500)
+    const arrivals: number[] = []
+    // takes every request and never answers
+    const hung = createHttpServer(() => arrivals.push(Date.now()))
+    await new Promise<void>((resolve) => {
+      hung.listen(0, '127.0.0.1', resolve)
+    })
+    try {
+      const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`
+      const result = await runCli(
+        ['spaces:vpn:wait', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--timeout', '2'],
+        {env: {HEROKU_API_KEY: 'key', HEROKU_HOST: url}},
+      )
+      expect(result.code).toBe(124)
+      expect(msFromFirstRequestToExit(result, arrivals[0])).toBeLessThan(2000 + 1000)
+    } finally {
+      hung.closeAllConnections()
+      hung.close()
+    }
   })
 
   it('a TLS certificate that is not trusted fails at once, naming the problem', async () => {

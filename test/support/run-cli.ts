@@ -5,6 +5,8 @@ export const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
 export interface CliResult {
   readonly code: null | number
+  /** When the process ended (Unix ms), to compare with the sandbox's request log. */
+  readonly endedAt: number
   readonly ms: number
   readonly stderr: string
   readonly stdout: string
@@ -43,8 +45,18 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
-      resolve({code, ms: Date.now() - started, stderr, stdout})
+      const endedAt = Date.now()
+      resolve({code, endedAt, ms: endedAt - started, stderr, stdout})
     })
     child.stdin.end(options.input ?? '')
   })
+}
+
+/**
+ * From the first request the program sent (Unix ms) to its exit: how long its own deadline took to end it, whatever
+ * the machine's load did to its start-up before that request.
+ */
+export function msFromFirstRequestToExit(result: CliResult, firstRequestAt: number | undefined): number {
+  if (firstRequestAt === undefined) throw new Error('the program sent no request')
+  return result.endedAt - firstRequestAt
 }
