@@ -12,10 +12,10 @@ import {writeFiles} from '../../../src/lib/gateway/write-files.js'
 import {CUSTOM_BLOCKS_SPACE, DEFAULT_BLOCKS_SPACE, startSandbox} from '../../../src/sandbox/index.js'
 import {runCli} from '../../support/run-cli.js'
 import {type LabEvent, type LabFigures, labFigures, parseLines} from './figures.js'
-import {bootLab, missingForLab, noLabKernelsLeft} from './uml.js'
+import {bootLab, missingForLab, noLabKernelsLeft, removeInitramfs} from './vm.js'
 
 /*
- * The generated gateway configuration on a real Linux kernel (User-Mode Linux), against a far end modelled on AWS
+ * The generated gateway configuration on a real Linux kernel (Debian's, in a virtual machine), against a far end modelled on AWS
  * Site-to-Site VPN, through the life of a gateway: both tunnels come up by themselves, one SA pair each, TCP from
  * every routable CIDR while the far end answers on the other tunnel, graceful maintenance of each tunnel, silent loss
  * of the tunnel that carries the traffic, and a restart of the gateway. guest/lab.sh plays it; this file makes the
@@ -149,6 +149,7 @@ describe.skipIf(missing.length > 0 && !required)(
       }
 
       expect(noLabKernelsLeft(), 'a lab kernel outlived its test').toBe(true)
+      await removeInitramfs()
       if (workDir) await rm(workDir, {force: true, recursive: true})
     })
 

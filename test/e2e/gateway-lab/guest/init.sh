@@ -1,7 +1,7 @@
 #!/bin/sh
-# PID 1 of a User-Mode Linux kernel booted on the host's own root (read-only): mounts what a system needs, loads the
-# IPsec modules, runs one lab scenario with the run folder (LAB_RUN, from the kernel command line) mounted read-write
-# at /lab, then powers off. Everything the scenario leaves is in the run folder; nothing outlives the kernel.
+# PID 1 of Debian's kernel in the lab's virtual machine, booted on the host's own root (read-only): mounts what a
+# system needs, loads the IPsec modules, runs one lab scenario with the run folder (the 9p share "labrun") mounted
+# read-write at /mnt, then powers off. Everything the scenario leaves is in the run folder; nothing outlives the machine.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -10,22 +10,15 @@ mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /var/tmp
 export TMPDIR=/var/tmp
 # /mnt, not /run or /tmp: each side of the lab mounts a /run of its own over the kernel's
-mount -t hostfs none /mnt -o "$LAB_RUN" || { echo "cannot mount $LAB_RUN" >&2; halt -f; }
+mount -t 9p -o trans=virtio,version=9p2000.L labrun /mnt || { echo "cannot mount the run folder" >&2; poweroff -f; }
 exec >/mnt/guest.log 2>&1
 
-# modprobe looks in /lib/modules/<version>, which the host does not have: point it, and the kernel's own module
-# requests (crypto algorithms, netfilter tables), at the UML package's modules
-mkdir -p /var/tmp/modules/lib/modules
-ln -s "/usr/lib/uml/modules/$(uname -r)" "/var/tmp/modules/lib/modules/$(uname -r)"
-printf '#!/bin/sh\nexec /usr/sbin/modprobe -d /var/tmp/modules "$@"\n' > /var/tmp/modprobe
-chmod +x /var/tmp/modprobe
-echo /var/tmp/modprobe > /proc/sys/kernel/modprobe
-for module in xfrm_user esp4 ip_vti veth authenc echainiv seqiv cbc hmac iptable_filter; do
-  /var/tmp/modprobe "$module" || echo "init: modprobe $module failed"
+for module in xfrm_user esp4 ip_vti veth authenc echainiv seqiv cbc hmac; do
+  modprobe "$module" || echo "init: modprobe $module failed"
 done
 ip link set lo up
 
 bash "$(dirname "$0")/lab.sh" /mnt
 echo "$?" > /mnt/exit-code
 sync
-halt -f
+poweroff -f

@@ -1,5 +1,5 @@
 #!/bin/bash
-# One lab run inside User-Mode Linux (a real Linux kernel: ESP, policies with marks, VTI). Reads RUN/params.env,
+# One lab run inside a virtual machine running Debian's kernel (ESP, policies with marks, VTI). Reads RUN/params.env,
 # builds three network namespaces and plays the life of a customer gateway against an AWS-like far end, writing what
 # happened as JSON lines to RUN/events.jsonl for the test to judge. Logs go to RUN/*.log.
 #
