@@ -53,13 +53,15 @@ describe('config --format strongswan|swanctl', () => {
   1. Save each file on your VPN host at the path on the line above it (that line is not part of the file), with these modes:
        0644 /etc/ipsec.conf
        0600 /etc/ipsec.secrets
-       0755 /etc/ipsec.d/acme-space-office-updown.sh
+       0755 /etc/ipsec.d/acme-space-office-f74e4feff17f-updown.sh
        0644 /etc/strongswan.d/heroku-spaces-vpn.conf
        0644 /etc/sysctl.d/90-heroku-spaces-vpn.conf
-     /etc/ipsec.conf and /etc/ipsec.secrets replace the ones there: if they hold other connections, append these to them instead (every name here starts with acme-space-office-).
+     /etc/ipsec.conf and /etc/ipsec.secrets replace the ones there: if they hold other connections, append these to them instead (every name here starts with acme-space-office-f74e4feff17f-).
+     The updown script adds, while a tunnel is up, two rules to this host's firewall (iptables' mangle table, or an nftables table of its own where there is no iptables) that lower the TCP MSS of connections through that tunnel to 1379, and removes them when the tunnel goes down: AWS drops larger packets without a word.
      /etc/strongswan.d/heroku-spaces-vpn.conf changes charon for every connection on this host, not only these tunnels: charon installs no routes of its own (routing table 220), and gives up on an unanswered IKE message after about 16 s instead of 165 s.
      /etc/sysctl.d/90-heroku-spaces-vpn.conf turns on IPv4 forwarding for the whole host.
   2. Let UDP 500 and 4500 and ESP (IP protocol 50) through any firewall in front of the VPN host, to and from 34.203.187.158 and 34.227.70.143.
+     Behind a 1:1 NAT (a cloud VM whose public IP 52.91.173.226 maps to a private address), forward UDP 500 and 4500 to the host: the tunnels then run in UDP 4500.
   3. Apply the kernel settings and restart strongSwan. Both tunnels come up by themselves, now and whenever strongSwan starts:
        sudo sysctl -p /etc/sysctl.d/90-heroku-spaces-vpn.conf
        sudo ipsec restart
@@ -91,28 +93,28 @@ describe('config --format strongswan|swanctl', () => {
     answers()
     await runConfig({...base, format: 'strongswan', localIp: '172.16.0.2', outputDir: out}, context)
     const printed = await golden('article.strongswan.txt')
-    expect(printed).toContain(`# /etc/ipsec.conf\n${await readFile(join(out, 'ipsec.conf'), 'utf8')}`)
+    expect(printed).toContain(`# /etc/ipsec.conf\n${await readFile(join(out, 'heroku-vpn-ipsec.conf'), 'utf8')}`)
     expect(printed).toContain(
-      `# /etc/ipsec.d/acme-space-office-updown.sh\n${await readFile(join(out, 'updown.sh'), 'utf8')}`,
+      `# /etc/ipsec.d/acme-space-office-f74e4feff17f-updown.sh\n${await readFile(join(out, 'heroku-vpn-updown.sh'), 'utf8')}`,
     )
-    expect(await mode(join(out, 'ipsec.conf'))).toBe(0o644)
-    expect(await mode(join(out, 'ipsec.secrets'))).toBe(0o600)
-    expect(await mode(join(out, 'updown.sh'))).toBe(0o755)
+    expect(await mode(join(out, 'heroku-vpn-ipsec.conf'))).toBe(0o644)
+    expect(await mode(join(out, 'heroku-vpn-ipsec.secrets'))).toBe(0o600)
+    expect(await mode(join(out, 'heroku-vpn-updown.sh'))).toBe(0o755)
     expect(context.stdout()).toBe(
       [
-        `Wrote ${join(out, 'ipsec.conf')} (mode 0644), for /etc/ipsec.conf`,
-        `Wrote ${join(out, 'ipsec.secrets')} (mode 0600, holds the pre-shared keys), for /etc/ipsec.secrets`,
-        `Wrote ${join(out, 'updown.sh')} (mode 0755), for /etc/ipsec.d/acme-space-office-updown.sh`,
-        `Wrote ${join(out, 'strongswan.conf')} (mode 0644), for /etc/strongswan.d/heroku-spaces-vpn.conf`,
-        `Wrote ${join(out, 'sysctl.conf')} (mode 0644), for /etc/sysctl.d/90-heroku-spaces-vpn.conf`,
+        `Wrote ${join(out, 'heroku-vpn-ipsec.conf')} (mode 0644), for /etc/ipsec.conf`,
+        `Wrote ${join(out, 'heroku-vpn-ipsec.secrets')} (mode 0600, holds the pre-shared keys), for /etc/ipsec.secrets`,
+        `Wrote ${join(out, 'heroku-vpn-updown.sh')} (mode 0755), for /etc/ipsec.d/acme-space-office-f74e4feff17f-updown.sh`,
+        `Wrote ${join(out, 'heroku-vpn-strongswan.conf')} (mode 0644), for /etc/strongswan.d/heroku-spaces-vpn.conf`,
+        `Wrote ${join(out, 'heroku-vpn-sysctl.conf')} (mode 0644), for /etc/sysctl.d/90-heroku-spaces-vpn.conf`,
         '',
       ].join('\n'),
     )
     expect(context.stderr()).toContain(
-      `       sudo install -D -m 0600 ${join(out, 'ipsec.secrets')} /etc/ipsec.secrets\n`,
+      `       sudo install -D -m 0600 ${join(out, 'heroku-vpn-ipsec.secrets')} /etc/ipsec.secrets\n`,
     )
     expect(context.stderr()).toContain(
-      `       sudo install -D -m 0755 ${join(out, 'updown.sh')} /etc/ipsec.d/acme-space-office-updown.sh\n`,
+      `       sudo install -D -m 0755 ${join(out, 'heroku-vpn-updown.sh')} /etc/ipsec.d/acme-space-office-f74e4feff17f-updown.sh\n`,
     )
   })
 
@@ -128,30 +130,35 @@ describe('config --format strongswan|swanctl', () => {
   it('writes swanctl.conf 0600: it holds the keys', async () => {
     answers()
     await runConfig({...base, format: 'swanctl', outputDir: dir}, testContext())
-    expect(await mode(join(dir, 'swanctl.conf'))).toBe(0o600)
+    expect(await mode(join(dir, 'heroku-vpn-swanctl.conf'))).toBe(0o600)
   })
 
   it('refuses existing files before sending any request (exit 2), naming them, and leaves them alone', async () => {
-    await writeFile(join(dir, 'ipsec.conf'), 'mine')
-    await writeFile(join(dir, 'ipsec.secrets'), 'mine too')
+    await writeFile(join(dir, 'heroku-vpn-ipsec.conf'), 'mine')
+    await writeFile(join(dir, 'heroku-vpn-ipsec.secrets'), 'mine too')
     const {context, error} = await failure({...base, format: 'strongswan', outputDir: dir})
     expect(error.exitCode).toBe(ExitCode.usage)
     expect(error.message).toBe(
-      `These files exist: ${join(dir, 'ipsec.conf')}, ${join(dir, 'ipsec.secrets')}, and files are never overwritten without --force. Nothing was sent to Heroku.`,
+      `These files exist: ${join(dir, 'heroku-vpn-ipsec.conf')}, ${join(dir, 'heroku-vpn-ipsec.secrets')}, and files are never overwritten without --force. Nothing was sent to Heroku.`,
     )
     expect(error.suggestions.join(',')).toContain('--force')
-    expect(await readFile(join(dir, 'ipsec.conf'), 'utf8')).toBe('mine')
+    expect(await readFile(join(dir, 'heroku-vpn-ipsec.conf'), 'utf8')).toBe('mine')
     expect(context.stdout()).toBe('')
   })
 
   it('replaces them with --force, ending with mode 0600 for the keys even if the old file was wider', async () => {
-    await writeFile(join(dir, 'swanctl.conf'), 'old')
-    await chmod(join(dir, 'swanctl.conf'), 0o644)
+    await writeFile(join(dir, 'heroku-vpn-swanctl.conf'), 'old')
+    await chmod(join(dir, 'heroku-vpn-swanctl.conf'), 0o644)
     answers()
     await runConfig({...base, force: true, format: 'swanctl', outputDir: dir}, testContext())
-    expect(await readFile(join(dir, 'swanctl.conf'), 'utf8')).toContain('secrets {')
-    expect(await mode(join(dir, 'swanctl.conf'))).toBe(0o600)
-    expect((await readdir(dir)).sort()).toEqual(['strongswan.conf', 'swanctl.conf', 'sysctl.conf', 'updown.sh'])
+    expect(await readFile(join(dir, 'heroku-vpn-swanctl.conf'), 'utf8')).toContain('secrets {')
+    expect(await mode(join(dir, 'heroku-vpn-swanctl.conf'))).toBe(0o600)
+    expect((await readdir(dir)).sort()).toEqual([
+      'heroku-vpn-strongswan.conf',
+      'heroku-vpn-swanctl.conf',
+      'heroku-vpn-sysctl.conf',
+      'heroku-vpn-updown.sh',
+    ])
   })
 
   it('says to wait (exit 1) when the connection has no tunnels yet, and writes nothing', async () => {

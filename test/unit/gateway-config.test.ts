@@ -1,3 +1,4 @@
+import {spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 
@@ -16,13 +17,15 @@ import {
 } from '../../src/lib/gateway/plan.js'
 import {renderIpsecConf, renderIpsecSecrets} from '../../src/lib/gateway/strongswan/ipsec-conf.js'
 import {renderSwanctlConf} from '../../src/lib/gateway/strongswan/swanctl-conf.js'
-import {tunnel, vpnConnection} from '../support/fixtures.js'
+import {space, tunnel, vpnConnection} from '../support/fixtures.js'
 
 const target = {name: 'office', space: 'acme-space'}
+/** The names and ids the Platform API gives the fixtures' space and connection. */
+const identity = {...target, connectionId: vpnConnection().id, spaceId: space().id}
 const TWO_CIDRS = ['172.16.0.0/16', '192.168.10.0/24']
 
 function plan(overrides: Partial<VpnConnection> = {}, input: Partial<PlanInput> = {}): GatewayPlan {
-  return planGateway({connection: vpnConnection(overrides), names: target, target, ...input})
+  return planGateway({connection: vpnConnection(overrides), names: identity, target, ...input})
 }
 
 function refusal(overrides: Partial<VpnConnection>): Error & {exitCode: number; suggestions: string[]} {
@@ -62,14 +65,29 @@ describe('generated gateway configuration (golden files, one per format and case
   })
 
   it.each(Object.keys(GATEWAY_FORMATS))(
-    '--format %s: one SA pair per tunnel whatever the routable CIDRs, so the files do not depend on them',
+    '--format %s: one SA pair per tunnel whatever the routable CIDRs: only the updown script names them',
     (format) => {
       for (const ike of [1, 2]) {
-        const one = printed(format as keyof typeof GATEWAY_FORMATS, plan({ike_version: ike}))
-        expect(
-          printed(format as keyof typeof GATEWAY_FORMATS, plan({ike_version: ike, routable_cidrs: TWO_CIDRS})),
-        ).toBe(one)
+        const files = (cidrs?: string[]) =>
+          GATEWAY_FORMATS[format as keyof typeof GATEWAY_FORMATS].build(
+            plan({ike_version: ike, ...(cidrs ? {routable_cidrs: cidrs} : {})}),
+          ).files
+        const changed = files(TWO_CIDRS).filter((file, index) => file.content !== files()[index]!.content)
+        expect(changed.map((file) => file.kind)).toEqual(['script'])
+        expect(changed[0]!.content).toContain(`routable_cidrs='${TWO_CIDRS.join(' ')}'`)
       }
+    },
+  )
+
+  it.each(Object.keys(GATEWAY_FORMATS).flatMap((format) => [1, 2].map((ike) => [format, ike] as const)))(
+    '--format %s, IKEv%i: the updown script is valid POSIX shell',
+    (format, ike) => {
+      const script = GATEWAY_FORMATS[format as keyof typeof GATEWAY_FORMATS]
+        .build(plan({ike_version: ike}))
+        .files.find((file) => file.kind === 'script')!
+      const parsed = spawnSync('/bin/sh', ['-n'], {encoding: 'utf8', input: script.content})
+      expect(parsed.stderr).toBe('')
+      expect(parsed.status).toBe(0)
     },
   )
 })
@@ -86,26 +104,29 @@ describe('gateway plan', () => {
   })
 
   it('gives two connections on one gateway different marks and interfaces, and the same connection the same ones every time', () => {
-    const identity = (space: string) =>
-      planGateway({connection: vpnConnection(), names: {name: 'office', space}, target}).tunnels.map((t) => [
+    const tunnelsOf = (spaceName: string) =>
+      planGateway({connection: vpnConnection(), names: {name: 'office', space: spaceName}, target}).tunnels.map((t) => [
         t.interfaceName,
         t.markIn,
         t.markOut,
       ])
-    expect(identity('acme-space')).toEqual(identity('acme-space'))
-    const other = identity('other-space').flat()
-    for (const value of identity('acme-space').flat()) expect(other).not.toContain(value)
+    expect(tunnelsOf('acme-space')).toEqual(tunnelsOf('acme-space'))
+    const other = tunnelsOf('other-space').flat()
+    for (const value of tunnelsOf('acme-space').flat()) expect(other).not.toContain(value)
   })
 
-  it("uses the connection's public IP as the local address unless --local-ip says otherwise", () => {
-    expect(plan().localIp).toBe('52.91.173.226')
-    expect(plan({}, {localIp: '172.16.0.2'}).localIp).toBe('172.16.0.2')
+  it("sends the connection's public IP as the IKE identity, and leaves the local address to strongSwan unless --local-ip says", () => {
+    expect(plan()).toMatchObject({identity: '52.91.173.226', localIp: undefined})
+    expect(plan({}, {localIp: '172.16.0.2'})).toMatchObject({identity: '52.91.173.226', localIp: '172.16.0.2'})
+    expect(renderIpsecConf(plan())).toContain('  left=%defaultroute\n  leftid=52.91.173.226\n')
+    expect(renderSwanctlConf(plan())).not.toContain('local_addrs')
+    expect(renderSwanctlConf(plan({}, {localIp: '172.16.0.2'}))).toContain('    local_addrs = 172.16.0.2\n')
   })
 
   it('names everything after the names the API gives, not after how the connection was asked for', () => {
     const byId = planGateway({
       connection: vpnConnection(),
-      names: target,
+      names: identity,
       target: {name: '5e1f0ba2-3c4d-4e5f-8a9b-0c1d2e3f4a5b', space: '0f8e7d6c'},
     })
     expect(printed('swanctl', byId)).toBe(printed('swanctl', plan()))
@@ -165,12 +186,49 @@ describe('names', () => {
     expect(gatewayName(...parts)).toBe(name)
   })
 
+  it('gives every connection names of its own, however alike their names read once cleaned', () => {
+    const derived = (spaceId: string, connectionId: string, space: string, name: string) => {
+      const identity = {connectionId, name, space, spaceId}
+      const gateway = planGateway({connection: vpnConnection({name}), names: identity, target: identity})
+      return {
+        base: gateway.baseName,
+        interfaces: gateway.tunnels.map((t) => t.interfaceName),
+        marks: gateway.tunnels.flatMap((t) => [t.markIn, t.markOut]),
+      }
+    }
+
+    // the names the report found colliding: prod + eu-office and prod-eu + office, a dot, non-ASCII letters
+    const alike = [
+      derived('s1', 'c1', 'prod', 'eu-office'),
+      derived('s2', 'c2', 'prod-eu', 'office'),
+      derived('s3', 'c3', 'prod', 'eu.office'),
+      derived('s4', 'c4', 'prod', 'eu-officé'),
+    ]
+    expect(alike.map((names) => names.base).every((base) => base.startsWith('prod-eu-offic'))).toBe(true)
+    expect(new Set(alike.map((names) => names.base)).size).toBe(4)
+
+    // thousands of connections, ids as the Platform API gives them, names all alike: every name distinct, interface
+    // names within Linux's 15 characters; marks have 28 bits, for the handful of connections one gateway holds
+    const uuid = (kind: number, index: number) =>
+      `0000000${kind}-0000-4000-8000-${index.toString(16).padStart(12, '0')}`
+    const pairs = Array.from({length: 2000}, (_, index) => derived(uuid(1, index), uuid(2, index), 'acme', 'office'))
+    expect(new Set(pairs.map((names) => names.base)).size).toBe(pairs.length)
+    const interfaces = pairs.flatMap((names) => names.interfaces)
+    expect(new Set(interfaces).size).toBe(interfaces.length)
+    expect(Math.max(...interfaces.map((name) => name.length))).toBeLessThanOrEqual(15)
+    const marks = pairs.flatMap((names) => names.marks)
+    expect(new Set(marks).size).toBe(marks.length)
+
+    // and the same connection the same names every time
+    expect(derived('s1', 'c1', 'prod', 'eu-office')).toEqual(alike[0])
+  })
+
   it('keeps unusual characters of a connection name out of names and comments alike', () => {
     const names = {name: 'bad\nconn x', space: 'acme-space'}
     const gateway = planGateway({connection: vpnConnection({name: 'bad\nconn x'}), names, target: names})
     const conf = renderIpsecConf(gateway)
     expect(conf).toContain('VPN connection bad-conn-x (IKEv1)')
-    expect(conf).toContain('conn acme-space-bad-conn-x-tunnel1\n')
+    expect(conf).toMatch(/^conn acme-space-bad-conn-x-[\da-f]{12}-tunnel1$/m)
     expect(conf).not.toMatch(/^conn x/m)
   })
 })
@@ -202,7 +260,7 @@ describe('pre-shared keys', () => {
         .filter((line) => line.includes('PSK')),
     ).toEqual(['34.203.187.158 : PSK 0sc2F5ICJoaSI=', '34.227.70.143 : PSK "123456abcdef"'])
     expect(renderSwanctlConf(gateway)).toMatch(
-      /ike-acme-space-office-tunnel1 \{\n {4}id = 34\.203\.187\.158\n {4}secret = 0sc2F5ICJoaSI=\n/,
+      /ike-acme-space-office-[\da-f]{12}-tunnel1 \{\n {4}id = 34\.203\.187\.158\n {4}secret = 0sc2F5ICJoaSI=\n/,
     )
   })
 })
@@ -239,12 +297,18 @@ describe('values from the Platform API that cannot go into a configuration', () 
     ['a routable CIDR with host bits', {routable_cidrs: ['172.16.0.1/16']}, 'routable CIDR "172.16.0.1/16"'],
     ['no routable CIDRs', {routable_cidrs: []}, 'has no routable CIDRs'],
     ['a space CIDR that is not a CIDR', {space_cidr_block: '10.0.0.0/33'}, 'the space CIDR "10.0.0.0/33"'],
-    ['an unknown IKE version', {ike_version: 3}, 'IKE version 3 is neither 1 nor 2'],
     [
-      'a public IP that is not IPv4, with no --local-ip',
-      {public_ip: 'gateway.example'},
-      `the gateway's public IP "gateway.example"`,
+      'a space CIDR that is not private',
+      {space_cidr_block: '0.0.0.0/0'},
+      'the space CIDR 0.0.0.0/0 is not a private (RFC 1918) network',
     ],
+    [
+      'a space CIDR that overlaps a routable CIDR',
+      {routable_cidrs: ['10.0.128.0/24'], space_cidr_block: '10.0.0.0/16'},
+      'the space CIDR 10.0.0.0/16 overlaps routable CIDR 10.0.128.0/24, one of your own networks',
+    ],
+    ['an unknown IKE version', {ike_version: 3}, 'IKE version 3 is neither 1 nor 2'],
+    ['a public IP that is not IPv4', {public_ip: 'gateway.example'}, `the gateway's public IP "gateway.example"`],
   ])('refuses %s (exit 1), naming it', (_case, overrides, words) => {
     const error = refusal(overrides as Partial<VpnConnection>)
     expect(error.exitCode).toBe(ExitCode.failed)

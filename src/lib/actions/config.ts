@@ -130,7 +130,12 @@ async function writeGatewayConfig(
   requireTunnels(connection, options)
   // the names as the API spells them, so the same connection always yields the same files, however it was asked for
   const space = await context.api.getSpace(options.space)
-  const names = {name: connection.name ?? options.name, space: space.name ?? options.space}
+  const names = {
+    connectionId: connection.id,
+    name: connection.name ?? options.name,
+    space: space.name ?? options.space,
+    spaceId: space.id,
+  }
   const plan = planWithAdvice({connection, localIp: options.localIp?.trim(), names, target: options})
   const gateway = build(plan)
   const {terminal} = context

@@ -47,6 +47,12 @@ export function formatNextSteps(
     ...install,
     ...gateway.hostChanges.map((change) => `     ${change}`),
     `  2. Let UDP ${IKE_PORTS.join(' and ')} and ESP (IP protocol ${ESP_PROTOCOL}) through any firewall in front of the VPN host, to and from ${tunnelIps}.`,
+    `     Behind a 1:1 NAT (a cloud VM whose public IP ${plan.identity} maps to a private address), forward UDP ${IKE_PORTS.join(' and ')} to the host: the tunnels then run in UDP ${IKE_PORTS[1]}.`,
+    ...(plan.localIp === undefined
+      ? [
+          `     strongSwan uses the address the host routes to ${tunnelIps} from; if the host has several, give the right one with --local-ip.`,
+        ]
+      : []),
     '  3. Apply the kernel settings and restart strongSwan. Both tunnels come up by themselves, now and whenever strongSwan starts:',
     ...commands(gateway.activate),
     '  4. Check that Heroku sees every tunnel UP:',

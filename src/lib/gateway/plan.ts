@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto'
 import type {ConnectionTarget, IkeVersion, VpnConnection, VpnTunnel} from '../api/types.js'
 
 import {listProblems, OperationError} from '../errors.js'
-import {isIpv4, isIpv4Network} from '../rules/network.js'
+import {isIpv4, isIpv4Network, isPrivateNetwork, networksOverlap} from '../rules/network.js'
 
 /**
  * The IKE and ESP proposal: the article's aes256-sha2-modp2048 spelled the way strongSwan knows it ("sha2" is not
@@ -19,6 +19,16 @@ export const CHILD_LIFETIME_SECONDS = 3600
 
 /** ipsec.conf's default margintime (9m): renewal starts this long, plus up to as long again, before expiry. */
 export const REKEY_MARGIN_SECONDS = 540
+
+/**
+ * The tunnel interfaces' MTU. AWS carries inner packets of at most 1438 bytes with our proposals, 1422 with NAT-T,
+ * does no Path MTU Discovery and does not reassemble fragmented ESP: 1419, as AWS's own Linux configuration sets it,
+ * is below both, and the gateway fragments or refuses (with an ICMP its LAN hears) what is larger, before encryption.
+ */
+export const TUNNEL_MTU = 1419
+
+/** The TCP maximum segment size that fits TUNNEL_MTU (20 bytes of IP and 20 of TCP header): AWS's own `adjust-mss 1379`. */
+export const TUNNEL_MSS = TUNNEL_MTU - 40
 
 /** How often an idle tunnel is probed: short, so a tunnel that died silently is given up quickly. */
 export const DPD_DELAY_SECONDS = 5
@@ -80,14 +90,30 @@ export interface GatewayPlan {
   /** Prefix of every name in the generated files, unique per space and connection. */
   readonly baseName: string
   readonly connectionName: string
+  /**
+   * The IKE identity the gateway sends: the connection's public IP, as AWS's own configurations send it, which is
+   * right directly on the Internet and behind a 1:1 NAT alike.
+   */
+  readonly identity: string
   readonly ikeVersion: IkeVersion
-  /** The VPN host's own address (`left`), which is the private one when the host is behind NAT. */
-  readonly localIp: string
+  /**
+   * The VPN host's own address (`left`), the private one behind NAT; undefined lets strongSwan take the address the
+   * host routes to the tunnel IPs from, which is right in both cases unless the host has several.
+   */
+  readonly localIp?: string
   /** The space's network, routed into the tunnels. */
   readonly remoteSubnet: string
+  /** Your networks: the gateway's own traffic to the space leaves from its address in one of them, if it has one. */
+  readonly routableCidrs: readonly string[]
   readonly space: string
   readonly tunnels: readonly PlannedTunnel[]
 }
+
+/**
+ * What the files written into --output-dir start with: no system file has such a name, so no --output-dir (/etc, say)
+ * can lose /etc/sysctl.conf or /etc/strongswan.conf to them.
+ */
+export const OUTPUT_FILE_PREFIX = 'heroku-vpn-'
 
 /** What a file holds decides its mode: keys are for root's eyes only, the updown script is run by charon. */
 export const FILE_MODES = {keys: 0o600, script: 0o755, settings: 0o644} as const
@@ -142,16 +168,40 @@ function hex(value: number): string {
   return `0x${(value >>> 0).toString(16).padStart(8, '0')}`
 }
 
+/** What tells one VPN connection from every other: the Platform API's ids, and its names as the API spells them. */
+export interface ConnectionIdentity extends ConnectionTarget {
+  readonly connectionId?: string
+  readonly spaceId?: string
+}
+
+/** Bits that differ for every (space id, connection id) pair, stable across runs; the names stand in for missing ids. */
+function identityDigest(identity: ConnectionIdentity): Buffer {
+  const key = JSON.stringify([identity.spaceId ?? identity.space, identity.connectionId ?? identity.name])
+  return createHash('sha256').update(key).digest()
+}
+
+/**
+ * The prefix of every name in the generated files: readable, and unique per connection even where two connections'
+ * names read the same once cleaned (space `prod` with `eu-office`, space `prod-eu` with `office`), by 48 bits of
+ * the connection's identity.
+ */
+function baseNameOf(identity: ConnectionIdentity): string {
+  return `${gatewayName(identity.space, identity.name)}-${identityDigest(identity).toString('hex').slice(0, 12)}`
+}
+
 /**
  * Marks and interface names unique to one connection, so several connections (of several spaces) can share a
- * gateway: derived from its base name, stable across runs.
+ * gateway: 36 bits of its identity in the interface names (15 characters at most), 28 in the marks.
  */
-function tunnelIdentity(baseName: string, number: number): {interfaceName: string; markIn: string; markOut: string} {
-  const digest = createHash('sha256').update(baseName).digest()
+function tunnelIdentity(
+  identity: ConnectionIdentity,
+  number: number,
+): {interfaceName: string; markIn: string; markOut: string} {
+  const digest = identityDigest(identity)
   // the low 3 bits number the tunnel, the 4th tells outbound from inbound; bit 31 stays clear so no tool reads a mark as negative
-  const base = digest.readUInt32BE(0) & 0x7f_ff_ff_f0
+  const base = digest.readUInt32BE(8) & 0x7f_ff_ff_f0
   return {
-    interfaceName: `vti-${hex(base).slice(2, 8)}-${number}`,
+    interfaceName: `vti-${digest.toString('hex').slice(24, 33)}-${number}`,
     markIn: hex(base | number),
     markOut: hex(base | 0x8 | number),
   }
@@ -159,10 +209,10 @@ function tunnelIdentity(baseName: string, number: number): {interfaceName: strin
 
 export interface PlanInput {
   readonly connection: VpnConnection
-  /** --local-ip; the connection's public IP when absent. */
+  /** --local-ip; absent, strongSwan picks the host's address. */
   readonly localIp?: string
-  /** The space's and connection's names as the Platform API returns them: they name everything generated. */
-  readonly names: ConnectionTarget
+  /** The space's and connection's ids and names as the Platform API returns them: they name everything generated. */
+  readonly names: ConnectionIdentity
   /** What the user typed, for messages. */
   readonly target: ConnectionTarget
 }
@@ -185,8 +235,18 @@ function tunnelProblems(tunnels: readonly VpnTunnel[]): string[] {
   return problems
 }
 
+/** The space's network is routed into the tunnels: one that is not private, or that holds your networks, would take over the host's own routes. */
+function spaceNetworkProblems(spaceCidr: unknown, routableCidrs: readonly string[]): string[] {
+  if (typeof spaceCidr !== 'string' || !isIpv4Network(spaceCidr))
+    return [`the space CIDR ${quoted(spaceCidr)} is not an IPv4 network in CIDR notation`]
+  if (!isPrivateNetwork(spaceCidr)) return [`the space CIDR ${spaceCidr} is not a private (RFC 1918) network`]
+  return routableCidrs
+    .filter((cidr) => isIpv4Network(cidr) && networksOverlap(cidr, spaceCidr))
+    .map((cidr) => `the space CIDR ${spaceCidr} overlaps routable CIDR ${cidr}, one of your own networks`)
+}
+
 /** Values from the Platform API that would make a broken or unsafe configuration, in words. */
-function findProblems(connection: VpnConnection, localIp: string | undefined): string[] {
+function findProblems(connection: VpnConnection): string[] {
   const problems = tunnelProblems(connection.tunnels ?? [])
   const cidrs = connection.routable_cidrs ?? []
   if (cidrs.length === 0) problems.push('the connection has no routable CIDRs')
@@ -195,15 +255,11 @@ function findProblems(connection: VpnConnection, localIp: string | undefined): s
       problems.push(`routable CIDR ${quoted(cidr)} is not an IPv4 network in CIDR notation`)
   }
 
-  const spaceCidr = connection.space_cidr_block
-  if (typeof spaceCidr !== 'string' || !isIpv4Network(spaceCidr)) {
-    problems.push(`the space CIDR ${quoted(spaceCidr)} is not an IPv4 network in CIDR notation`)
-  }
-
+  problems.push(...spaceNetworkProblems(connection.space_cidr_block, cidrs))
   if (connection.ike_version !== 1 && connection.ike_version !== 2)
     problems.push(`IKE version ${quoted(connection.ike_version)} is neither 1 nor 2`)
-  if (localIp === undefined && (typeof connection.public_ip !== 'string' || !isIpv4(connection.public_ip))) {
-    problems.push(`the gateway's public IP ${quoted(connection.public_ip)} is not an IPv4 address (give --local-ip)`)
+  if (typeof connection.public_ip !== 'string' || !isIpv4(connection.public_ip)) {
+    problems.push(`the gateway's public IP ${quoted(connection.public_ip)} is not an IPv4 address`)
   }
 
   return problems
@@ -219,7 +275,7 @@ export class UnusableConnectionError extends OperationError {}
  */
 export function planGateway(input: PlanInput): GatewayPlan {
   const {connection, names, target} = input
-  const problems = findProblems(connection, input.localIp)
+  const problems = findProblems(connection)
   if (problems.length > 0) {
     throw new UnusableConnectionError(
       listProblems(
@@ -230,18 +286,20 @@ export function planGateway(input: PlanInput): GatewayPlan {
     )
   }
 
-  const baseName = gatewayName(names.space, names.name)
+  const baseName = baseNameOf(names)
   return {
     baseName,
     connectionName: names.name,
+    identity: connection.public_ip!,
     ikeVersion: connection.ike_version as IkeVersion,
-    localIp: input.localIp ?? connection.public_ip!,
+    localIp: input.localIp,
     remoteSubnet: connection.space_cidr_block!,
+    routableCidrs: connection.routable_cidrs!,
     space: names.space,
     tunnels: connection.tunnels!.map((tunnel, index) => {
       const number = index + 1
       return {
-        ...tunnelIdentity(baseName, number),
+        ...tunnelIdentity(names, number),
         ip: tunnel.ip!,
         name: `${baseName}-tunnel${number}`,
         routeMetric: number * ROUTE_METRIC_STEP,

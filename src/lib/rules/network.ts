@@ -112,6 +112,17 @@ function overlaps(a: IPCIDR, b: IPCIDR): boolean {
   return a.contains(b.start()) || b.contains(a.start())
 }
 
+/** Two IPv4 networks in CIDR notation share an address. */
+export function networksOverlap(a: string, b: string): boolean {
+  return overlaps(new IPCIDR(a), new IPCIDR(b))
+}
+
+/** An IPv4 network in CIDR notation that lies inside one RFC 1918 block. */
+export function isPrivateNetwork(cidr: string): boolean {
+  const block = new IPCIDR(cidr)
+  return RFC1918_BLOCKS.some((rfc1918) => isInside(block, new IPCIDR(rfc1918)))
+}
+
 function isInside(inner: IPCIDR, outer: IPCIDR): boolean {
   return outer.contains(inner.start()) && outer.contains(inner.end())
 }
@@ -269,7 +280,7 @@ export function checkRoutableCidrs(input: string): RoutableCidrCheck {
     const result = parseCidr(item)
     if (typeof result === 'string') {
       problems.push(result)
-    } else if (RFC1918_BLOCKS.some((rfc1918) => isInside(result.block, new IPCIDR(rfc1918)))) {
+    } else if (isPrivateNetwork(item)) {
       parsed.push(result)
     } else {
       problems.push(

@@ -31,11 +31,11 @@ VPN Tunnel  Customer Gateway  VPN Gateway     Pre-shared Key  Routable Subnets  
 Tunnel 1    52.91.173.226     34.203.187.158  abcdef12345     10.0.0.0/16       1
 Tunnel 2    52.91.173.226     34.227.70.143   123456abcdef    10.0.0.0/16       1`,
     `<%= config.bin %> <%= command.id %> office --space acme-space --format strongswan --local-ip 172.16.0.2 --output-dir gateway
-Wrote gateway/ipsec.conf (mode 0644), for /etc/ipsec.conf
-Wrote gateway/ipsec.secrets (mode 0600, holds the pre-shared keys), for /etc/ipsec.secrets
-Wrote gateway/updown.sh (mode 0755), for /etc/ipsec.d/acme-space-office-updown.sh
-Wrote gateway/strongswan.conf (mode 0644), for /etc/strongswan.d/heroku-spaces-vpn.conf
-Wrote gateway/sysctl.conf (mode 0644), for /etc/sysctl.d/90-heroku-spaces-vpn.conf`,
+Wrote gateway/heroku-vpn-ipsec.conf (mode 0644), for /etc/ipsec.conf
+Wrote gateway/heroku-vpn-ipsec.secrets (mode 0600, holds the pre-shared keys), for /etc/ipsec.secrets
+Wrote gateway/heroku-vpn-updown.sh (mode 0755), for /etc/ipsec.d/acme-space-office-f74e4feff17f-updown.sh
+Wrote gateway/heroku-vpn-strongswan.conf (mode 0644), for /etc/strongswan.d/heroku-spaces-vpn.conf
+Wrote gateway/heroku-vpn-sysctl.conf (mode 0644), for /etc/sysctl.d/90-heroku-spaces-vpn.conf`,
     `<%= config.bin %> <%= command.id %> office --space acme-space --format swanctl > gateway.txt`,
   ]
   static override flags = {
@@ -43,7 +43,7 @@ Wrote gateway/sysctl.conf (mode 0644), for /etc/sysctl.d/90-heroku-spaces-vpn.co
     format: Flags.option({default: 'table', description: 'what to print', options: CONFIG_FORMATS})(),
     json: Flags.boolean({description: 'shorthand for --format json', exclusive: ['format']}),
     'local-ip': Flags.string({
-      description: `${GATEWAY_ONLY}: your VPN host's own IPv4 address, the private one if it is behind NAT [default: the connection's public IP]`,
+      description: `${GATEWAY_ONLY}: your VPN host's own IPv4 address (the private one behind a 1:1 NAT), if it has several [default: the one it routes to the tunnel IPs from]`,
     }),
     name: nameFlag,
     'output-dir': Flags.string({

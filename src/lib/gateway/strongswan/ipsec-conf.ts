@@ -7,14 +7,22 @@ import {
   type GatewayConfig,
   type GatewayPlan,
   IKE_LIFETIME_SECONDS,
+  OUTPUT_FILE_PREFIX,
   PROPOSAL,
+  REKEY_MARGIN_SECONDS,
   TRAFFIC_SELECTOR,
 } from '../plan.js'
 import {CHARON_SETTINGS_CHANGE, CHARON_SETTINGS_DESTINATION, renderCharonSettings} from './charon-settings.js'
-import {describeRouteBasedTunnels, renderUpdown} from './updown.js'
+import {describeRouteBasedTunnels, FIREWALL_CHANGE, renderUpdown} from './updown.js'
 
 /** The names the files get in --output-dir, known before the connection is read so existing ones are refused first. */
-export const IPSEC_FILE_NAMES = ['ipsec.conf', 'ipsec.secrets', 'updown.sh', 'strongswan.conf', 'sysctl.conf'] as const
+export const IPSEC_FILE_NAMES = [
+  `${OUTPUT_FILE_PREFIX}ipsec.conf`,
+  `${OUTPUT_FILE_PREFIX}ipsec.secrets`,
+  `${OUTPUT_FILE_PREFIX}updown.sh`,
+  `${OUTPUT_FILE_PREFIX}strongswan.conf`,
+  `${OUTPUT_FILE_PREFIX}sysctl.conf`,
+] as const
 
 function section(header: string, settings: ReadonlyArray<readonly [string, string]>): string {
   return [header, ...settings.map(([key, value]) => `  ${key}=${value}`)].join('\n')
@@ -35,9 +43,12 @@ function baseConn(plan: GatewayPlan): string {
     ['esp', `${PROPOSAL}!`],
     ['ikelifetime', `${IKE_LIFETIME_SECONDS}s`],
     ['lifetime', `${CHILD_LIFETIME_SECONDS}s`],
+    ['margintime', `${REKEY_MARGIN_SECONDS}s`],
+    // IKEv2 rekeys its IKE SA under the tunnel's feet; IKEv1 can only reauthenticate, which charon does before break
+    ...(plan.ikeVersion === 2 ? ([['reauth', 'no']] as const) : []),
     ['authby', 'secret'],
-    ['left', plan.localIp],
-    ['leftid', plan.localIp],
+    ['left', plan.localIp ?? '%defaultroute'],
+    ['leftid', plan.identity],
     ['leftsubnet', TRAFFIC_SELECTOR],
     ['rightsubnet', TRAFFIC_SELECTOR],
     ['leftupdown', updownPath(plan)],
@@ -85,6 +96,7 @@ export function ipsecGateway(plan: GatewayPlan): GatewayConfig {
     ],
     hostChanges: [
       `/etc/ipsec.conf and /etc/ipsec.secrets replace the ones there: if they hold other connections, append these to them instead (every name here starts with ${plan.baseName}-).`,
+      FIREWALL_CHANGE,
       CHARON_SETTINGS_CHANGE,
       SYSCTL_CHANGE,
     ],

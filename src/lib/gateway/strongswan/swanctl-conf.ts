@@ -7,16 +7,22 @@ import {
   type GatewayConfig,
   type GatewayPlan,
   IKE_LIFETIME_SECONDS,
+  OUTPUT_FILE_PREFIX,
   type PlannedTunnel,
   PROPOSAL,
   REKEY_MARGIN_SECONDS,
   TRAFFIC_SELECTOR,
 } from '../plan.js'
 import {CHARON_SETTINGS_CHANGE, CHARON_SETTINGS_DESTINATION, renderCharonSettings} from './charon-settings.js'
-import {describeRouteBasedTunnels, renderUpdown} from './updown.js'
+import {describeRouteBasedTunnels, FIREWALL_CHANGE, renderUpdown} from './updown.js'
 
 /** The names the files get in --output-dir, known before the connection is read so existing ones are refused first. */
-export const SWANCTL_FILE_NAMES = ['swanctl.conf', 'updown.sh', 'strongswan.conf', 'sysctl.conf'] as const
+export const SWANCTL_FILE_NAMES = [
+  `${OUTPUT_FILE_PREFIX}swanctl.conf`,
+  `${OUTPUT_FILE_PREFIX}updown.sh`,
+  `${OUTPUT_FILE_PREFIX}strongswan.conf`,
+  `${OUTPUT_FILE_PREFIX}sysctl.conf`,
+] as const
 
 type Setting = Block | readonly [string, string]
 
@@ -46,9 +52,9 @@ export function updownPath(plan: GatewayPlan): string {
 
 /**
  * The same settings as the ipsec.conf, in swanctl.conf's terms. Lifetimes: ipsec.conf renews an SA `margintime`
- * (plus a random part of as much again) before its lifetime ends and reauthenticates IKE SAs (reauth=yes), which
- * swanctl.conf spells as reauth/rekey time = lifetime - margin, over_time and rand_time = margin.
- * Proposals in swanctl.conf are strict without ipsec.conf's `!`.
+ * (plus a random part of as much again) before its lifetime ends, which swanctl.conf spells as rekey (or, for IKEv1's
+ * IKE SA, reauth) time = lifetime - margin, over_time and rand_time = margin. Proposals in swanctl.conf are strict
+ * without ipsec.conf's `!`.
  */
 function tunnelConnection(plan: GatewayPlan, tunnel: PlannedTunnel): Block {
   const child = block(tunnel.name, [
@@ -69,10 +75,16 @@ function tunnelConnection(plan: GatewayPlan, tunnel: PlannedTunnel): Block {
   ])
   return block(tunnel.name, [
     ['version', String(plan.ikeVersion)],
-    ['local_addrs', plan.localIp],
+    ...(plan.localIp === undefined ? [] : ([['local_addrs', plan.localIp]] as const)),
     ['remote_addrs', tunnel.ip],
     ['proposals', PROPOSAL],
-    ['reauth_time', `${IKE_LIFETIME_SECONDS - REKEY_MARGIN_SECONDS}s`],
+    // IKEv2 rekeys its IKE SA under the tunnel's feet; IKEv1 can only reauthenticate, which charon does before break
+    ...(plan.ikeVersion === 2
+      ? ([['rekey_time', `${IKE_LIFETIME_SECONDS - REKEY_MARGIN_SECONDS}s`]] as const)
+      : ([
+          ['rekey_time', '0s'],
+          ['reauth_time', `${IKE_LIFETIME_SECONDS - REKEY_MARGIN_SECONDS}s`],
+        ] as const)),
     ['over_time', `${REKEY_MARGIN_SECONDS}s`],
     ['rand_time', `${REKEY_MARGIN_SECONDS}s`],
     ['dpd_delay', `${DPD_DELAY_SECONDS}s`],
@@ -80,7 +92,7 @@ function tunnelConnection(plan: GatewayPlan, tunnel: PlannedTunnel): Block {
     ['keyingtries', '0'],
     block('local', [
       ['auth', 'psk'],
-      ['id', plan.localIp],
+      ['id', plan.identity],
     ]),
     block('remote', [
       ['auth', 'psk'],
@@ -130,6 +142,6 @@ export function swanctlGateway(plan: GatewayPlan): GatewayConfig {
       {content: renderCharonSettings(), destination: CHARON_SETTINGS_DESTINATION, kind: 'settings', name: charon},
       {content: renderSysctl(), destination: SYSCTL_DESTINATION, kind: 'settings', name: sysctl},
     ],
-    hostChanges: [CHARON_SETTINGS_CHANGE, SYSCTL_CHANGE],
+    hostChanges: [FIREWALL_CHANGE, CHARON_SETTINGS_CHANGE, SYSCTL_CHANGE],
   }
 }
