@@ -1,10 +1,14 @@
 /** One line of the lab's events.jsonl. */
 export interface LabEvent {
+  readonly count?: number
   readonly counts?: Readonly<Record<string, number>>
+  readonly direction?: 'download' | 'upload'
+  readonly error?: string
   readonly event: string
   readonly from?: string
   readonly ok?: boolean
   readonly reason?: string
+  readonly seconds?: null | number
   readonly step?: string
   readonly t: number
   readonly tunnel?: number
@@ -23,7 +27,13 @@ export interface LabFigures {
   readonly bringUpSeconds: null | number
   readonly maintenance: readonly OutageFigures[]
   readonly restartBringUpSeconds: null | number
+  /** After `ipsec restart` or `systemctl restart strongswan`, without a reboot. */
+  readonly serviceRestartBringUpSeconds: null | number
   readonly silentLoss: readonly OutageFigures[]
+  /** The slowest transfer, in seconds; null when one did not complete. */
+  readonly slowestTransferSeconds: null | number
+  /** The longest time without an answered probe while the shortened lifetimes rekeyed and reauthenticated. */
+  readonly soakGapSeconds: null | number
 }
 
 export function parseLines<T>(text: string): T[] {
@@ -48,10 +58,16 @@ export function longestGap(probes: readonly number[], from: number, to: number):
 
 /** The measured figures of one lab run, from its events and the probe's answers (unix seconds). */
 export function labFigures(events: readonly LabEvent[], probes: readonly number[]): LabFigures {
-  const load = events.find((event) => event.event === 'load')
-  const firstUp = load && after(events, load.t, ['both-up', 'both-up-timeout'])
-  const restart = events.find((event) => event.event === 'restart')
-  const restartUp = restart && after(events, restart.t, ['both-up', 'both-up-timeout'])
+  /** From the first event of that name until both tunnels were up. */
+  const upAfter = (name: string) => {
+    const start = events.find((event) => event.event === name)
+    const up = start && after(events, start.t, ['both-up', 'both-up-timeout'])
+    return up?.event === 'both-up' ? up.t - start!.t : null
+  }
+
+  const soakStart = events.find((event) => event.event === 'soak-start')
+  const soakEnd = events.find((event) => event.event === 'soak-end')
+  const transfers = events.filter((event) => event.event === 'transfer')
   const outages = (startName: string) =>
     events
       .filter((event) => event.event === startName)
@@ -66,9 +82,14 @@ export function labFigures(events: readonly LabEvent[], probes: readonly number[
         }
       })
   return {
-    bringUpSeconds: firstUp?.event === 'both-up' ? firstUp.t - load!.t : null,
+    bringUpSeconds: upAfter('load'),
     maintenance: outages('maintenance-start'),
-    restartBringUpSeconds: restartUp?.event === 'both-up' ? restartUp.t - restart!.t : null,
+    restartBringUpSeconds: upAfter('restart'),
+    serviceRestartBringUpSeconds: upAfter('service-restart'),
     silentLoss: outages('silent-loss-start'),
+    slowestTransferSeconds: transfers.some((transfer) => !transfer.ok)
+      ? null
+      : Math.max(...transfers.map((transfer) => transfer.seconds ?? Number.POSITIVE_INFINITY)),
+    soakGapSeconds: soakStart && soakEnd ? longestGap(probes, soakStart.t, soakEnd.t) : null,
   }
 }

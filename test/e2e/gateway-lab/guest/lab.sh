@@ -1,19 +1,16 @@
 #!/bin/bash
-# One lab run inside a virtual machine running Debian's kernel (ESP, policies with marks, VTI). Reads RUN/params.env,
-# builds three network namespaces and plays the life of a customer gateway against an AWS-like far end, writing what
-# happened as JSON lines to RUN/events.jsonl for the test to judge. Logs go to RUN/*.log.
+# One lab run inside a virtual machine running Debian's kernel (ESP, policies with marks, VTI, nftables). Reads
+# RUN/params.env, builds the network namespaces below and plays the life of a customer gateway against an AWS-like far
+# end, writing what happened as JSON lines to RUN/events.jsonl for the test to judge. Logs go to RUN/*.log.
 #
-#   office (your network)      gw (customer gateway)                     aws (far end: the Private Space's VPN)
-#   lo: a host in each   ---   lan0 198.18.0.1/30                        lo: a host in the space
-#   routable CIDR              wan0 CUSTOMER_IP ------------------------ wan0: both tunnel IPs
-#   default via gw             generated files at their real paths        route-based: a VTI per tunnel, selectors
-#                              Debian's sysctl (rp_filter=2)              0.0.0.0/0, strict proposals, a PSK per
-#                              default route out of wan0                  tunnel, DPD that clears; replies leave by
-#                                                                         tunnel 2 while it is up (the customer
-#                                                                         sends by tunnel 1)
+#   office (your LAN)           gw (customer gateway)            [nat]              aws (far end)          space
+#   lan0: a host in the first   lan0: this host's LAN address    1:1 NAT between    wan0: both tunnel     a dyno:
+#   routable CIDR; lo: a host   wan0: CUSTOMER_IP (direct) or    the gateway's      IPs; a VTI per        SPACE_HOST,
+#   in each of the others,      GW_PRIVATE_IP behind the NAT     private address    tunnel; drops what    behind the
+#   routed by the gateway       files installed at their paths   and CUSTOMER_IP    AWS drops (sizes)     far end
 #
 # Each of gw and aws has its own mount namespace (its own /etc copy and /run), so each charon sees its own files.
-# Only documentation and benchmarking addresses are used, and only inside this kernel.
+# Only documentation and benchmarking addresses are used, and only inside this machine.
 set -uo pipefail
 
 RUN=$1
@@ -23,7 +20,12 @@ source "$RUN/params.env"
 read -r -a TUNNEL_IP <<<"$TUNNEL_IPS"
 read -r -a ROUTABLE <<<"$ROUTABLE_CIDRS"
 STATE=/var/tmp/lab
-PORT=7000
+ECHO_PORT=7000
+TRANSFER_PORT=7001
+GW_PRIVATE_IP=198.18.1.2
+NAT_INSIDE_IP=198.18.1.1
+AWS_DC_IP=198.18.2.1
+SPACE_DC_IP=198.18.2.2
 mkdir -p "$STATE/shim"
 
 now() { date +%s.%N; }
@@ -41,8 +43,12 @@ int2ip() { local n=$1; echo "$(((n >> 24) & 255)).$(((n >> 16) & 255)).$(((n >> 
 cidr_host() { int2ip $(($(ip2int "${1%/*}") + $2)); }
 
 SPACE_HOST=$(cidr_host "$SPACE_CIDR" 10)
+# the first routable network is the LAN the gateway sits on; the others are routed to it by a host of that LAN
+LAN_PREFIX=${ROUTABLE[0]#*/}
+GW_LAN_IP=$(cidr_host "${ROUTABLE[0]}" 254)
 OFFICE_HOSTS=()
 for cidr in "${ROUTABLE[@]}"; do OFFICE_HOSTS+=("$(cidr_host "$cidr" 1)"); done
+if [[ $TOPOLOGY == nat ]]; then GW_WAN_IP=$GW_PRIVATE_IP; else GW_WAN_IP=$CUSTOMER_IP; fi
 
 # ---------------------------------------------------------------- sides: a network namespace (+ mount namespace)
 holder() { cat "$STATE/$1.holder"; }
@@ -66,7 +72,7 @@ start_side() { # side: new network namespace, and a mount namespace with the sid
   fail "the $side side did not start"
 }
 
-stop_side() { # side: what a power cut does: every process killed, every interface, SA and policy gone
+stop_side() { # side: what a power cut does: every process killed, every interface, SA, policy and firewall rule gone
   local side=$1
   local pids
   pids=$(ip netns pids "$side" 2>/dev/null)
@@ -77,29 +83,62 @@ stop_side() { # side: what a power cut does: every process killed, every interfa
 }
 
 # ---------------------------------------------------------------- the networks
-link_office() { # office <-> gw; the gateway routes the routable CIDRs to the office (the user's own LAN routes)
+link_office() { # office <-> gw: the LAN; the gateway routes the other routable CIDRs to the office host that has them
+  local cidr
   ip link add lan0 netns gw type veth peer name lan0 netns office
-  ip -n gw addr add 198.18.0.1/30 dev lan0
+  ip -n gw addr add "$GW_LAN_IP/$LAN_PREFIX" dev lan0
   ip -n gw link set lan0 up
   ip -n office link set lan0 up
-  ip -n office addr add 198.18.0.2/30 dev lan0
-  ip -n office route add default via 198.18.0.1 dev lan0
-  for cidr in "${ROUTABLE[@]}"; do ip -n gw route add "$cidr" via 198.18.0.2 dev lan0; done
+  ip -n office addr add "${OFFICE_HOSTS[0]}/$LAN_PREFIX" dev lan0
+  ip -n office route add default via "$GW_LAN_IP" dev lan0
+  for cidr in "${ROUTABLE[@]:1}"; do ip -n gw route add "$cidr" via "${OFFICE_HOSTS[0]}" dev lan0; done
 }
 
-link_wan() { # gw <-> aws: the Internet between the customer gateway and the two tunnel endpoints
-  ip link add wan0 netns gw type veth peer name wan0 netns aws
-  ip -n gw addr add "$CUSTOMER_IP/32" dev wan0
-  ip -n gw link set wan0 up
+link_wan() { # gw -> the Internet, directly or through the NAT; the Internet reaches both tunnel endpoints
+  local ip
+  if [[ $TOPOLOGY == nat ]]; then
+    ip link add wan0 netns gw type veth peer name in0 netns nat
+    ip -n gw addr add "$GW_PRIVATE_IP/24" dev wan0
+    ip -n gw link set wan0 up
+    ip -n gw route add default via "$NAT_INSIDE_IP" dev wan0
+  else
+    ip link add wan0 netns gw type veth peer name wan0 netns aws
+    ip -n gw addr add "$CUSTOMER_IP/32" dev wan0
+    ip -n gw link set wan0 up
+    ip -n gw route add default dev wan0
+    ip -n aws link set wan0 up
+    for ip in "${TUNNEL_IP[@]}"; do ip -n aws addr add "$ip/32" dev wan0; done
+    ip -n aws route add "$CUSTOMER_IP/32" dev wan0
+  fi
+}
+
+start_nat() { # a cloud provider's 1:1 NAT: the gateway's private address is CUSTOMER_IP on the Internet, both ways
+  local ip
+  start_side nat
+  ip link add wan0 netns nat type veth peer name wan0 netns aws
+  ip -n nat addr add "$CUSTOMER_IP/32" dev wan0
+  ip -n nat link set wan0 up
+  ip -n nat route add default dev wan0
   ip -n aws link set wan0 up
-  ip -n gw route add default dev wan0
   for ip in "${TUNNEL_IP[@]}"; do ip -n aws addr add "$ip/32" dev wan0; done
   ip -n aws route add "$CUSTOMER_IP/32" dev wan0
-  ip netns exec aws sysctl -qw net.ipv4.conf.wan0.disable_policy=1
+  in_side nat sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+  in_side nat iptables-legacy -t nat -A POSTROUTING -o wan0 -s "$GW_PRIVATE_IP" -j SNAT --to-source "$CUSTOMER_IP"
+  in_side nat iptables-legacy -t nat -A PREROUTING -i wan0 -d "$CUSTOMER_IP" -j DNAT --to-destination "$GW_PRIVATE_IP"
+}
+attach_nat() { # the gateway's cable into the NAT's inside port, after every boot of the gateway
+  ip -n nat addr add "$NAT_INSIDE_IP/24" dev in0
+  ip -n nat link set in0 up
 }
 
-debian_sysctl() { # a Debian/Ubuntu host as installed (procps and systemd's defaults), before the generated files
+debian_host() { # a Debian/Ubuntu host as installed (procps and systemd's defaults), with the firewall tool FIREWALL says
   in_side gw sysctl -qw net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.default.rp_filter=2 net.ipv4.ip_forward=0
+  case $FIREWALL in
+    iptables-nft) ln -sfn /usr/sbin/iptables-nft "$STATE/gw/etc/alternatives/iptables" ;;
+    iptables-legacy) ln -sfn /usr/sbin/iptables-legacy "$STATE/gw/etc/alternatives/iptables" ;;
+    nft) rm -f "$STATE/gw/etc/alternatives/iptables" ;;
+    *) fail "unknown FIREWALL $FIREWALL" ;;
+  esac
 }
 
 apply_boot_sysctl() { # what systemd-sysctl does at boot with the files in /etc/sysctl.d
@@ -117,6 +156,8 @@ far_end_config() {
     echo "connections {"
     for n in 1 2; do
       ip=${TUNNEL_IP[n - 1]}
+      # AWS takes any identity from the customer gateway's address: its own configurations send the public address,
+      # the article's example the private one
       cat <<EOF
   tunnel$n {
     version = $IKE
@@ -128,8 +169,7 @@ far_end_config() {
     $dpd_timeout
     local { auth = psk
       id = $ip }
-    remote { auth = psk
-      id = $CUSTOMER_IP }
+    remote { auth = psk }
     children {
       tunnel$n {
         local_ts = 0.0.0.0/0
@@ -161,23 +201,26 @@ charon {
   retransmit_base = 1.5
   retransmit_tries = 3
   filelog { lab { path = $RUN/far-end-charon.log
+    flush_line = yes
     time_format = %H:%M:%S
     default = 1
     ike = 2
     knl = 2 } }
 }
 EOF
-  # replies leave by tunnel 2 while it is up: AWS, not the customer, picks the tunnel it answers on
+  # Replies leave by tunnel 2 while it is up: AWS, not the customer, picks the tunnel it answers on. AWS carries inner
+  # packets of at most 1438 bytes, 1422 with NAT-T, and sends no ICMP about larger ones (see start_far_end).
   cat >"$STATE/far-end-updown.sh" <<EOF
 #!/bin/sh
 n=\${PLUTO_CONNECTION#tunnel}
 metric=200; [ "\$n" = 2 ] && metric=100
+mtu=1438; [ -n "\${PLUTO_UDP_ENC:-}" ] && mtu=1422
 case "\$PLUTO_VERB" in
   up-client)
     ip link del vti\$n 2>/dev/null
     ip link add vti\$n type vti local "\$PLUTO_ME" remote "\$PLUTO_PEER" key \$n
     echo 1 > /proc/sys/net/ipv4/conf/vti\$n/disable_policy
-    ip link set vti\$n up
+    ip link set vti\$n mtu \$mtu up
     for cidr in $ROUTABLE_CIDRS; do ip route replace \$cidr dev vti\$n metric \$metric; done ;;
   down-client) ip link del vti\$n 2>/dev/null ;;
 esac
@@ -185,16 +228,41 @@ EOF
   chmod +x "$STATE/far-end-updown.sh"
 }
 
+start_space() { # the space's network behind the far end: its hosts' packets are forwarded into the tunnels, as a dyno's are
+  start_side space
+  ip link add dc0 netns aws type veth peer name dc0 netns space
+  ip -n aws addr add "$AWS_DC_IP/30" dev dc0
+  ip -n aws link set dc0 up
+  ip -n aws route add "$SPACE_CIDR" via "$SPACE_DC_IP" dev dc0
+  ip -n space addr add "$SPACE_DC_IP/30" dev dc0
+  ip -n space addr add "$SPACE_HOST/32" dev lo
+  ip -n space link set dc0 up
+  ip -n space route add default via "$AWS_DC_IP" dev dc0 src "$SPACE_HOST"
+  ip netns exec space python3 "$HERE/echo-server.py" "$ECHO_PORT" &
+  ip netns exec space python3 "$HERE/transfer-server.py" "$TRANSFER_PORT" &
+}
+
 start_far_end() {
-  ip -n aws addr add "$SPACE_HOST/32" dev lo
-  in_side aws sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-  # what reaches the space must have come through a tunnel: clear text from the Internet is dropped
-  in_side aws iptables-legacy -A INPUT -i wan0 -d "$SPACE_CIDR" -j DROP
+  in_side aws sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+  in_side aws sysctl -qw net.ipv4.conf.wan0.disable_policy=1
+  # the space and your networks meet only through the tunnels: neither reaches the other in clear over the Internet
+  in_side aws iptables-legacy -A FORWARD -i wan0 -o dc0 -j DROP
+  in_side aws iptables-legacy -A FORWARD -i dc0 -o wan0 -j DROP
+  # no Path MTU Discovery: an inner packet too large for the tunnel is dropped without "fragmentation needed"
+  in_side aws iptables-legacy -A OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+  # no reassembly of fragmented encrypted packets: a fragment for a tunnel endpoint never gets further than the wire
+  in_side aws nft -f - <<EOF
+table netdev aws-edge {
+  chain ingress {
+    type filter hook ingress device wan0 priority 0; policy accept;
+    ip frag-off & 0x3fff != 0 counter drop
+  }
+}
+EOF
   far_end_config
   in_side aws /usr/lib/ipsec/charon >/dev/null 2>&1 &
   for _ in $(seq 100); do in_side aws test -S /run/charon.vici && break; sleep 0.1; done
   in_side aws swanctl --load-all --noprompt >"$RUN/far-end-load.log" 2>&1 || fail "the far end did not load its configuration"
-  ip netns exec aws python3 "$HERE/echo-server.py" "$PORT" &
 }
 
 far_end_block() { # tunnel: the far end answers nothing on that tunnel's address
@@ -215,28 +283,36 @@ install_shims() {
 unit=/lib/systemd/system/${2%.service}.service
 [[ $1 == restart || $1 == start ]] && [[ -f $unit ]] || { echo "lab systemctl: cannot $*" >&2; exit 1; }
 pkill -x charon-systemd && for _ in $(seq 50); do pgrep -x charon-systemd >/dev/null || break; sleep 0.1; done
+# systemd runs ExecStartPost once the new daemon says it is ready (Type=notify): its socket, not the old one's file
+rm -f /run/charon.vici
 start=$(sed -n 's/^ExecStart=//p' "$unit")
 post=$(sed -n 's/^ExecStartPost=//p' "$unit")
 setsid $start >/dev/null 2>&1 </dev/null &
 for _ in $(seq 100); do [[ -S /run/charon.vici ]] && break; sleep 0.1; done
 $post
 EOF
+  # a slow host: every `ip` that charon's updown script runs takes SLOW_IP seconds (the lab's own commands do not)
+  if [[ ${SLOW_IP:-0} != 0 ]]; then printf '#!/bin/sh\nsleep %s\nexec /usr/sbin/ip "$@"\n' "$SLOW_IP" >"$STATE/shim/ip"; fi
   chmod +x "$STATE/shim/"*
 }
 
 gw_shell() { in_side gw env PATH="$STATE/shim:$PATH" sh -c "$1"; }
 
-start_logger() { # charon-systemd logs only to the journal: follow it over vici instead
-  if [[ $STYLE == swanctl ]]; then
-    in_side gw sh -c "exec swanctl --log >>'$RUN/gateway-charon.log' 2>&1" &
-  fi
+start_logger() { # the gateway's charon logs to the journal or syslog, which the lab has not: follow it over vici instead
+  in_side gw sh -c "for _ in \$(seq 100); do [ -S /run/charon.vici ] && break; sleep 0.1; done
+    exec stdbuf -oL swanctl --log >>'$RUN/gateway-charon.log' 2>&1" &
+}
+
+wire_gateway() { # a fresh gateway's network: its cables, and Debian's defaults
+  start_side gw
+  link_wan
+  [[ $TOPOLOGY == nat ]] && attach_nat
+  link_office
+  debian_host
 }
 
 boot_gateway() { # a fresh kernel network state with the installed files; strongSwan started as its service does at boot
-  start_side gw
-  link_wan
-  link_office
-  debian_sysctl
+  wire_gateway
   apply_boot_sysctl
   if [[ $STYLE == ipsec ]]; then
     gw_shell 'ipsec start' >>"$RUN/gateway-commands.log" 2>&1
@@ -248,8 +324,9 @@ boot_gateway() { # a fresh kernel network state with the installed files; strong
 
 # ---------------------------------------------------------------- observations
 sa_count() { # side tunnel-number -> number of IPsec SAs between that side's and the tunnel's addresses
-  local ip=${TUNNEL_IP[$2 - 1]}
-  ip -n "$1" xfrm state | grep -cE "^src ($CUSTOMER_IP dst $ip|$ip dst $CUSTOMER_IP)\$"
+  local ip=${TUNNEL_IP[$2 - 1]} me=$CUSTOMER_IP
+  [[ $1 == gw ]] && me=$GW_WAN_IP
+  ip -n "$1" xfrm state | grep -cE "^src ($me dst $ip|$ip dst $me)\$"
 }
 tunnel_up() { [[ $(sa_count gw "$1") -ge 2 && $(sa_count aws "$1") -ge 2 ]]; }
 both_up() { tunnel_up 1 && tunnel_up 2; }
@@ -267,17 +344,42 @@ check_sa_pairs() { # step: exactly one SA pair per tunnel on both sides
   event sa-pairs "\"step\":\"$1\"" "\"counts\":{${counts%,}}"
 }
 
+forget_paths() { # every host as one that has sent nothing large yet: no path MTU learned earlier helps what comes next
+  local side
+  for side in office gw space; do ip -n "$side" route flush cache; done
+}
+
 check_tcp() { # step: 64 KiB echoed from a host in every routable CIDR; which tunnel carried each way
   local host ok before_in before_out
   before_in=$(vti_bytes vti1 rx)
   before_out=$(vti_bytes vti2 tx)
   for host in "${OFFICE_HOSTS[@]}"; do
     ok=false
-    ip netns exec office python3 "$HERE/tcp-check.py" "$host" "$SPACE_HOST" "$PORT" >>"$RUN/tcp.log" 2>&1 && ok=true
+    forget_paths
+    ip netns exec office python3 "$HERE/tcp-check.py" "$host" "$SPACE_HOST" "$ECHO_PORT" >>"$RUN/tcp.log" 2>&1 && ok=true
     event tcp "\"step\":\"$1\"" "\"from\":\"$host\"" "\"ok\":$ok"
   done
   dump_state "$1"
   event carried "\"step\":\"$1\"" "\"tunnel1In\":$(($(vti_bytes vti1 rx) - before_in))" "\"tunnel2Out\":$(($(vti_bytes vti2 tx) - before_out))"
+}
+
+transfer() { # step side source direction: TRANSFER_BYTES between a host and the space, in at most TRANSFER_TIMEOUT s
+  local step=$1 side=$2 source=$3 direction=$4 result
+  forget_paths
+  result=$(ip netns exec "$side" python3 "$HERE/transfer.py" "$source" "$SPACE_HOST" "$TRANSFER_PORT" "$direction" \
+    "$TRANSFER_BYTES" "$TRANSFER_TIMEOUT" 2>>"$RUN/transfer.log")
+  echo "$step $side $source $direction: $result" >>"$RUN/transfer.log"
+  [[ -n $result ]] || result='"ok":false,"seconds":null'
+  event transfer "\"step\":\"$step\"" "\"from\":\"${source:-gateway}\"" "\"direction\":\"$direction\"" "$result"
+}
+
+check_transfers() { # step: a download from the space and an upload to it, for a host in every CIDR and the gateway itself
+  local host direction
+  for host in "${OFFICE_HOSTS[@]}"; do
+    for direction in download upload; do transfer "$1" office "$host" "$direction"; done
+  done
+  for direction in download upload; do transfer "$1" gw "" "$direction"; done
+  dump_state "$1 transfers"
 }
 
 dump_state() { # step: what a person debugging the gateway would look at, for the test's failure message
@@ -288,29 +390,42 @@ dump_state() { # step: what a person debugging the gateway would look at, for th
       ip -n "$side" -br addr
       ip -n "$side" route
       ip -n "$side" xfrm policy | grep -E '^(src|	dir|	mark)'
-      ip -n "$side" xfrm state | grep -E '^(src|	mark)'
+      ip -n "$side" xfrm state | grep -E '^(src|	mark|	encap)'
       ip netns exec "$side" cat /proc/net/xfrm_stat | awk '$2 != 0'
       # /proc/net/netstat has a line of TcpExt names, then one of their values
       ip netns exec "$side" awk '/^TcpExt:/ { if (!n++) split($0, name); else for (i in name) if (name[i] == "IPReversePathFilter") print name[i], $i }' /proc/net/netstat
       for dev in $(ip -n "$side" -o link show type vti | awk -F': ' '{ print $2 }' | cut -d@ -f1); do
-        echo "$dev rx/tx bytes: $(ip -n "$side" -s -j link show "$dev" | python3 -c 'import json,sys; s=json.load(sys.stdin)[0]["stats64"]; print(s["rx"]["bytes"], s["tx"]["bytes"], "rx dropped", s["rx"]["dropped"], "tx errors", s["tx"]["errors"])')"
+        echo "$dev rx/tx bytes: $(ip -n "$side" -s -j link show "$dev" | python3 -c 'import json,sys; s=json.load(sys.stdin)[0]; t=s["stats64"]; print(t["rx"]["bytes"], t["tx"]["bytes"], "rx dropped", t["rx"]["dropped"], "tx errors", t["tx"]["errors"], "mtu", s["mtu"])')"
       done
     done
+    echo "--- gw: what the updown script's last job per tunnel printed"
+    in_side gw sh -c 'for log in /run/heroku-spaces-vpn/*.log; do [ -s "$log" ] && echo "$log:" && cat "$log"; done' 2>&1
+    echo "--- gw: firewall ($FIREWALL)"
+    in_side gw sh -c 'command -v iptables >/dev/null && iptables -t mangle -S; command -v nft >/dev/null && nft list ruleset' 2>&1
+    echo "--- aws: fragments dropped at the edge; ICMP it did not send; what the space host learned of the path"
+    in_side aws nft list table netdev aws-edge 2>&1 | grep counter
+    in_side aws iptables-legacy -L OUTPUT -v -n 2>&1 | grep icmp
+    for host in "${OFFICE_HOSTS[@]}"; do ip -n space route get "$host" 2>&1 | tr '\n' ' '; echo; done
   } >>"$RUN/state.txt" 2>&1
+}
+
+count_rules() { # step: the gateway's firewall rules that name a tunnel interface, to see that none is left or doubled
+  local list='nft list ruleset'
+  [[ $FIREWALL == iptables-legacy ]] && list='iptables-legacy-save'
+  event firewall-rules "\"step\":\"$1\"" "\"count\":$(in_side gw $list 2>/dev/null | grep -c 'vti-')"
 }
 
 # ---------------------------------------------------------------- scenarios
 bring_up() {
   start_side aws
   start_side office
-  for host in "${OFFICE_HOSTS[@]}"; do ip -n office addr add "$host/32" dev lo; done
-  start_side gw
-  link_wan
-  link_office
-  debian_sysctl
+  for host in "${OFFICE_HOSTS[@]:1}"; do ip -n office addr add "$host/32" dev lo; done
+  [[ $TOPOLOGY == nat ]] && start_nat
+  wire_gateway
   start_far_end
+  start_space
   install_shims
-  # the next steps, as printed by spaces:vpn:config, in order (sudo lines: the heroku one runs outside this kernel)
+  # the next steps, as printed by spaces:vpn:config, in order (sudo lines: the heroku one runs outside this machine)
   sed -n 's/^       \(sudo .*\)$/\1/p' "$RUN/next-steps.txt" >"$STATE/next-steps.sh"
   event load
   while IFS= read -r line; do
@@ -319,18 +434,24 @@ bring_up() {
   done <"$STATE/next-steps.sh"
   start_logger
   wait_for 60 both_up && event both-up || { event both-up-timeout; fail "the tunnels did not come up within 60 s"; }
+  # both tunnels' routes, which a slow host sets up well after the SAs
+  wait_for 120 gw_routes_up && event routes-up || event routes-up-timeout
 }
+
+gw_routes_up() { [[ $(ip -n gw route show "$SPACE_CIDR" | grep -c ' dev vti-') -eq 2 ]]; }
 
 maintenance() { # tunnel: the far end deletes the tunnel's SAs, is away for a while, and comes back
   local n=$1
   event maintenance-start "\"tunnel\":$n"
-  # the endpoint going away takes no new negotiation (IKE, UDP) but carries ESP until it says so with a DELETE
-  in_side aws iptables-legacy -I INPUT -d "${TUNNEL_IP[n - 1]}" -p udp -j DROP
+  # the endpoint going away takes no new negotiation (IKE_SA_INIT or Main Mode, on UDP 500) but carries ESP until it
+  # says so with a DELETE
+  in_side aws iptables-legacy -I INPUT -d "${TUNNEL_IP[n - 1]}" -p udp --dport 500 -j DROP
   in_side aws swanctl --terminate --ike "tunnel$n" --force >>"$RUN/far-end-commands.log" 2>&1
   sleep 0.5
   far_end_block "$n"
-  in_side aws iptables-legacy -D INPUT -d "${TUNNEL_IP[n - 1]}" -p udp -j DROP
+  in_side aws iptables-legacy -D INPUT -d "${TUNNEL_IP[n - 1]}" -p udp --dport 500 -j DROP
   sleep "$MAINTENANCE_AWAY"
+  count_rules "during-maintenance-$n"
   far_end_unblock "$n"
   event far-end-back "\"tunnel\":$n"
   wait_for 240 tunnel_up "$n" && event tunnel-up "\"tunnel\":$n" || event tunnel-up-timeout "\"tunnel\":$n"
@@ -347,6 +468,17 @@ silent_loss() { # tunnel: the far end stops answering without a word, and answer
   wait_for 300 tunnel_up "$n" && event tunnel-up "\"tunnel\":$n" || event tunnel-up-timeout "\"tunnel\":$n"
 }
 
+restart_service() { # what `ipsec restart` or `systemctl restart strongswan` does to the tunnels, without a reboot
+  event service-restart
+  if [[ $STYLE == ipsec ]]; then
+    gw_shell 'ipsec restart' >>"$RUN/gateway-commands.log" 2>&1
+  else
+    gw_shell 'systemctl restart strongswan' >>"$RUN/gateway-commands.log" 2>&1
+  fi
+  wait_for 60 both_up && event both-up || event both-up-timeout
+  count_rules after-service-restart
+}
+
 restart_gateway() {
   stop_side gw
   event restart
@@ -354,22 +486,42 @@ restart_gateway() {
   wait_for 60 both_up && event both-up || event both-up-timeout
 }
 
+soak() { # seconds: traffic flows while the shortened lifetimes rekey and reauthenticate both tunnels, over and over
+  event soak-start
+  sleep "$1"
+  event soak-end
+}
+
+start_probe() {
+  ip netns exec office python3 "$HERE/probe.py" "${OFFICE_HOSTS[0]}" "$SPACE_HOST" "$ECHO_PORT" "$RUN/probe.jsonl" &
+  sleep 2
+}
+
+step() { # name: the checks every phase of a gateway's life ends with
+  check_sa_pairs "$1"
+  check_tcp "$1"
+  check_transfers "$1"
+  count_rules "$1"
+}
+
 bring_up
-check_sa_pairs initial
-check_tcp initial
-[[ ${SCENARIOS:-all} == bring-up ]] && { event done; exit 0; }
-ip netns exec office python3 "$HERE/probe.py" "${OFFICE_HOSTS[0]}" "$SPACE_HOST" "$PORT" "$RUN/probe.jsonl" &
-sleep 2
+step initial
+[[ $SCENARIOS == bring-up ]] && { event done; exit 0; }
+start_probe
+if [[ ${SOAK_SECONDS:-0} -gt 0 ]]; then
+  soak "$SOAK_SECONDS"
+  step after-soak
+fi
 maintenance 1
 sleep 3
 maintenance 2
 sleep 3
 silent_loss 1
 sleep 3
-check_sa_pairs after-outages
-check_tcp after-outages
+step after-outages
+restart_service
+sleep 2
 restart_gateway
 sleep 2
-check_sa_pairs after-restart
-check_tcp after-restart
+step after-restart
 event done
