@@ -5,7 +5,7 @@ import type {PollTiming} from './polling.js'
 
 import {findVpnConnection} from '../api/client.js'
 import {isTransient} from '../api/retry.js'
-import {InputError, NOTHING_DESTROYED} from '../errors.js'
+import {InputError, NOTHING_DESTROYED, shortened} from '../errors.js'
 import {connectionCommand} from '../ui/command-lines.js'
 import {connectionNotFound, findConnection, isNotFound} from './lookups.js'
 import {connectionName, spaceName} from './target.js'
@@ -43,7 +43,7 @@ function needsPrompt(options: DestroyOptions, terminal: Terminal): boolean {
   if (options.confirm !== undefined) {
     if (options.confirm === options.name) return false
     throw new InputError(
-      `--confirm "${options.confirm}" does not match the connection name "${options.name}". ${NOTHING_DESTROYED}`,
+      `--confirm "${shortened(options.confirm)}" does not match the connection name "${options.name}". ${NOTHING_DESTROYED}`,
     )
   }
 
@@ -70,7 +70,7 @@ async function askToConfirm(options: DestroyOptions, terminal: Terminal): Promis
 
   if (answer.trim() !== options.name) {
     throw new InputError(
-      `"${answer.trim()}" does not match the connection name "${options.name}". ${NOTHING_DESTROYED}`,
+      `"${shortened(answer.trim())}" does not match the connection name "${options.name}". ${NOTHING_DESTROYED}`,
     )
   }
 }

@@ -7,7 +7,7 @@ import {parse as parseLegacyUrl} from 'node:url'
 
 import type {Env} from '../env.js'
 
-import {InputError, NOTHING_SENT, OperationError} from '../errors.js'
+import {InputError, NOTHING_SENT, OperationError, shortened} from '../errors.js'
 import {netrcFile, type NetrcLocationInput, parseNetrc} from './netrc.js'
 
 /** Hosts @heroku-cli/command lets HEROKU_HOST point at; any other value falls back to heroku.com. */
@@ -61,7 +61,7 @@ export class HerokuHostError extends InputError {
     readonly host: string,
     problem: string,
   ) {
-    super(`HEROKU_HOST ${JSON.stringify(host)} ${problem}: it takes ${HEROKU_HOST_RULE}. ${NOTHING_SENT}`)
+    super(`HEROKU_HOST ${JSON.stringify(shortened(host))} ${problem}: it takes ${HEROKU_HOST_RULE}. ${NOTHING_SENT}`)
   }
 }
 
