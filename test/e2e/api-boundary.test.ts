@@ -1,6 +1,16 @@
+import type {AddressInfo} from 'node:net'
+
+import {createServer} from 'node:http'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
-import {DEFAULT_BLOCKS_SPACE, type Sandbox, SPACE_WITH_CONNECTION, startSandbox} from '../../src/sandbox/index.js'
+import {
+  DEFAULT_BLOCKS_SPACE,
+  type Sandbox,
+  SEEDED_CONNECTION,
+  SPACE_WITH_CONNECTION,
+  startSandbox,
+} from '../../src/sandbox/index.js'
+import {closedPort} from '../support/network.js'
 import {runCli} from '../support/run-cli.js'
 
 /*
@@ -20,6 +30,7 @@ afterAll(async () => {
 
 beforeEach(() => sandbox.control.reset())
 
+const INFO = ['spaces:vpn:info', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION]
 const connectLab = (ip = '52.91.173.226') => [
   'spaces:vpn:connect',
   'lab',
@@ -30,6 +41,38 @@ const connectLab = (ip = '52.91.173.226') => [
   '--cidrs',
   '172.16.0.0/16',
 ]
+
+describe('HEROKU_HOST is decided on the URL’s host name', () => {
+  it.each(['/#.heroku.com', '/127.0.0.1'])('http://127.0.0.2:PORT%s never receives the API key', async (tail) => {
+    const seen: Array<string | undefined> = []
+    const other = createServer((request, response) => {
+      seen.push(request.headers.authorization)
+      response.end('{}')
+    })
+    await new Promise<void>((resolve) => {
+      other.listen(0, '127.0.0.2', resolve)
+    })
+    const {port} = other.address() as AddressInfo
+    try {
+      // the fallback, https://api.heroku.com, is sent to a proxy that is not there: nothing leaves this machine
+      const result = await runCli(INFO, {
+        env: {
+          HEROKU_API_KEY: 'secret-key',
+          HEROKU_HOST: `http://127.0.0.2:${port}${tail}`,
+          HTTPS_PROXY: `http://127.0.0.1:${await closedPort()}`,
+        },
+      })
+      expect(seen).toEqual([])
+      expect(result.stderr).toContain(
+        `HEROKU_HOST "http://127.0.0.2:${port}${tail}" is not an API host this program sends the key to`,
+      )
+      expect(result.stderr).toContain('Could not reach the proxy')
+    } finally {
+      other.closeAllConnections()
+      other.close()
+    }
+  })
+})
 
 describe('names far too long to be one', () => {
   it.each([
