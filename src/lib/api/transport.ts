@@ -1,7 +1,7 @@
 import type {IncomingHttpHeaders} from 'node:http'
 
 import {NOTHING_SENT_TO_UNTRUSTED_SERVER, OperationError} from '../errors.js'
-import {type NetworkRoute, proxyFailure} from './network-route.js'
+import {type NetworkRoute, ProxyAuthenticationError, proxyFailure} from './network-route.js'
 
 export type HttpMethod = 'DELETE' | 'GET' | 'PATCH' | 'POST'
 
@@ -125,6 +125,16 @@ export function createTransport(options: TransportOptions): Transport {
 
       const target = {hostname: base.hostname, method: request.method, path, port: base.port, protocol: base.protocol}
       const req = send({...target, agent: route?.agent, ca: route?.ca, headers}, (res) => {
+        // the proxy's own answer, whether to a CONNECT (https-proxy-agent hands it on) or to an absolute-form request
+        if (res.statusCode === 407 && route?.proxy) {
+          settled = true
+          clearTimeout(timer)
+          options.debug?.(`${request.method} ${path} -> 407 from the proxy in ${Date.now() - started} ms`)
+          reject(new ProxyAuthenticationError(route.proxy))
+          req.destroy()
+          return
+        }
+
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))
         res.on('close', () => {

@@ -2,7 +2,7 @@ import type {VpnCliError} from '../errors.js'
 
 import {HerokuHostError, NoCredentialsError} from '../api/credentials.js'
 import {PlatformApiError} from '../api/errors.js'
-import {ProxyUnreachableError} from '../api/network-route.js'
+import {ProxyAuthenticationError, ProxyUnreachableError} from '../api/network-route.js'
 import {NetworkError, TlsCertificateError} from '../api/transport.js'
 import {suggestCommand} from './command-lines.js'
 
@@ -50,6 +50,12 @@ export function adviceFor(error: VpnCliError): readonly string[] {
   if (error instanceof NoCredentialsError) return [loginAdvice(false)]
   if (error instanceof HerokuHostError) return ['Fix or unset HEROKU_HOST.']
   if (error instanceof NetworkError) return ['Check your network connection, and HEROKU_HOST if you set it.']
+  if (error instanceof ProxyAuthenticationError) {
+    return [
+      `Give the proxy's user name and password in ${error.proxy.variable} as http://USER:PASSWORD@HOST:PORT, with any / ? # @ : or % in them percent-encoded (%2F %3F %23 %40 %3A %25).`,
+    ]
+  }
+
   if (error instanceof ProxyUnreachableError) {
     return [
       `Check that the proxy is running, or change ${error.proxy.variable}; NO_PROXY lists hosts to reach without it.`,
