@@ -152,6 +152,20 @@ describe('a proxy that wants credentials (407)', () => {
   })
 })
 
+describe('Retry-After that would flood', () => {
+  it('wait honours the 1 s floor on Retry-After: 0', async () => {
+    sandbox.control.injectFault({kind: 'rate-limit', method: 'GET', retryAfter: 0, times: 10_000})
+    const result = await runCli(
+      ['spaces:vpn:wait', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--timeout', '3'],
+      {
+        env: sandbox.env,
+      },
+    )
+    expect(result.code).toBe(124)
+    expect(sandbox.control.requests().length).toBeLessThanOrEqual(4)
+  })
+})
+
 describe('names far too long to be one', () => {
   it.each([
     [['spaces:vpn:info', 'office', '--space', 'x'.repeat(20_000)], '--space "xxx'],
