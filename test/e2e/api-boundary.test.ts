@@ -37,7 +37,11 @@ beforeEach(() => {
   front.rule = () => undefined
 })
 
+const STACK = /^\s+at /m
+const CONNECTION_PATH = `/spaces/${SPACE_WITH_CONNECTION}/vpn-connections/${SEEDED_CONNECTION}`
 const INFO = ['spaces:vpn:info', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION]
+const UPDATE = ['spaces:vpn:update', ...INFO.slice(1), '--cidrs', '192.168.0.0/16']
+const DESTROY = ['spaces:vpn:destroy', ...INFO.slice(1), '--confirm', SEEDED_CONNECTION]
 const connectLab = (ip = '52.91.173.226') => [
   'spaces:vpn:connect',
   'lab',
@@ -50,6 +54,16 @@ const connectLab = (ip = '52.91.173.226') => [
 ]
 const viaFront = (args: readonly string[], env: Record<string, string> = {}) =>
   runCli(args, {env: {...sandbox.env, HEROKU_HOST: front.url, ...env}})
+const html = (status: number, size: number) => ({
+  body: `<!DOCTYPE html>\n<html><head><title>Sign in to the network</title></head><body>${'<p>Welcome</p>'.repeat(size / 14)}</body></html>\n`,
+  headers: {'Content-Type': 'text/html; charset=utf-8'},
+  status,
+})
+const json = (value: unknown, status = 200) => ({
+  body: typeof value === 'string' ? value : JSON.stringify(value),
+  headers: {'Content-Type': 'application/json'},
+  status,
+})
 
 describe('HEROKU_HOST is decided on the URL’s host name', () => {
   it.each(['/#.heroku.com', '/127.0.0.1'])('http://127.0.0.2:PORT%s never receives the API key', async (tail) => {
@@ -152,6 +166,94 @@ describe('a proxy that wants credentials (407)', () => {
   })
 })
 
+describe('a success that is not the answer the endpoint gives: exit 1 naming the endpoint, nothing on stdout', () => {
+  it.each([
+    ['an HTML login page', html(200, 3000), 'it is not JSON (text/html, 3,0'],
+    [
+      'truncated JSON',
+      json('{"name": "office", "tunnels": [{"ip": "34.203'),
+      'it is not JSON (application/json, 45 bytes',
+    ],
+    ['null', json(null), '(HTTP 200) is not a VPN connection (an object): it is null.'],
+    ['an empty 204', {status: 204}, 'it is empty'],
+    ['a JSON string', json('"office"'), '(HTTP 200) is not a VPN connection (an object): it is a string.'],
+    ['tunnels: {}', json({name: 'office', tunnels: {}}), 'tunnels is an object, not a list of tunnels'],
+    ['tunnels: [null]', json({name: 'office', tunnels: [null]}), 'tunnels[0] is null, not a tunnel (an object)'],
+    [
+      'routable_cidrs as a string',
+      json({name: 'office', routable_cidrs: '172.16.0.0/16'}),
+      'routable_cidrs is a string, not a list of strings',
+    ],
+  ])('info --json, config, wait on %s', async (_case, reply, problem) => {
+    front.rule = ({method, path}) => (method === 'GET' && path === CONNECTION_PATH ? {reply} : undefined)
+    for (const command of ['spaces:vpn:info', 'spaces:vpn:config', 'spaces:vpn:wait']) {
+      const result = await viaFront([command, SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--json'])
+      expect({code: result.code, command, stdout: result.stdout}).toEqual({code: 1, command, stdout: ''})
+      expect(result.stderr).toContain(
+        `The answer to GET ${CONNECTION_PATH} (HTTP ${reply.status}) is not a VPN connection (an object): `,
+      )
+      expect(result.stderr).toContain(problem)
+      expect(result.stderr).not.toContain('Welcome')
+      expect(result.stderr).not.toMatch(STACK)
+    }
+  })
+
+  it('connections on an object instead of a list', async () => {
+    front.rule = ({method}) => (method === 'GET' ? {reply: json({id: 'x'})} : undefined)
+    const result = await viaFront(['spaces:vpn:connections', '--space', SPACE_WITH_CONNECTION])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toContain(
+      `The answer to GET /spaces/${SPACE_WITH_CONNECTION}/vpn-connections (HTTP 200) is not a list of VPN connections: it is an object.`,
+    )
+  })
+
+  it.each([
+    ['update', 'PATCH', UPDATE],
+    ['destroy', 'DELETE', DESTROY],
+  ])('%s answered with an HTML page does not say it succeeded', async (_command, verb, args) => {
+    front.rule = ({method}) => (method === verb ? {reply: html(200, 500)} : undefined)
+    const result = await viaFront(args)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toContain(
+      `The answer to ${verb} ${CONNECTION_PATH} (HTTP 200) is not a VPN connection (an object): it is not JSON`,
+    )
+    expect(result.stderr).toContain(`The ${verb} may have been carried out all the same: check with`)
+  })
+})
+
+describe('enormous and endless answers', () => {
+  it.each([
+    ['an endless body', {endless: true, headers: {'Content-Type': 'application/json'}, status: 200}],
+    ['a body of 5 MB', json(`[${'"x",'.repeat(1_250_000)}"x"]`)],
+  ])('%s: stopped at 1 MiB with a clear error, no crash', async (_case, reply) => {
+    front.rule = ({method}) => (method === 'GET' ? {reply} : undefined)
+    const result = await viaFront([...INFO, '--json'])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toContain(
+      `The answer to GET ${CONNECTION_PATH} (HTTP 200) is not a VPN connection (an object): it is larger than 1 MiB, far more than any such answer, and was not read further.`,
+    )
+    expect(result.stderr).not.toMatch(STACK)
+    expect(result.ms).toBeLessThan(10_000)
+  })
+})
+
+describe('error pages are summarised, never printed whole', () => {
+  it('a 3 KB 502 page: one summary per retry line, and in the error', async () => {
+    front.rule = ({method}) => (method === 'GET' ? {reply: html(502, 3000)} : undefined)
+    const result = await viaFront(INFO)
+    expect(result.code).toBe(1)
+    const summary = "an answer that is not the API's JSON (text/html, 3,0"
+    expect(result.stderr.split('\n').filter((line) => line.includes('trying again'))).toHaveLength(2)
+    expect(result.stderr.split(summary)).toHaveLength(4)
+    expect(result.stderr).toContain('first line "<!DOCTYPE html>")')
+    expect(result.stderr).not.toContain('Welcome')
+    expect(result.stderr.length).toBeLessThan(1500)
+  })
+})
+
 describe('Retry-After that would flood', () => {
   it('wait honours the 1 s floor on Retry-After: 0', async () => {
     sandbox.control.injectFault({kind: 'rate-limit', method: 'GET', retryAfter: 0, times: 10_000})
@@ -185,5 +287,57 @@ describe('names far too long to be one', () => {
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('… (20,000 characters)" is not an IPv4 address')
     expect(result.stderr.length).toBeLessThan(600)
+  })
+})
+
+describe('a change the API accepted without a body is never reported as failed', () => {
+  const created = connectLab()
+  const createdPath = `/spaces/${DEFAULT_BLOCKS_SPACE}/vpn-connections`
+
+  it.each([
+    [201, ''],
+    [202, ''],
+    [200, ''],
+    [201, '{}'],
+  ])('connect answered %s with %j reads the connection back', async (status, body) => {
+    front.rule = ({method}) => (method === 'POST' ? {after: true, reply: {body, status}} : undefined)
+    const result = await viaFront([...created, '--json'])
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toMatchObject({name: 'lab', public_ip: '52.91.173.226'})
+    expect(front.log).toContain(`GET ${createdPath}/lab`)
+    expect(result.stderr).not.toContain('Warning')
+  })
+
+  it('update answered 200 without a body reads the connection back', async () => {
+    front.rule = ({method}) => (method === 'PATCH' ? {after: true, reply: {status: 200}} : undefined)
+    const result = await viaFront(UPDATE)
+    expect(result.code).toBe(0)
+    expect(result.stdout).toBe(
+      `Updated VPN connection ${SEEDED_CONNECTION} in space ${SPACE_WITH_CONNECTION}: its routable CIDRs are now 192.168.0.0/16.\n`,
+    )
+    expect(result.stderr).toBe('')
+  })
+
+  it('when even the read back fails, it says the change was accepted and how to check (exit 0, JSON null)', async () => {
+    front.rule = ({method, path}) =>
+      method === 'POST'
+        ? {after: true, reply: {status: 201}}
+        : method === 'GET' && path === `${createdPath}/lab`
+          ? {reply: html(200, 100)}
+          : undefined
+    const result = await viaFront([...created, '--json'])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toBe('null\n')
+    expect(result.stderr).toContain(
+      'Heroku accepted the create without returning the connection, and reading it back failed: The answer to GET',
+    )
+    expect(result.stderr).toContain(`spaces:vpn:info lab --space ${DEFAULT_BLOCKS_SPACE}\`.`)
+  })
+
+  it('destroy --json answered 202 without a body prints the connection, not "undefined"', async () => {
+    front.rule = ({method}) => (method === 'DELETE' ? {after: true, reply: {status: 202}} : undefined)
+    const result = await viaFront([...DESTROY, '--json'])
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toMatchObject({name: SEEDED_CONNECTION, status: 'deprovisioning'})
   })
 })
