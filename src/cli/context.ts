@@ -55,7 +55,10 @@ export function createCommandContext(host: CommandProcess, credentials: TokenSou
     baseUrl: endpoint.baseUrl,
     debug,
     route() {
-      route ??= networkRoute(new URL(endpoint.baseUrl), env)
+      route ??= networkRoute(new URL(endpoint.baseUrl), env).then((chosen) => {
+        if (chosen.proxy) debug?.(`requests go through the proxy ${chosen.proxy.shown} (from ${chosen.proxy.variable})`)
+        return chosen
+      })
       return route
     },
     token() {

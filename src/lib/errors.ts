@@ -49,6 +49,16 @@ export type NothingDone =
   | typeof NOTHING_SENT_TO_UNTRUSTED_SERVER
   | typeof NOTHING_WRITTEN
 
+/** How much of a value a message repeats: enough to recognise it, never a whole pasted file. */
+const SHOWN_CHARACTERS = 100
+
+/** A value for a message: as it is, or its beginning and its length when it is longer than SHOWN_CHARACTERS. */
+export function shortened(value: string): string {
+  const characters = [...value]
+  if (characters.length <= SHOWN_CHARACTERS) return value
+  return `${characters.slice(0, SHOWN_CHARACTERS).join('')}… (${characters.length.toLocaleString('en-US')} characters)`
+}
+
 /** One problem as it is, several as a list under a heading such as "3 problems with the input:", then the outcome. */
 export function listProblems(problems: readonly string[], outcome: string, subject: string): string {
   const listed =

@@ -1,5 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
+import type {VpnConnection} from '../../src/lib/api/types.js'
+
 import {createPlatformApi} from '../../src/lib/api/client.js'
 import {PlatformApiError} from '../../src/lib/api/errors.js'
 import {createTransport} from '../../src/lib/api/transport.js'
@@ -26,7 +28,7 @@ describe("the plugin's API client against the sandbox", () => {
     ] as const) {
       const created = await api.createVpnConnection(space, {...BODY, name})
       expect(created).toMatchObject({name, status: 'active'})
-      expect(await api.getVpnConnection(space, name)).toMatchObject({id: created.id})
+      expect(await api.getVpnConnection(space, name)).toMatchObject({id: (created as VpnConnection).id})
       expect(await api.updateVpnConnection(space, name, {routable_cidrs: ['192.168.1.0/24']})).toMatchObject({
         routable_cidrs: ['192.168.1.0/24'],
       })

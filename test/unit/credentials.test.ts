@@ -36,9 +36,27 @@ describe('apiEndpoint', () => {
   it('warns when HEROKU_HOST is not a Heroku or loopback host, and falls back to the real API', () => {
     expect(apiEndpoint({HEROKU_HOST: 'https://attacker.test'})).toEqual({
       baseUrl: 'https://api.heroku.com',
-      warning: "Invalid HEROKU_HOST 'https://attacker.test' - using default",
+      warning:
+        'HEROKU_HOST "https://attacker.test" is not an API host this program sends the key to (a host name under heroku.com, herokai.com, herokuspace.com, herokudev.com, or localhost or 127.0.0.1 in an http(s) URL): using https://api.heroku.com.',
     })
   })
+
+  it.each([
+    ['http://127.0.0.2:5000/#.heroku.com', 'http://127.0.0.2:5000/#.heroku.com'],
+    ['http://127.0.0.2:5000/127.0.0.1', 'http://127.0.0.2:5000/127.0.0.1'],
+    ['http://127.0.0.1.attacker.test:5000', 'http://127.0.0.1.attacker.test:5000'],
+    ['http://localhost.attacker.test', 'http://localhost.attacker.test'],
+    ['attacker.test/#.heroku.com', 'https://api.attacker.test/#.heroku.com'],
+  ])(
+    'decides HEROKU_HOST=%j on its host name, where @heroku-cli/command would send the key to %s',
+    async (host, theirs) => {
+      process.env.HEROKU_HOST = host
+      const {vars} = await import('@heroku-cli/command')
+      expect(vars.apiUrl).toBe(theirs)
+      expect(apiEndpoint(process.env)).toMatchObject({baseUrl: 'https://api.heroku.com', warning: expect.any(String)})
+      expect(netrcMachineName(process.env)).toBe('api.heroku.com')
+    },
+  )
 })
 
 describe('resolveCredentials: which paths load @heroku-cli/command', () => {

@@ -4,7 +4,7 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {pathSegment} from '../../src/lib/api/client.js'
-import {createTransport, NetworkError} from '../../src/lib/api/transport.js'
+import {createTransport, MAX_ANSWER_BYTES, NetworkError} from '../../src/lib/api/transport.js'
 
 let server: Server | undefined
 
@@ -39,14 +39,44 @@ describe('the HTTP transport, over real loopback HTTP', () => {
     expect(seen).toEqual(['/spaces/a%2Fb/vpn-connections/%2E%2E'])
   })
 
-  it('parses JSON answers and keeps other text as it is', async () => {
+  it('hands the answer on as text, for the client to decode', async () => {
     const url = await serve((request, response) => {
       response.setHeader('Request-Id', 'abc')
       response.end(request.url === '/json' ? '{"a":1}' : 'plain words')
     })
     const transport = transportFor(url)
-    await expect(transport({method: 'GET', path: '/json'})).resolves.toMatchObject({body: {a: 1}, status: 200})
-    await expect(transport({method: 'GET', path: '/text'})).resolves.toMatchObject({body: 'plain words'})
+    await expect(transport({method: 'GET', path: '/json'})).resolves.toMatchObject({status: 200, text: '{"a":1}'})
+    await expect(transport({method: 'GET', path: '/text'})).resolves.toMatchObject({text: 'plain words'})
+  })
+
+  it.each([
+    [
+      'an endless body',
+      (response: ServerResponse) => {
+        response.writeHead(200)
+        const chunk = Buffer.alloc(64 * 1024, 'x')
+        const pump = () => {
+          while (!response.destroyed && response.write(chunk));
+        }
+
+        response.on('drain', pump)
+        pump()
+      },
+    ],
+    [
+      'a body declared larger than the cap',
+      (response: ServerResponse) => {
+        response.writeHead(200, {'Content-Length': String(MAX_ANSWER_BYTES + 1)})
+        response.write('{')
+      },
+    ],
+  ])('stops reading %s at MAX_ANSWER_BYTES', async (_case, answer) => {
+    const url = await serve((_request, response) => answer(response))
+    const started = Date.now()
+    const response = await transportFor(url)({method: 'GET', path: '/'})
+    expect(response.tooLarge).toBe(true)
+    expect(response.text.length).toBeLessThanOrEqual(MAX_ANSWER_BYTES)
+    expect(Date.now() - started).toBeLessThan(5000)
   })
 
   it('gives up on a silent server after the request timeout', async () => {

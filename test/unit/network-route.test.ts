@@ -31,6 +31,30 @@ describe('chooseProxy', () => {
     )
   })
 
+  it.each([
+    ['http://alice:pa/ss@proxy.corp:3128', 'http://***@proxy.corp:3128'],
+    ['http://alice:123/abc@proxy.corp:3128', 'http://***@proxy.corp:3128'],
+    ['alice:p@ss/w@proxy.corp', '***@proxy.corp'],
+    ['http://alice:pass#word@proxy.corp', 'http://***@proxy.corp'],
+  ])('refuses %s, a password with / or # that was not encoded, without showing it', (value, shown) => {
+    const refusal = (() => {
+      try {
+        chooseProxy(API, {HTTPS_PROXY: value})
+      } catch (error) {
+        return error as Error & {exitCode: number}
+      }
+    })()
+    expect(refusal?.exitCode).toBe(2)
+    expect(refusal?.message).toContain(`HTTPS_PROXY "${shown}"`)
+    expect(refusal?.message).not.toMatch(/alice|pa\/ss|123|abc|p@ss|word/)
+  })
+
+  it('names a proxy whose credentials are percent-encoded without them', () => {
+    expect(chooseProxy(API, {HTTPS_PROXY: 'http://alice:pa%2Fss@proxy.corp:3128'})?.shown).toBe(
+      'http://***@proxy.corp:3128',
+    )
+  })
+
   it('takes only HTTP_PROXY for http', () => {
     expect(chooseProxy(new URL('http://127.0.0.1:5000'), {HTTPS_PROXY: 'http://proxy:3128'})).toBeUndefined()
   })

@@ -1,12 +1,13 @@
 import type {SpaceInfo, VpnConnection} from '../api/types.js'
 import type {CommandContext} from './context.js'
 
-import {findVpnConnection} from '../api/client.js'
+import {type Changed, findVpnConnection} from '../api/client.js'
 import {InputError, inputErrors, NOTHING_CREATED, NOTHING_SENT, OperationError} from '../errors.js'
 import {checkConnectionName} from '../rules/names.js'
 import {checkCidrsAgainstSpace, checkGatewayIp, checkRoutableCidrs} from '../rules/network.js'
 import {GENERATION_WITHOUT_VPN, spaceBlocks, spaceGeneration} from '../rules/space.js'
 import {connectionCommand, suggestCommand} from '../ui/command-lines.js'
+import {connectionAfterChange} from './accepted.js'
 import {findSpace} from './lookups.js'
 import {connectionName, spaceName} from './target.js'
 
@@ -133,7 +134,7 @@ function createConnection(
   options: ConnectOptions,
   cidrs: readonly string[],
   context: CommandContext,
-): Promise<VpnConnection> {
+): Promise<Changed> {
   const body = {name: options.name, public_ip: options.ip, routable_cidrs: cidrs}
   return context.api.createVpnConnection(options.space, body, {
     async checkBeforeResend() {
@@ -143,7 +144,7 @@ function createConnection(
   })
 }
 
-export async function runConnect(options: ConnectOptions, context: CommandContext): Promise<VpnConnection> {
+export async function runConnect(options: ConnectOptions, context: CommandContext): Promise<undefined | VpnConnection> {
   const cidrCheck = checkRoutableCidrs(options.cidrs)
   const localProblems = [checkConnectionName(options.name), checkGatewayIp(options.ip), ...cidrCheck.problems].filter(
     (problem): problem is string => problem !== undefined,
@@ -158,13 +159,14 @@ export async function runConnect(options: ConnectOptions, context: CommandContex
   if (spaceCheck.problems.length > 0) throw inputErrors(spaceCheck.problems, NOTHING_CREATED)
   for (const warning of spaceCheck.warnings) context.terminal.warn(warning)
 
-  const connection = await createConnection({...options, ip: options.ip.trim()}, cidrCheck.cidrs, context)
+  const created = await createConnection({...options, ip: options.ip.trim()}, cidrCheck.cidrs, context)
+  const connection = await connectionAfterChange(context, options, created, 'create')
   const {terminal} = context
   if (options.json) {
-    terminal.json(connection)
+    terminal.json(connection ?? null)
   } else {
     terminal.out(
-      `Created VPN connection ${connection.name ?? options.name} in space ${options.space} (status: ${connection.status ?? 'unknown'}).`,
+      `Created VPN connection ${connection?.name ?? options.name} in space ${options.space} (status: ${connection?.status ?? 'unknown'}).`,
     )
   }
 

@@ -5,8 +5,9 @@ import type {PollTiming} from './polling.js'
 
 import {findVpnConnection} from '../api/client.js'
 import {isTransient} from '../api/retry.js'
-import {InputError, NOTHING_DESTROYED} from '../errors.js'
+import {InputError, NOTHING_DESTROYED, shortened} from '../errors.js'
 import {connectionCommand} from '../ui/command-lines.js'
+import {answeredConnection} from './accepted.js'
 import {connectionNotFound, findConnection, isNotFound} from './lookups.js'
 import {connectionName, spaceName} from './target.js'
 import {pollTiming, waitUntilGone} from './wait.js'
@@ -43,7 +44,7 @@ function needsPrompt(options: DestroyOptions, terminal: Terminal): boolean {
   if (options.confirm !== undefined) {
     if (options.confirm === options.name) return false
     throw new InputError(
-      `--confirm "${options.confirm}" does not match the connection name "${options.name}". ${NOTHING_DESTROYED}`,
+      `--confirm "${shortened(options.confirm)}" does not match the connection name "${options.name}". ${NOTHING_DESTROYED}`,
     )
   }
 
@@ -70,7 +71,7 @@ async function askToConfirm(options: DestroyOptions, terminal: Terminal): Promis
 
   if (answer.trim() !== options.name) {
     throw new InputError(
-      `"${answer.trim()}" does not match the connection name "${options.name}". ${NOTHING_DESTROYED}`,
+      `"${shortened(answer.trim())}" does not match the connection name "${options.name}". ${NOTHING_DESTROYED}`,
     )
   }
 }
@@ -122,7 +123,12 @@ export async function runDestroy(options: DestroyOptions, context: CommandContex
   if (prompt) await askToConfirm(options, context.terminal)
   let destroyed: VpnConnection
   try {
-    destroyed = await context.api.deleteVpnConnection(options.space, options.name)
+    const changed = await context.api.deleteVpnConnection(options.space, options.name)
+    // accepted without naming it: the connection as it is now, or as it was when it is gone already
+    destroyed =
+      answeredConnection(changed) ??
+      (await findVpnConnection(context.api, options.space, options.name).catch(() => undefined)) ??
+      current
   } catch (error) {
     if (isNotFound(error)) throw connectionNotFound(options)
     const outcome = isTransient(error) ? await deleteWentThrough(options, current, context) : undefined

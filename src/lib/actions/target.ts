@@ -1,11 +1,18 @@
-import {InputError, NOTHING_SENT} from '../errors.js'
+import {InputError, NOTHING_SENT, shortened} from '../errors.js'
+import {checkLookupName} from '../rules/names.js'
 
-/** The --space value, refused when blank: an empty path segment would ask for another endpoint. */
+function refuseTooLong(label: string, value: string): void {
+  const problem = checkLookupName(label, value)
+  if (problem !== undefined) throw new InputError(`${problem}. ${NOTHING_SENT}`)
+}
+
+/** The --space value, refused when blank (an empty path segment would ask for another endpoint) or far too long. */
 export function spaceName(value: string): string {
   if (value.trim() === '') {
     throw new InputError(`--space is empty: give the name or id of the Private Space, e.g. acme-space. ${NOTHING_SENT}`)
   }
 
+  refuseTooLong('--space', value)
   return value
 }
 
@@ -13,7 +20,7 @@ export function spaceName(value: string): string {
 export function connectionName(fromArg: string | undefined, fromFlag: string | undefined): string {
   if (fromArg !== undefined && fromFlag !== undefined && fromArg !== fromFlag) {
     throw new InputError(
-      `The NAME argument "${fromArg}" and --name "${fromFlag}" differ: give the connection's name once. ${NOTHING_SENT}`,
+      `The NAME argument "${shortened(fromArg)}" and --name "${shortened(fromFlag)}" differ: give the connection's name once. ${NOTHING_SENT}`,
     )
   }
 
@@ -24,5 +31,6 @@ export function connectionName(fromArg: string | undefined, fromFlag: string | u
     )
   }
 
+  refuseTooLong('NAME', name)
   return name
 }

@@ -4,6 +4,7 @@ import type {CommandContext} from './context.js'
 import {InputError, inputErrors, NOTHING_CHANGED, NOTHING_SENT} from '../errors.js'
 import {checkCidrsAgainstSpace, checkRoutableCidrs} from '../rules/network.js'
 import {spaceBlocks} from '../rules/space.js'
+import {connectionAfterChange} from './accepted.js'
 import {connectionNotFound, findConnection, findSpace, isNotFound} from './lookups.js'
 import {connectionName, spaceName} from './target.js'
 
@@ -21,7 +22,7 @@ export function updateOptions(
 }
 
 /** Replaces the connection's routable CIDRs, checked by the same rules as `connect`. */
-export async function runUpdate(options: UpdateOptions, context: CommandContext): Promise<VpnConnection> {
+export async function runUpdate(options: UpdateOptions, context: CommandContext): Promise<undefined | VpnConnection> {
   const cidrCheck = checkRoutableCidrs(options.cidrs)
   if (cidrCheck.problems.length > 0) throw inputErrors(cidrCheck.problems, NOTHING_SENT)
   const space = await findSpace(context.api, options.space, NOTHING_CHANGED)
@@ -36,15 +37,16 @@ export async function runUpdate(options: UpdateOptions, context: CommandContext)
     )
   }
 
-  const updated = await context.api
+  const changed = await context.api
     .updateVpnConnection(options.space, options.name, {routable_cidrs: cidrCheck.cidrs})
     .catch((error: unknown) => {
       throw isNotFound(error) ? connectionNotFound(options) : error
     })
+  const updated = await connectionAfterChange(context, options, changed, 'change')
   if (options.json) {
-    context.terminal.json(updated)
+    context.terminal.json(updated ?? null)
   } else {
-    const cidrs = (updated.routable_cidrs ?? cidrCheck.cidrs).join(', ')
+    const cidrs = (updated?.routable_cidrs ?? cidrCheck.cidrs).join(', ')
     context.terminal.out(
       `Updated VPN connection ${options.name} in space ${options.space}: its routable CIDRs are now ${cidrs}.`,
     )

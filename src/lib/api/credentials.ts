@@ -7,19 +7,32 @@ import {parse as parseLegacyUrl} from 'node:url'
 
 import type {Env} from '../env.js'
 
-import {InputError, NOTHING_SENT, OperationError} from '../errors.js'
+import {InputError, NOTHING_SENT, OperationError, shortened} from '../errors.js'
 import {netrcFile, type NetrcLocationInput, parseNetrc} from './netrc.js'
 
 /** Hosts @heroku-cli/command lets HEROKU_HOST point at; any other value falls back to heroku.com. */
 const ALLOWED_HEROKU_DOMAINS = ['heroku.com', 'herokai.com', 'herokuspace.com', 'herokudev.com'] as const
-const LOCALHOST_DOMAINS = ['localhost', '127.0.0.1'] as const
+const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1']
 
+/** The host name requests for a HEROKU_HOST value go to, parsed as the request's URL is; undefined when unparsable. */
+function hostNameOf(host: string): string | undefined {
+  const url = host.startsWith('http') ? host : `https://${host}`
+  return URL.canParse(url) ? new URL(url).hostname : undefined
+}
+
+const isHerokuDomain = (name: string) =>
+  ALLOWED_HEROKU_DOMAINS.some((domain) => name === domain || name.endsWith(`.${domain}`))
+
+/**
+ * The text check of @heroku-cli/command, and the parsed host name must pass it too: the text alone lets
+ * `http://127.0.0.2/#.heroku.com` and `http://127.0.0.2/127.0.0.1` through, and the API key would go to 127.0.0.2.
+ */
 function isAllowedHost(host: string): boolean {
   const bare = host.replace(/^https?:\/\//, '')
-  return (
-    ALLOWED_HEROKU_DOMAINS.some((domain) => bare === domain || bare.endsWith(`.${domain}`)) ||
-    LOCALHOST_DOMAINS.some((domain) => bare.includes(domain))
-  )
+  const name = hostNameOf(host)
+  if (name === undefined) return false
+  if (isHerokuDomain(bare)) return isHerokuDomain(name)
+  return LOOPBACK_HOSTS.some((loopback) => bare.includes(loopback)) && LOOPBACK_HOSTS.includes(name)
 }
 
 /** HEROKU_HOST when it is allowed, else heroku.com: @heroku-cli/command's `vars.host`. */
@@ -28,6 +41,9 @@ function herokuHost(env: Env): string {
   return host && isAllowedHost(host) ? host : 'heroku.com'
 }
 
+const DEFAULT_API_URL = 'https://api.heroku.com'
+const ALLOWED_HOSTS = `a host name under ${ALLOWED_HEROKU_DOMAINS.join(', ')}, or ${LOOPBACK_HOSTS.join(' or ')} in an http(s) URL`
+
 export interface ApiEndpoint {
   readonly baseUrl: string
   /** Set when HEROKU_HOST was ignored, to be shown as a warning. */
@@ -35,17 +51,24 @@ export interface ApiEndpoint {
 }
 
 /**
- * The API's base URL, resolved from HEROKU_HOST exactly as @heroku-cli/command's `vars.apiUrl` does
- * (a test holds the two together), without importing it: that import alone costs about half a second.
+ * The API's base URL, resolved from HEROKU_HOST as @heroku-cli/command's `vars.apiUrl` does (a test holds the two
+ * together), without importing it: that import alone costs about half a second. Where they differ: a malformed URL
+ * is refused, and the allowed hosts are decided on the parsed host name.
  */
 export function apiEndpoint(env: Env): ApiEndpoint {
   const host = env.HEROKU_HOST
   if (host && host.trim() !== host) throw new HerokuHostError(host, 'has spaces or line breaks around it')
   const effective = herokuHost(env)
-  if (host && effective !== host)
-    return {baseUrl: 'https://api.heroku.com', warning: `Invalid HEROKU_HOST '${host}' - using default`}
   const baseUrl = effective.startsWith('http') ? effective : `https://api.${effective}`
-  if (!URL.canParse(baseUrl)) throw new HerokuHostError(host!, 'is not a valid host or URL')
+  if (!URL.canParse(baseUrl) || (host?.startsWith('http') && !URL.canParse(host)))
+    throw new HerokuHostError(host!, 'is not a valid host or URL')
+  if (host && effective !== host) {
+    return {
+      baseUrl: DEFAULT_API_URL,
+      warning: `HEROKU_HOST "${shortened(host)}" is not an API host this program sends the key to (${ALLOWED_HOSTS}): using ${DEFAULT_API_URL}.`,
+    }
+  }
+
   const {protocol} = new URL(baseUrl)
   if (protocol !== 'http:' && protocol !== 'https:')
     throw new HerokuHostError(host!, `uses ${protocol.replace(':', '')}, not http or https`)
@@ -61,7 +84,7 @@ export class HerokuHostError extends InputError {
     readonly host: string,
     problem: string,
   ) {
-    super(`HEROKU_HOST ${JSON.stringify(host)} ${problem}: it takes ${HEROKU_HOST_RULE}. ${NOTHING_SENT}`)
+    super(`HEROKU_HOST ${JSON.stringify(shortened(host))} ${problem}: it takes ${HEROKU_HOST_RULE}. ${NOTHING_SENT}`)
   }
 }
 

@@ -1,6 +1,7 @@
-import type {HttpResponse} from './transport.js'
+import type {HttpRequest, HttpResponse} from './transport.js'
 
-import {OperationError} from '../errors.js'
+import {OperationError, shortened} from '../errors.js'
+import {MAX_ANSWER_BYTES} from './transport.js'
 
 /** What a failed request was about, so the message can name it. */
 export interface RequestSubject {
@@ -26,22 +27,65 @@ export class PlatformApiError extends OperationError {
   }
 }
 
+/** The request was answered with success, but not with what the endpoint answers; trying again will not mend it. */
+export class BadAnswerError extends OperationError {
+  constructor(
+    readonly request: Pick<HttpRequest, 'method' | 'path'>,
+    readonly subject: RequestSubject,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** The body as JSON, or undefined when it is not JSON. */
+export function parseJson(text: string): undefined | {readonly value: unknown} {
+  try {
+    return {value: JSON.parse(text)}
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A body that is not the JSON expected, in a few words and never whole (an HTML page can be kilobytes, and retries
+ * repeat it): its content type, its length and its first line.
+ */
+export function describeBody(response: HttpResponse): string {
+  const type = String(response.headers['content-type'] ?? 'no content type')
+    .split(';')[0]!
+    .trim()
+  const size = response.tooLarge
+    ? `more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`
+    : `${Buffer.byteLength(response.text).toLocaleString('en-US')} bytes`
+  const firstLine = response.text
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line !== '')
+  return firstLine === undefined
+    ? `${type}, ${size}`
+    : `${type}, ${size}, first line ${JSON.stringify(shortened(firstLine))}`
+}
+
 interface ApiErrorBody {
-  readonly id?: string
-  readonly message?: string
+  readonly id?: unknown
+  readonly message?: unknown
 }
 
 export function platformApiError(response: HttpResponse, subject: RequestSubject): PlatformApiError {
-  const body = (typeof response.body === 'object' && response.body !== null ? response.body : {}) as ApiErrorBody
+  const parsed = parseJson(response.text)?.value
+  const body = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as ApiErrorBody
   const apiMessage =
-    body.message ??
-    (typeof response.body === 'string' && response.body.trim() !== ''
-      ? response.body.trim()
-      : `HTTP ${response.status}`)
+    typeof body.message === 'string'
+      ? body.message
+      : response.text.trim() === ''
+        ? `HTTP ${response.status}`
+        : `an answer that is not the API's JSON (${describeBody(response)})`
   const retryAfterMs = parseRetryAfter(response.headers['retry-after'])
   const requestId = response.headers['request-id']
+  const apiId = typeof body.id === 'string' ? body.id : undefined
   const make = (message: string) =>
-    new PlatformApiError(message, {apiId: body.id, retryAfterMs, status: response.status, subject})
+    new PlatformApiError(message, {apiId, retryAfterMs, status: response.status, subject})
 
   switch (response.status) {
     case 401: {

@@ -1,6 +1,6 @@
 import type {Agent} from 'node:http'
 
-import {InputError, NOTHING_SENT, OperationError} from '../errors.js'
+import {InputError, NOTHING_SENT, OperationError, shortened} from '../errors.js'
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -57,8 +57,14 @@ export function chooseProxy(target: URL, env: Env): ProxyChoice | undefined {
   try {
     url = new URL(/^[a-z][\w+.-]*:\/\//i.test(value) ? value : `http://${value}`)
   } catch {
-    const shown = value.replace(/\/\/[^@/]*@/, '//***@')
-    throw new InputError(`${variable} "${shown}" is not a proxy URL: ${ACCEPTED_PROXY}. ${NOTHING_SENT}`)
+    throw new InputError(`${variable} "${redactText(value)}" is not a proxy URL: ${ACCEPTED_PROXY}. ${NOTHING_SENT}`)
+  }
+
+  // `http://user:123/ss@host` parses as host `user`, port 123 and a path: credentials with an unencoded / ? or #
+  if (`${url.pathname}${url.search}${url.hash}`.includes('@')) {
+    throw new InputError(
+      `${variable} "${redactText(value)}" has an @ after its host: ${ACCEPTED_PROXY}, where a / ? # or @ in USER or PASSWORD is percent-encoded (%2F %3F %23 %40). ${NOTHING_SENT}`,
+    )
   }
 
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
@@ -70,7 +76,14 @@ export function chooseProxy(target: URL, env: Env): ProxyChoice | undefined {
 }
 
 function redact(url: URL): string {
-  return `${url.protocol}//${url.username ? '***@' : ''}${url.host}`
+  return `${url.protocol}//${url.username || url.password ? '***@' : ''}${url.host}`
+}
+
+/** A proxy value that cannot be read as a URL, for messages: whatever stands before its last @ may be credentials. */
+function redactText(value: string): string {
+  const scheme = /^[a-z][\w+.-]*:\/\//i.exec(value)?.[0] ?? ''
+  const at = value.lastIndexOf('@')
+  return at < scheme.length ? shortened(value) : `${scheme}***@${shortened(value.slice(at + 1))}`
 }
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
@@ -153,6 +166,17 @@ export class ProxyUnreachableError extends OperationError {
     detail: string,
   ) {
     super(`Could not reach the proxy ${proxy.shown} (from ${proxy.variable}): ${detail}.`)
+  }
+}
+
+/** The proxy answered 407: it wants credentials that were not given, or refused the ones given. */
+export class ProxyAuthenticationError extends OperationError {
+  constructor(readonly proxy: ProxyChoice) {
+    const problem =
+      proxy.url.username || proxy.url.password
+        ? 'did not accept the user name and password given in it'
+        : 'asks for a user name and password, and none are given'
+    super(`The proxy ${proxy.shown} (from ${proxy.variable}) ${problem} (HTTP 407 Proxy Authentication Required).`)
   }
 }
 

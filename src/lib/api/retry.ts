@@ -25,7 +25,7 @@ function wasRefusedUnprocessed(error: unknown): boolean {
 const RESENDABLE_METHODS: ReadonlySet<HttpMethod> = new Set(['GET', 'PATCH'])
 
 export interface RetryPolicy {
-  /** The first backoff delay; it doubles on each retry up to `maxBackoffMs`. */
+  /** The first backoff delay, and the shortest of any delay; it doubles on each retry up to `maxBackoffMs`. */
   readonly initialBackoffMs: number
   readonly maxBackoffMs: number
   /** A Retry-After longer than this is not waited for: the request fails at once, saying when to try again. */
@@ -43,12 +43,14 @@ export const ONE_OFF_ATTEMPTS = 3
 
 /**
  * How long to wait before retry number `retry` (0-based) after `error`, or undefined when it must not be retried:
- * not transient, or the server asks for a longer wait than the policy allows. The server's Retry-After wins.
+ * not transient, or the server asks for a longer wait than the policy allows. The server's Retry-After wins, but
+ * never goes below the policy's first backoff: `Retry-After: 0` or a date in the past would otherwise be a flood.
  */
 export function retryDelayMs(error: unknown, retry: number, policy: RetryPolicy): number | undefined {
   if (!isTransient(error)) return undefined
   if (error instanceof PlatformApiError && error.retryAfterMs !== undefined) {
-    return error.retryAfterMs > policy.maxRetryAfterMs ? undefined : error.retryAfterMs
+    if (error.retryAfterMs > policy.maxRetryAfterMs) return undefined
+    return Math.max(policy.initialBackoffMs, error.retryAfterMs)
   }
 
   return Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** retry)

@@ -1,7 +1,7 @@
 import type {IncomingHttpHeaders} from 'node:http'
 
 import {NOTHING_SENT_TO_UNTRUSTED_SERVER, OperationError} from '../errors.js'
-import {type NetworkRoute, proxyFailure} from './network-route.js'
+import {type NetworkRoute, ProxyAuthenticationError, proxyFailure} from './network-route.js'
 
 export type HttpMethod = 'DELETE' | 'GET' | 'PATCH' | 'POST'
 
@@ -14,15 +14,21 @@ export interface HttpRequest {
 }
 
 export interface HttpResponse {
-  readonly body: unknown
   readonly headers: IncomingHttpHeaders
   readonly status: number
+  /** The body as text: all of it, or its first MAX_ANSWER_BYTES when `tooLarge`. */
+  readonly text: string
+  /** The body went on past MAX_ANSWER_BYTES, and the rest of it was not read. */
+  readonly tooLarge?: boolean
 }
 
 export type Transport = (request: HttpRequest) => Promise<HttpResponse>
 
 /** One request, from sending to the last byte of the answer, gives up after this long (a caller's deadline may be shorter). */
 const REQUEST_TIMEOUT_MS = 30_000
+
+/** Far more than any answer of the endpoints used (a connection is about 1 KB): a larger body is not read further. */
+export const MAX_ANSWER_BYTES = 1024 * 1024
 
 /** The request got no HTTP answer: refused, dropped, timed out, or the name did not resolve. */
 export class NetworkError extends OperationError {
@@ -91,7 +97,10 @@ export interface TransportOptions {
   readonly userAgent: string
 }
 
-/** A JSON-over-HTTP transport on node:http(s): it loads in a few milliseconds, which keeps start-up light. */
+/**
+ * A JSON-over-HTTP transport on node:http(s), which loads in a few milliseconds and keeps start-up light. It hands the
+ * answer on as text, for the client to decode.
+ */
 export function createTransport(options: TransportOptions): Transport {
   const base = new URL(options.baseUrl)
   return async (request) => {
@@ -125,24 +134,47 @@ export function createTransport(options: TransportOptions): Transport {
 
       const target = {hostname: base.hostname, method: request.method, path, port: base.port, protocol: base.protocol}
       const req = send({...target, agent: route?.agent, ca: route?.ca, headers}, (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('close', () => {
-          if (!res.complete) fail('ECONNRESET', 'the connection was dropped before the answer was complete')
-        })
-        res.on('end', () => {
+        const status = res.statusCode ?? 0
+        const finish = (outcome: Error | Omit<HttpResponse, 'headers' | 'status'>) => {
+          if (settled) return
           settled = true
           clearTimeout(timer)
           const requestId = res.headers['request-id'] ?? '-'
           options.debug?.(
-            `${request.method} ${path} -> ${res.statusCode} in ${Date.now() - started} ms (request id ${requestId})`,
+            `${request.method} ${path} -> ${status} in ${Date.now() - started} ms (request id ${requestId})`,
           )
-          resolve({
-            body: parseJson(Buffer.concat(chunks).toString('utf8')),
-            headers: res.headers,
-            status: res.statusCode ?? 0,
-          })
+          if (outcome instanceof Error) reject(outcome)
+          else resolve({...outcome, headers: res.headers, status})
+        }
+
+        const chunks: Buffer[] = []
+        let size = 0
+        const stopReading = () => {
+          finish({text: Buffer.concat(chunks).toString('utf8'), tooLarge: true})
+          req.destroy()
+        }
+
+        // the proxy's own answer, whether to a CONNECT (https-proxy-agent hands it on) or to an absolute-form request
+        if (status === 407 && route?.proxy) {
+          finish(new ProxyAuthenticationError(route.proxy))
+          req.destroy()
+          return
+        }
+
+        if (Number(res.headers['content-length']) > MAX_ANSWER_BYTES) {
+          stopReading()
+          return
+        }
+
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length
+          if (size > MAX_ANSWER_BYTES) stopReading()
+          else chunks.push(chunk)
         })
+        res.on('close', () => {
+          if (!res.complete) fail('ECONNRESET', 'the connection was dropped before the answer was complete')
+        })
+        res.on('end', () => finish({text: Buffer.concat(chunks).toString('utf8')}))
       })
       // the whole exchange, not only silence: a server that trickles its answer is cut off too
       const timer = setTimeout(
@@ -154,15 +186,6 @@ export function createTransport(options: TransportOptions): Transport {
       req.on('error', (error: NodeJS.ErrnoException) => fail(error.code ?? 'ECONNRESET', error.message, error))
       req.end(payload)
     })
-  }
-}
-
-function parseJson(text: string): unknown {
-  if (text === '') return undefined
-  try {
-    return JSON.parse(text)
-  } catch {
-    return text
   }
 }
 

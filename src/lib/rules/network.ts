@@ -1,5 +1,7 @@
 import IPCIDR from 'ip-cidr'
 
+import {shortened} from '../errors.js'
+
 /** The private-use blocks of RFC 1918: the only networks a VPN connection may route. */
 export const RFC1918_BLOCKS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] as const
 
@@ -64,12 +66,13 @@ export function nonPublicRangeOf(ip: string): SpecialPurposeRange | undefined {
 }
 
 function describeMalformedAddress(flag: string, value: string, example: string): string {
-  if (value.includes(':')) return `${flag} "${value}" is an IPv6 address: an IPv4 address is needed, e.g. ${example}`
+  if (value.includes(':'))
+    return `${flag} "${shortened(value)}" is an IPv6 address: an IPv4 address is needed, e.g. ${example}`
   if (value.includes('/'))
-    return `${flag} "${value}" is a network, not an address: give one IPv4 address, e.g. ${example}`
+    return `${flag} "${shortened(value)}" is a network, not an address: give one IPv4 address, e.g. ${example}`
   const leadingZero = malformedIpv4Reason(value)
   if (leadingZero) return `${flag} ${leadingZero}`
-  return `${flag} "${value}" is not an IPv4 address: expected four numbers from 0 to 255 separated by dots, e.g. ${example}`
+  return `${flag} "${shortened(value)}" is not an IPv4 address: expected four numbers from 0 to 255 separated by dots, e.g. ${example}`
 }
 
 /** Problems with the customer gateway's address: it must be a public unicast IPv4 address. */
@@ -140,7 +143,7 @@ const LEADING_ZERO_OCTET = /(?:^|\.)0\d/
 function malformedIpv4Reason(address: string): string | undefined {
   if (isIpv4(address)) return undefined
   if (/^\d+(?:\.\d+){3}$/.test(address) && LEADING_ZERO_OCTET.test(address)) {
-    return `"${address}" has a leading zero: write each number without leading zeros (some tools read them as octal)`
+    return `"${shortened(address)}" has a leading zero: write each number without leading zeros (some tools read them as octal)`
   }
 
   return undefined
@@ -160,43 +163,44 @@ function hostBitsProblem(text: string, address: string, prefix: number): string 
   const meant = new IPCIDR(`${address}/${prefix}`)
   const meantText = `${meant.start()}/${prefix}`
   if (RFC1918_BLOCKS.some((block) => isInside(meant, new IPCIDR(block))))
-    return `--cidrs: "${text}" has host bits set: did you mean ${meantText}?`
+    return `--cidrs: "${shortened(text)}" has host bits set: did you mean ${meantText}?`
   const block = rfc1918BlockOf(address)
   if (block === undefined) {
-    return `--cidrs: "${text}" has host bits set and is not a private network: each CIDR must lie inside one RFC 1918 block (${RFC1918_BLOCKS.join(', ')})`
+    return `--cidrs: "${shortened(text)}" has host bits set and is not a private network: each CIDR must lie inside one RFC 1918 block (${RFC1918_BLOCKS.join(', ')})`
   }
 
   const shortest = prefixOf(block)
-  return `--cidrs: "${text}" has host bits set, and ${meantText} is not a private network: inside ${block.toString()} the prefix must be /${shortest} or longer, e.g. ${new IPCIDR(`${address}/${shortest}`).start()}/${shortest}`
+  return `--cidrs: "${shortened(text)}" has host bits set, and ${meantText} is not a private network: inside ${block.toString()} the prefix must be /${shortest} or longer, e.g. ${new IPCIDR(`${address}/${shortest}`).start()}/${shortest}`
 }
 
 function parseCidr(text: string): ParsedCidr | string {
   const match = CIDR_PATTERN.exec(text)
-  if (text.includes(':')) return `--cidrs: "${text}" is IPv6: routable CIDRs must be IPv4 networks from RFC 1918`
+  if (text.includes(':'))
+    return `--cidrs: "${shortened(text)}" is IPv6: routable CIDRs must be IPv4 networks from RFC 1918`
   if (/\s/.test(text)) {
-    return `--cidrs: "${text}" contains spaces: separate networks with commas, not spaces, e.g. ${EXAMPLE_CIDRS}`
+    return `--cidrs: "${shortened(text)}" contains spaces: separate networks with commas, not spaces, e.g. ${EXAMPLE_CIDRS}`
   }
 
   if (!match) {
     if (isIpv4(text)) {
-      return `--cidrs: "${text}" has no prefix length: write ${text}/32 for one host, or the network, e.g. 172.16.0.0/16`
+      return `--cidrs: "${shortened(text)}" has no prefix length: write ${text}/32 for one host, or the network, e.g. 172.16.0.0/16`
     }
 
     const leadingZero = malformedIpv4Reason(text)
     if (leadingZero) return `--cidrs: ${leadingZero}`
-    return `--cidrs: "${text}" is not in CIDR notation: expected an IPv4 network such as 172.16.0.0/16`
+    return `--cidrs: "${shortened(text)}" is not in CIDR notation: expected an IPv4 network such as 172.16.0.0/16`
   }
 
   const [, address, prefixText] = match as unknown as [string, string, string]
   if (!isIpv4(address)) {
     const leadingZero = malformedIpv4Reason(address)
-    if (leadingZero) return `--cidrs: "${text}": ${leadingZero}`
-    return `--cidrs: "${text}" is not in CIDR notation: "${address}" is not an IPv4 address (four numbers from 0 to 255 separated by dots)`
+    if (leadingZero) return `--cidrs: "${shortened(text)}": ${leadingZero}`
+    return `--cidrs: "${shortened(text)}" is not in CIDR notation: "${shortened(address)}" is not an IPv4 address (four numbers from 0 to 255 separated by dots)`
   }
 
   const prefix = Number(prefixText)
   if (prefix > 32 || (prefixText.length > 1 && prefixText.startsWith('0'))) {
-    return `--cidrs: "${text}" has prefix length /${prefixText}: it must be a number from 0 to 32, without leading zeros`
+    return `--cidrs: "${shortened(text)}" has prefix length /${shortened(prefixText)}: it must be a number from 0 to 32, without leading zeros`
   }
 
   const block = new IPCIDR(text)
@@ -231,14 +235,17 @@ function listOverlaps(parsed: readonly ParsedCidr[]): string[] {
     seen.add(cidr.text)
   }
 
-  for (const text of repeated) problems.push(`--cidrs: "${text}" is listed more than once: list each network once`)
+  for (const text of repeated)
+    problems.push(`--cidrs: "${shortened(text)}" is listed more than once: list each network once`)
   const sorted = [...distinct].sort((a, b) =>
     a.first === b.first ? Number(b.last - a.last) : a.first < b.first ? -1 : 1,
   )
   let widest: ParsedCidr | undefined
   for (const cidr of sorted) {
     if (widest !== undefined && cidr.first <= widest.last) {
-      problems.push(`--cidrs: "${cidr.text}" overlaps "${widest.text}", which contains it: list each network once`)
+      problems.push(
+        `--cidrs: "${shortened(cidr.text)}" overlaps "${shortened(widest.text)}", which contains it: list each network once`,
+      )
     } else {
       widest = cidr
     }
@@ -272,7 +279,7 @@ export function checkRoutableCidrs(input: string): RoutableCidrCheck {
   for (const [index, item] of items.entries()) {
     if (item === '') {
       problems.push(
-        `--cidrs "${input}" has an empty item at position ${index + 1}: separate networks with single commas, e.g. ${EXAMPLE_CIDRS}`,
+        `--cidrs "${shortened(input)}" has an empty item at position ${index + 1}: separate networks with single commas, e.g. ${EXAMPLE_CIDRS}`,
       )
       continue
     }
@@ -284,7 +291,7 @@ export function checkRoutableCidrs(input: string): RoutableCidrCheck {
       parsed.push(result)
     } else {
       problems.push(
-        `--cidrs: "${item}" is not a private network: each CIDR must lie inside one RFC 1918 block (${RFC1918_BLOCKS.join(', ')})`,
+        `--cidrs: "${shortened(item)}" is not a private network: each CIDR must lie inside one RFC 1918 block (${RFC1918_BLOCKS.join(', ')})`,
       )
     }
   }
@@ -315,14 +322,16 @@ export function checkCidrsAgainstSpace(cidrs: readonly string[], space: SpaceBlo
   for (const text of cidrs) {
     const block = new IPCIDR(text)
     if (overlaps(block, spaceBlock)) {
-      problems.push(`--cidrs: "${text}" overlaps ${space.cidr}, the network of space ${space.spaceName}: ${avoid}`)
+      problems.push(
+        `--cidrs: "${shortened(text)}" overlaps ${space.cidr}, the network of space ${space.spaceName}: ${avoid}`,
+      )
     } else if (overlaps(block, reserved)) {
       problems.push(
-        `--cidrs: "${text}" overlaps ${ALWAYS_RESERVED_SPACE_BLOCK}, which every Private Space uses: ${avoid}`,
+        `--cidrs: "${shortened(text)}" overlaps ${ALWAYS_RESERVED_SPACE_BLOCK}, which every Private Space uses: ${avoid}`,
       )
     } else if (overlaps(block, dataBlock)) {
       warnings.push(
-        `"${text}" overlaps ${space.dataCidr}, the data services block of space ${space.spaceName}: it is reserved once Heroku data services are added to the space, and then traffic to it will not reach your network`,
+        `"${shortened(text)}" overlaps ${space.dataCidr}, the data services block of space ${space.spaceName}: it is reserved once Heroku data services are added to the space, and then traffic to it will not reach your network`,
       )
     }
   }

@@ -1,10 +1,10 @@
 import type {VpnCliError} from '../errors.js'
 
 import {HerokuHostError, NoCredentialsError} from '../api/credentials.js'
-import {PlatformApiError} from '../api/errors.js'
-import {ProxyUnreachableError} from '../api/network-route.js'
+import {BadAnswerError, PlatformApiError} from '../api/errors.js'
+import {ProxyAuthenticationError, ProxyUnreachableError} from '../api/network-route.js'
 import {NetworkError, TlsCertificateError} from '../api/transport.js'
-import {suggestCommand} from './command-lines.js'
+import {connectionCommand, suggestCommand} from './command-lines.js'
 
 /** `heroku login` and `heroku authorizations:create` are the Heroku CLI's, whichever program gives the advice. */
 function loginAdvice(tokenFromEnv: boolean): string {
@@ -41,6 +41,19 @@ function platformApiAdvice(error: PlatformApiError): readonly string[] {
   }
 }
 
+/** What was answered is not Heroku's: say who else may have answered, and for a change, how to see whether it was made. */
+function badAnswerAdvice(error: BadAnswerError): readonly string[] {
+  const elsewhere =
+    'Something other than the Heroku API may have answered (a proxy, a captive portal, a login page): check your network, HTTPS_PROXY and HEROKU_HOST, then try again.'
+  if (error.request.method === 'GET') return [elsewhere]
+  const {connection, space} = error.subject
+  const check =
+    connection === undefined
+      ? suggestCommand('spaces:vpn:connections', '--space', space)
+      : connectionCommand('info', connection, space)
+  return [elsewhere, `The ${error.request.method} may have been carried out all the same: check with \`${check}\`.`]
+}
+
 /**
  * What to do about an error, for the `Try this:` lines: the API client's errors state what happened, and their
  * advice is given here; every other error carries its own.
@@ -50,6 +63,13 @@ export function adviceFor(error: VpnCliError): readonly string[] {
   if (error instanceof NoCredentialsError) return [loginAdvice(false)]
   if (error instanceof HerokuHostError) return ['Fix or unset HEROKU_HOST.']
   if (error instanceof NetworkError) return ['Check your network connection, and HEROKU_HOST if you set it.']
+  if (error instanceof BadAnswerError) return badAnswerAdvice(error)
+  if (error instanceof ProxyAuthenticationError) {
+    return [
+      `Give the proxy's user name and password in ${error.proxy.variable} as http://USER:PASSWORD@HOST:PORT, with any / ? # @ : or % in them percent-encoded (%2F %3F %23 %40 %3A %25).`,
+    ]
+  }
+
   if (error instanceof ProxyUnreachableError) {
     return [
       `Check that the proxy is running, or change ${error.proxy.variable}; NO_PROXY lists hosts to reach without it.`,
