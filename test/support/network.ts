@@ -23,7 +23,8 @@ export interface Listening {
   readonly url: string
 }
 
-async function listen(server: Server): Promise<{close: () => Promise<void>; port: number}> {
+/** Listens on a free port of 127.0.0.1; close() ends open connections too. */
+export async function listen(server: Server): Promise<{close: () => Promise<void>; port: number}> {
   const sockets = new Set<Socket>()
   server.on('connection', (socket: Socket) => {
     sockets.add(socket)

@@ -143,6 +143,20 @@ const VALID: Array<[CommandName, string[], object]> = [
     ['office', ...SPACE, '-i', '2.5', '-t', '90', '--tunnels-up', '--json'],
     {intervalMs: 2500, json: true, name: 'office', space: 'acme-space', timeoutMs: 90_000, tunnelsUp: true},
   ],
+  ...[['0'], ['0.5'], [' 0 ']].map(
+    ([interval]) =>
+      [
+        'wait',
+        ['office', ...SPACE, '--interval', interval],
+        {
+          ...NAMED.wait.options,
+          intervalMs: 1000,
+          intervalWarning: `--interval ${interval!.trim()} is below the minimum of 1 s, so it polls every 1 s: the Platform API allows about 4,500 requests an hour for your account, and faster polling would use them up.`,
+          name: 'office',
+          space: 'acme-space',
+        },
+      ] as [CommandName, string[], object],
+  ),
 ]
 
 const DIFFERENT_NAMES = `The NAME argument "office" and --name "home" differ: give the connection's name once. ${NOTHING_SENT}`
@@ -173,15 +187,15 @@ const REFUSED: Array<[CommandName, string[], string]> = [
   ],
   [
     'wait',
-    ['office', ...SPACE, '--interval', '0.5'],
-    `--interval 0.5 is below the minimum of 1 s: the Platform API allows about 4,500 requests an hour for your account, and faster polling would use them up\n${NOTHING_SENT}`,
+    ['office', ...SPACE, '--interval=-1'],
+    `--interval "-1" is not a number of seconds: give a number from 1 to 604800 (a week), e.g. 10 or 1\n${NOTHING_SENT}`,
   ],
   [
     'wait',
     ['office', ...SPACE, '--interval', 'soon', '--timeout', '0'],
     [
       '2 problems with the input:',
-      '- --interval "soon" is not a positive number of seconds: give a number greater than 0 and at most 604800 (a week), e.g. 10 or 0.5',
+      '- --interval "soon" is not a number of seconds: give a number from 1 to 604800 (a week), e.g. 10 or 1',
       '- --timeout "0" is not a positive number of seconds: give a number greater than 0 and at most 604800 (a week), e.g. 10 or 0.5',
       NOTHING_SENT,
     ].join('\n'),
