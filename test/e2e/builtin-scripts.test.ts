@@ -81,3 +81,26 @@ describe('spaces:vpn:wait', () => {
     },
   )
 })
+
+describe('an active connection without tunnels', () => {
+  const name = 'vpn-connection-allocated'
+  // as the built-in's test answers it: active, and no tunnels at all
+  const allocated = {
+    [`GET /spaces/my-space/vpn-connections/${name}`]: [
+      builtinConnection('vpn-connection-name-config', {status: 'active', status_message: '', tunnels: undefined}),
+    ],
+  }
+
+  it.each([
+    [['spaces:vpn:wait', name, '--space', 'my-space', '--interval', '0']],
+    [['spaces:vpn:info', name, '--space', 'my-space']],
+  ])('%j points to wait --tunnels-up, which waits for them, not to a wait that returns at once', async (argv) => {
+    const result = await run(allocated, argv)
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `No tunnels yet \\(status active\\): run \`\\S+ spaces:vpn:wait ${name} --space my-space --tunnels-up\``,
+      ),
+    )
+  })
+})

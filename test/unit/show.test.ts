@@ -46,16 +46,18 @@ Pre-shared keys are not shown here: run \`heroku spaces:vpn:config office --spac
     expect(context.stderr()).toBe('')
   })
 
-  it('says there are no tunnels yet, and how to wait, while pending', async () => {
+  it.each([
+    ['pending', 'heroku spaces:vpn:wait office --space acme-space'],
+    // a plain wait returns at once for an active connection
+    ['active', 'heroku spaces:vpn:wait office --space acme-space --tunnels-up'],
+  ] as const)('says a %s connection has no tunnels yet, and the wait that waits for them', async (status, wait) => {
     const context = testContext()
     nock(API)
       .get(CONNECTION_PATH)
-      .reply(200, pendingConnection({status_message: 'Waiting for the gateway'}))
+      .reply(200, pendingConnection({status, status_message: 'Waiting for the gateway'}))
     await runInfo({...target, json: false}, context)
     expect(context.stdout()).toContain('Status Message: Waiting for the gateway')
-    expect(context.stdout()).toContain(
-      'No tunnels yet (status pending): run `heroku spaces:vpn:wait office --space acme-space`',
-    )
+    expect(context.stdout()).toContain(`No tunnels yet (status ${status}): run \`${wait}\` to wait for them.`)
   })
 
   it("prints the Platform API's object unchanged with --json, keys included", async () => {
