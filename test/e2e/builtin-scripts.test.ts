@@ -30,6 +30,8 @@ function builtinConnection(name: string, overrides: Partial<VpnConnection> = {})
   })
 }
 
+const STACK = /^\s+at /m
+
 let api: CannedApi | undefined
 afterEach(async () => {
   await api?.close()
@@ -40,6 +42,29 @@ async function run(answers: Record<string, readonly unknown[]>, argv: readonly s
   api = await startCannedApi(answers)
   return runCli(argv, {env: api.env})
 }
+
+const table = (text: string) => text.replaceAll(/ +/g, ' ')
+
+describe('spaces:vpn:config', () => {
+  const name = 'vpn-connection-name-config'
+  const failed = {[`GET /spaces/my-space/vpn-connections/${name}`]: [builtinConnection(name, {status: 'failed'})]}
+
+  it('shows the tunnel table of a failed connection, keys included, and warns on stderr that it failed and what to do', async () => {
+    const result = await run(failed, ['spaces:vpn:config', '--space', 'my-space', name])
+    expect(result.code).toBe(0)
+    expect(table(result.stdout)).toContain('Tunnel 1 52.44.146.197 52.44.146.196 apresharedkey1 10.0.0.0/16 1')
+    expect(table(result.stdout)).toContain('Tunnel 2 52.44.146.199 52.44.146.198 apresharedkey2 10.0.0.0/16 1')
+    expect(result.stderr).toContain(`Warning: VPN connection ${name} in space my-space failed: ${FAILED_REASON}.`)
+    expect(result.stderr).toMatch(new RegExp(`spaces:vpn:destroy ${name} --space my-space --confirm ${name}`))
+    expect(result.stderr).not.toMatch(STACK)
+  })
+
+  it('still refuses to generate gateway files for a failed connection (exit 1)', async () => {
+    const result = await run(failed, ['spaces:vpn:config', '--space', 'my-space', name, '--format', 'swanctl'])
+    expect(result).toMatchObject({code: 1, stdout: ''})
+    expect(result.stderr).toContain('failed, so it has no tunnels to configure')
+  })
+})
 
 describe('spaces:vpn:wait', () => {
   const name = 'vpn-connection-name-wait'

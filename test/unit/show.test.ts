@@ -120,6 +120,30 @@ Tunnel 2    52.91.173.226     34.227.70.143   123456abcdef    10.0.0.0/16       
     )
   })
 
+  it('prints the table of a failed connection, keys included, with a warning on stderr saying how to replace it', async () => {
+    const context = testContext()
+    nock(API)
+      .get(CONNECTION_PATH)
+      .reply(200, vpnConnection({status: 'failed', status_message: 'rejected'}))
+    await runConfig({...target, format: 'table'}, context)
+    expect(context.stdout()).toContain('Tunnel 1    52.91.173.226     34.203.187.158  abcdef12345')
+    expect(context.stderr()).toBe(
+      'Warning: VPN connection office in space acme-space failed: rejected. Its tunnels will not come up. Destroy it with `heroku spaces:vpn:destroy office --space acme-space --confirm office` and connect again once the cause is fixed.\n',
+    )
+  })
+
+  it('refuses a failed connection without tunnels, having no table to show (exit code 1)', async () => {
+    const context = testContext()
+    nock(API)
+      .get(CONNECTION_PATH)
+      .reply(200, pendingConnection({status: 'failed'}))
+    await expect(runConfig({...target, format: 'table'}, context)).rejects.toMatchObject({
+      exitCode: ExitCode.failed,
+      message: 'VPN connection office in space acme-space failed, so it has no tunnels to configure.',
+    })
+    expect(context.stdout()).toBe('')
+  })
+
   it('prints the object unchanged with the json format, whatever its status', async () => {
     const context = testContext()
     nock(API).get(CONNECTION_PATH).reply(200, pendingConnection())

@@ -10,6 +10,7 @@ import {checkLocalIp} from '../rules/network.js'
 import {connectionCommand, replaceFailedHint} from '../ui/command-lines.js'
 import {formatTunnelConfiguration} from '../ui/render.js'
 import {findConnection} from './lookups.js'
+import {failedSentence} from './polling.js'
 import {connectionName, spaceName} from './target.js'
 
 export type ConfigFormat = 'json' | 'table' | GatewayFormatName
@@ -162,6 +163,14 @@ export async function runConfig(options: ConfigOptions, context: CommandContext)
     return
   }
 
-  requireTunnels(connection, options)
+  // the keys of a failed connection are shown as the Heroku CLI shows them, for scripts that read them
+  if (connection.status === 'failed' && (connection.tunnels ?? []).length > 0) {
+    context.terminal.warn(
+      `${failedSentence(options, connection.status_message)} Its tunnels will not come up. ${replaceFailedHint(options)}`,
+    )
+  } else {
+    requireTunnels(connection, options)
+  }
+
   context.terminal.outRendered(formatTunnelConfiguration(options.space, connection, context.terminal.styleOut))
 }
