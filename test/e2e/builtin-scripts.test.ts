@@ -1,3 +1,4 @@
+import {readFile} from 'node:fs/promises'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import type {VpnConnection} from '../../src/lib/api/types.js'
@@ -30,6 +31,7 @@ function builtinConnection(name: string, overrides: Partial<VpnConnection> = {})
   })
 }
 
+const KEYS = ['apresharedkey1', 'apresharedkey2']
 const STACK = /^\s+at /m
 
 let api: CannedApi | undefined
@@ -105,6 +107,27 @@ describe('spaces:vpn:wait', () => {
       expect(api!.requests).toEqual([])
     },
   )
+
+  it('leaves the pre-shared keys out of the table, says where they are, and the README lists the difference', async () => {
+    const active = builtinConnection(name, {status: 'active', status_message: ''})
+    const result = await run({[path]: [builtinConnection(name, {status: 'pending'}), active]}, argv)
+    expect(result.code, result.stderr).toBe(0)
+    expect(table(result.stdout)).toContain('Tunnel 1 52.44.146.197 52.44.146.196 10.0.0.0/16 1')
+    for (const key of KEYS) expect(result.stdout).not.toContain(key)
+    expect(result.stdout).toMatch(/Pre-shared keys are not shown here: run `\S+ spaces:vpn:config .+`, or add --json\./)
+
+    const json = await runCli([...argv, '--json'], {env: api!.env})
+    expect(JSON.parse(json.stdout)).toEqual(active)
+
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8')
+    const start = readme.indexOf('### Differences from the built-in commands')
+    expect(start).toBeGreaterThan(-1)
+    const differences = readme.slice(start, readme.indexOf('\n### ', start))
+    const keysLine = differences.split('\n- ').find((line) => line.includes('pre-shared keys'))
+    expect(keysLine).toMatch(/`wait`/)
+    expect(keysLine).toContain('`wait --json`')
+    expect(keysLine).toContain('`spaces:vpn:config`')
+  })
 })
 
 describe('an active connection without tunnels', () => {
