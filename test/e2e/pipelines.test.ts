@@ -36,8 +36,9 @@ beforeEach(() => sandbox.control.reset())
 
 const cli = (...args: string[]) => runCli(args, {env: sandbox.env})
 const posts = () => sandbox.control.requests().filter((entry) => entry.method === 'POST')
-const connect = (...extra: string[]) =>
-  cli('spaces:vpn:connect', 'office', '--space', DEFAULT_BLOCKS_SPACE, '--ip', IP, '--cidrs', CIDRS, ...extra)
+const connectWithCidrs = (cidrs: string, ...extra: string[]) =>
+  cli('spaces:vpn:connect', 'office', '--space', DEFAULT_BLOCKS_SPACE, '--ip', IP, '--cidrs', cidrs, ...extra)
+const connect = (...extra: string[]) => connectWithCidrs(CIDRS, ...extra)
 const flat = (text: string) => text.replaceAll(/\s*›\s*/g, ' ')
 
 describe('connect --if-not-exists', () => {
@@ -53,18 +54,7 @@ describe('connect --if-not-exists', () => {
 
   it('prints the API object, and nothing else, with --json; the CIDRs may come in another order', async () => {
     await connect()
-    const again = await cli(
-      'spaces:vpn:connect',
-      'office',
-      '--space',
-      DEFAULT_BLOCKS_SPACE,
-      '--ip',
-      IP,
-      '--cidrs',
-      '192.168.50.0/24,172.16.0.0/16',
-      '--if-not-exists',
-      '--json',
-    )
+    const again = await connectWithCidrs('192.168.50.0/24,172.16.0.0/16', '--if-not-exists', '--json')
     expect(again.code).toBe(0)
     const printed = JSON.parse(again.stdout) as {name: string; public_ip: string}
     expect(printed).toMatchObject({name: 'office', public_ip: IP})
@@ -95,6 +85,25 @@ describe('connect --if-not-exists', () => {
     expect(message).toContain(
       `./bin/run.js spaces:vpn:update office --space ${DEFAULT_BLOCKS_SPACE} --cidrs 172.16.0.0/16`,
     )
+    expect(posts()).toHaveLength(1)
+  })
+
+  it('says a connection that failed failed, advises replacing it and exits 1, with its settings the same or not', async () => {
+    await connect()
+    sandbox.control.failConnection(DEFAULT_BLOCKS_SPACE, 'office', 'Customer gateway rejected the proposal.')
+    for (const cidrs of [CIDRS, '172.16.0.0/16']) {
+      const again = await connectWithCidrs(cidrs, '--if-not-exists')
+      expect(again).toMatchObject({code: 1, stdout: ''})
+      const message = flat(again.stderr)
+      expect(message).toContain(
+        `VPN connection office in space ${DEFAULT_BLOCKS_SPACE} failed: Customer gateway rejected the proposal. Nothing was created.`,
+      )
+      expect(message).toContain(
+        `Destroy it with \`./bin/run.js spaces:vpn:destroy office --space ${DEFAULT_BLOCKS_SPACE} --confirm office --wait\` and connect again`,
+      )
+      expect(message).not.toContain('spaces:vpn:wait')
+    }
+
     expect(posts()).toHaveLength(1)
   })
 

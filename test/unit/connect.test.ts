@@ -1,6 +1,8 @@
 import nock from 'nock'
 import {describe, expect, it} from 'vitest'
 
+import type {VpnCliError} from '../../src/lib/errors.js'
+
 import {type ConnectOptions, runConnect} from '../../src/lib/actions/connect.js'
 import {PlatformApiError} from '../../src/lib/api/errors.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
@@ -143,6 +145,25 @@ describe('connect', () => {
     expect(error).toMatchObject({exitCode: ExitCode.usage})
     expect((error as Error).message).toContain(words)
     expect((error as Error).message).toContain('Nothing was created.')
+  })
+
+  it('with --if-not-exists, reports a failed connection of that name as failed (exit 1), advising to replace it', async () => {
+    const context = testContext()
+    nock(API)
+      .get('/spaces/acme-space')
+      .reply(200, space())
+      .get('/spaces/acme-space/vpn-connections')
+      .reply(200, [vpnConnection({status: 'failed', status_message: 'Rejected.', tunnels: []})])
+    const error = (await runConnect({...valid, ifNotExists: true}, context).catch((error_: unknown) => error_)) as
+      undefined | VpnCliError
+    expect(error).toMatchObject({
+      exitCode: ExitCode.failed,
+      message: 'VPN connection office in space acme-space failed: Rejected. Nothing was created.',
+    })
+    expect(error?.suggestions).toEqual([
+      'Destroy it with `heroku spaces:vpn:destroy office --space acme-space --confirm office --wait` and connect again once the cause is fixed.',
+    ])
+    expect(context.stdout()).toBe('')
   })
 
   it('passes on an API refusal with exit code 1', async () => {

@@ -128,7 +128,7 @@ Tunnel 2    52.91.173.226     34.227.70.143   123456abcdef    10.0.0.0/16       
     await runConfig({...target, format: 'table'}, context)
     expect(context.stdout()).toContain('Tunnel 1    52.91.173.226     34.203.187.158  abcdef12345')
     expect(context.stderr()).toBe(
-      'Warning: VPN connection office in space acme-space failed: rejected. Its tunnels will not come up. Destroy it with `heroku spaces:vpn:destroy office --space acme-space --confirm office` and connect again once the cause is fixed.\n',
+      'Warning: VPN connection office in space acme-space failed: rejected. Its tunnels will not come up. Destroy it with `heroku spaces:vpn:destroy office --space acme-space --confirm office --wait` and connect again once the cause is fixed.\n',
     )
   })
 

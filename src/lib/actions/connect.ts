@@ -6,8 +6,9 @@ import {InputError, inputErrors, NOTHING_CREATED, NOTHING_SENT, OperationError} 
 import {checkConnectionName} from '../rules/names.js'
 import {checkCidrsAgainstSpace, checkGatewayIp, checkRoutableCidrs} from '../rules/network.js'
 import {GENERATION_WITHOUT_VPN, spaceBlocks, spaceGeneration} from '../rules/space.js'
-import {connectionCommand, suggestCommand} from '../ui/command-lines.js'
+import {connectionCommand, replaceFailedHint, suggestCommand} from '../ui/command-lines.js'
 import {findSpace} from './lookups.js'
+import {failedSentence} from './polling.js'
 import {connectionName, spaceName} from './target.js'
 
 export interface ConnectOptions {
@@ -91,6 +92,14 @@ async function existingConnection(
   const asked = connections.find((connection) => connection.name === options.name || connection.id === options.name)
   if (asked && options.ifNotExists) {
     const name = asked.name ?? options.name
+    // a failed connection never becomes ready, whatever its settings: it is replaced, not waited for or updated
+    if (asked.status === 'failed') {
+      const target = {name, space: options.space}
+      throw new OperationError(`${failedSentence(target, asked.status_message)} ${NOTHING_CREATED}`, [
+        replaceFailedHint(target),
+      ])
+    }
+
     const differences = connectionDifferences(asked, options, cidrs)
     if (differences.length > 0) {
       throw inputErrors(

@@ -46,7 +46,8 @@ export function isReady(connection: VpnConnection, tunnelsUp: boolean): boolean 
 
 /** "VPN connection office in space acme failed: <the API's status message>." */
 export function failedSentence(subject: WaitSubject, statusMessage: string | undefined): string {
-  return `VPN connection ${subject.name} in space ${subject.space} failed: ${statusMessage || 'the API gave no reason'}.`
+  const reason = (statusMessage || 'the API gave no reason').replace(/\.$/, '')
+  return `VPN connection ${subject.name} in space ${subject.space} failed: ${reason}.`
 }
 
 /** The connection ended `failed`: waiting longer cannot help. */
