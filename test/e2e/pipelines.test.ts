@@ -13,6 +13,7 @@ import {
   startSandbox,
 } from '../../src/sandbox/index.js'
 import {REPO_ROOT} from '../support/heroku-cli.js'
+import {startBarrierFront} from '../support/network.js'
 import {BIN, runCli} from '../support/run-cli.js'
 
 /* Pipelines that run twice, destroy --wait, and the README's key-rotation script, run as it is against the sandbox. */
@@ -36,8 +37,18 @@ beforeEach(() => sandbox.control.reset())
 
 const cli = (...args: string[]) => runCli(args, {env: sandbox.env})
 const posts = () => sandbox.control.requests().filter((entry) => entry.method === 'POST')
-const connectWithCidrs = (cidrs: string, ...extra: string[]) =>
-  cli('spaces:vpn:connect', 'office', '--space', DEFAULT_BLOCKS_SPACE, '--ip', IP, '--cidrs', cidrs, ...extra)
+const connectArgv = (cidrs: string, ...extra: string[]) => [
+  'spaces:vpn:connect',
+  'office',
+  '--space',
+  DEFAULT_BLOCKS_SPACE,
+  '--ip',
+  IP,
+  '--cidrs',
+  cidrs,
+  ...extra,
+]
+const connectWithCidrs = (cidrs: string, ...extra: string[]) => cli(...connectArgv(cidrs, ...extra))
 const connect = (...extra: string[]) => connectWithCidrs(CIDRS, ...extra)
 const flat = (text: string) => text.replaceAll(/\s*›\s*/g, ' ')
 
@@ -86,6 +97,29 @@ describe('connect --if-not-exists', () => {
       `./bin/run.js spaces:vpn:update office --space ${DEFAULT_BLOCKS_SPACE} --cidrs 172.16.0.0/16`,
     )
     expect(posts()).toHaveLength(1)
+  })
+
+  it('two at once both exit 0: the one whose create is refused looks again and finds the same connection', async () => {
+    // both read the space's connections before either creates, as two pipeline runs started together can
+    const connectionsPath = `/spaces/${DEFAULT_BLOCKS_SPACE}/vpn-connections`
+    const front = await startBarrierFront(
+      sandbox.url,
+      (request) => request.method === 'GET' && request.url === connectionsPath,
+      2,
+    )
+    try {
+      const env = {...sandbox.env, HEROKU_HOST: front.url}
+      const runs = await Promise.all([1, 2].map(() => runCli(connectArgv(CIDRS, '--if-not-exists'), {env})))
+      for (const run of runs) expect(run.code, run.stderr).toBe(0)
+      expect(posts().map((entry) => entry.status)).toEqual(expect.arrayContaining([201, 422]))
+      expect(posts()).toHaveLength(2)
+      expect(runs.map((run) => run.stdout.split(' ').slice(0, 4).join(' ')).sort()).toEqual([
+        'Created VPN connection office',
+        'VPN connection office already',
+      ])
+    } finally {
+      await front.close()
+    }
   })
 
   it('says a connection that failed failed, advises replacing it and exits 1, with its settings the same or not', async () => {
