@@ -120,7 +120,7 @@ async function writeGatewayConfig(
 ): Promise<void> {
   const {build, fileNames} = GATEWAY_FORMATS[format]
   const dir = options.outputDir
-  const dirProblem = dir === undefined ? undefined : await outputDirProblem('--output-dir', dir)
+  const dirProblem = dir === undefined ? undefined : await outputDirProblem('--output-dir', dir, context.user)
   if (dirProblem !== undefined) throw inputErrors([dirProblem], NOTHING_SENT)
   if (dir !== undefined && !options.force) {
     const existing = await existingFiles(dir, fileNames)
