@@ -55,6 +55,15 @@ const SPACE = ['--space', 'acme-space']
 const NOTHING_SENT = 'Nothing was sent to Heroku.'
 const DEFAULT_TIMING = {intervalMs: 10_000, timeoutMs: 1_200_000}
 
+/** The timing of an --interval below the minimum of 1 s: polls every second, said once. */
+function pollingAtTheMinimum(interval: string) {
+  return {
+    ...DEFAULT_TIMING,
+    intervalMs: 1000,
+    intervalWarning: `--interval ${interval.trim()} is below the minimum of 1 s, so it polls every 1 s: the Platform API allows about 4,500 requests an hour for your account, and faster polling would use them up.`,
+  }
+}
+
 /** Each command that names a connection: the rest of a valid argv, and the options it gives for `office`. */
 const NAMED: Record<Exclude<CommandName, 'connections'>, {readonly argv: string[]; readonly options: object}> = {
   config: {argv: SPACE, options: {force: false, format: 'table', localIp: undefined, outputDir: undefined}},
@@ -148,15 +157,14 @@ const VALID: Array<[CommandName, string[], object]> = [
       [
         'wait',
         ['office', ...SPACE, '--interval', interval],
-        {
-          ...NAMED.wait.options,
-          intervalMs: 1000,
-          intervalWarning: `--interval ${interval!.trim()} is below the minimum of 1 s, so it polls every 1 s: the Platform API allows about 4,500 requests an hour for your account, and faster polling would use them up.`,
-          name: 'office',
-          space: 'acme-space',
-        },
+        {...NAMED.wait.options, ...pollingAtTheMinimum(interval!), name: 'office', space: 'acme-space'},
       ] as [CommandName, string[], object],
   ),
+  [
+    'destroy',
+    ['office', ...SPACE, '--wait', '--interval', '0'],
+    {...NAMED.destroy.options, name: 'office', space: 'acme-space', wait: pollingAtTheMinimum('0')},
+  ],
 ]
 
 const DIFFERENT_NAMES = `The NAME argument "office" and --name "home" differ: give the connection's name once. ${NOTHING_SENT}`
