@@ -8,6 +8,7 @@ import {createPlatformApi} from '../lib/api/client.js'
 import {apiEndpoint, type HerokuConfig, processCredentialHost, resolveCredentials} from '../lib/api/credentials.js'
 import {type NetworkRoute, networkRoute} from '../lib/api/network-route.js'
 import {createTransport} from '../lib/api/transport.js'
+import {type LocalUser} from '../lib/gateway/write-files.js'
 import {retryNotice} from '../lib/ui/render.js'
 import {processStreams, Terminal, type TerminalStreams} from '../lib/ui/terminal.js'
 
@@ -22,10 +23,16 @@ const USER_AGENT = `${PACKAGE.name}/${PACKAGE.version} node-${process.version}`
 export interface CommandProcess extends TerminalStreams {
   readonly now: () => number
   readonly sleep: (ms: number) => Promise<void>
+  readonly user: LocalUser | undefined
+}
+
+/** The user this process runs as; undefined on Windows, which has no POSIX owners. */
+export function processUser(): LocalUser | undefined {
+  return process.getuid && process.getgid ? {gid: process.getgid(), uid: process.getuid()} : undefined
 }
 
 export function nodeProcess(): CommandProcess {
-  return {...processStreams(), now: Date.now, sleep: (ms) => sleep(ms)}
+  return {...processStreams(), now: Date.now, sleep: (ms) => sleep(ms), user: processUser()}
 }
 
 /** Where the API token comes from, asked on the first request, so bad input is reported before credentials are looked up. */
@@ -73,5 +80,5 @@ export function createCommandContext(host: CommandProcess, credentials: TokenSou
     tokenFromEnv: Boolean(env.HEROKU_API_KEY?.trim()),
     transport,
   })
-  return {api, now: host.now, sleep: host.sleep, terminal}
+  return {api, now: host.now, sleep: host.sleep, terminal, user: host.user}
 }

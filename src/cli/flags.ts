@@ -23,7 +23,7 @@ export const nameFlag = Flags.string({
 
 export const intervalFlag = Flags.string({
   char: 'i',
-  description: `seconds between polls, at least ${MIN_WAIT_INTERVAL_SECONDS} [default: ${DEFAULT_WAIT_INTERVAL_SECONDS}]`,
+  description: `seconds between polls, at least ${MIN_WAIT_INTERVAL_SECONDS} (a smaller value polls every ${MIN_WAIT_INTERVAL_SECONDS} s) [default: ${DEFAULT_WAIT_INTERVAL_SECONDS}]`,
 })
 
 export const timeoutFlag = Flags.string({

@@ -1,12 +1,12 @@
 import type {AddressInfo} from 'node:net'
 
 import {execFileSync, spawn} from 'node:child_process'
-import {mkdtempSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, chownSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer as createHttpServer} from 'node:http'
 import {createServer} from 'node:https'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {MAX_ROUTABLE_CIDRS} from '../../src/lib/rules/network.js'
 import {
@@ -17,6 +17,9 @@ import {
   startSandbox,
 } from '../../src/sandbox/index.js'
 import {BIN, msFromFirstRequestToExit, runCli} from '../support/run-cli.js'
+
+/** The uid and gid of `nobody` on Debian and most Linux systems. */
+const NOBODY = 65_534
 
 let sandbox: Sandbox
 
@@ -72,20 +75,6 @@ describe('bad input is refused before anything is sent', () => {
     const result = await cli(...args)
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('--space is empty')
-    expect(requests()).toEqual([])
-  })
-
-  it('wait --interval under the minimum', async () => {
-    const result = await cli(
-      'spaces:vpn:wait',
-      SEEDED_CONNECTION,
-      '--space',
-      SPACE_WITH_CONNECTION,
-      '--interval',
-      '0.001',
-    )
-    expect(result.code).toBe(2)
-    expect(result.stderr).toContain('--interval 0.001 is below the minimum of 1 s')
     expect(requests()).toEqual([])
   })
 
@@ -149,6 +138,61 @@ describe('bad input is refused before anything is sent', () => {
     expect(result.code).toBe(2)
     expect(result.stderr).toContain(words)
     expect(requests()).toEqual([])
+  })
+})
+
+describe('config --output-dir that someone other than the user and root could change', () => {
+  const config = (outputDir: string) =>
+    runCli(
+      [
+        'spaces:vpn:config',
+        SEEDED_CONNECTION,
+        '--space',
+        SPACE_WITH_CONNECTION,
+        '--format',
+        'swanctl',
+        '--output-dir',
+        outputDir,
+      ],
+      {env: sandbox.env},
+    )
+  let dir: string
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'vpn-out-'))
+  })
+  afterEach(() => rmSync(dir, {force: true, recursive: true}))
+
+  it.each([
+    ['mode 0777', 0o777, '.', 'is a directory that other users can write to (mode 0777)'],
+    ['mode 1777, as /tmp itself', 0o1777, '.', 'is a directory that other users can write to (mode 1777)'],
+    ['a directory inside one of mode 0777', 0o777, 'gw', 'is inside DIR, which other users can write to (mode 0777'],
+  ])('is refused: %s (exit 2, before the keys are fetched)', async (_case, mode, below, words) => {
+    chmodSync(dir, mode)
+    const result = await config(join(dir, below))
+    expect(result).toMatchObject({code: 2, stdout: ''})
+    expect(result.stderr).toContain(words.replace('DIR', dir))
+    expect(result.stderr).toContain('the updown script that the next steps install with sudo and charon runs as root')
+    expect(result.stderr).toContain('use a directory that only you and root can change')
+    expect(requests()).toEqual([])
+    expect(readdirSync(dir)).toEqual([])
+  })
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'is refused when it belongs to another user (root: it can make one)',
+    async () => {
+      chownSync(dir, NOBODY, NOBODY)
+      const result = await config(dir)
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain(`is a directory that belongs to another user (uid ${NOBODY})`)
+      expect(requests()).toEqual([])
+    },
+  )
+
+  it('takes a directory of the user inside a sticky one, as under /tmp', async () => {
+    chmodSync(dir, 0o1777)
+    const result = await config(join(dir, 'gw'))
+    expect(result.code, result.stderr).toBe(0)
+    expect(readdirSync(join(dir, 'gw'))).toContain('swanctl.conf')
   })
 })
 

@@ -13,6 +13,7 @@ import {
   startSandbox,
 } from '../../src/sandbox/index.js'
 import {REPO_ROOT} from '../support/heroku-cli.js'
+import {startBarrierFront} from '../support/network.js'
 import {BIN, runCli} from '../support/run-cli.js'
 
 /* Pipelines that run twice, destroy --wait, and the README's key-rotation script, run as it is against the sandbox. */
@@ -36,8 +37,19 @@ beforeEach(() => sandbox.control.reset())
 
 const cli = (...args: string[]) => runCli(args, {env: sandbox.env})
 const posts = () => sandbox.control.requests().filter((entry) => entry.method === 'POST')
-const connect = (...extra: string[]) =>
-  cli('spaces:vpn:connect', 'office', '--space', DEFAULT_BLOCKS_SPACE, '--ip', IP, '--cidrs', CIDRS, ...extra)
+const connectArgv = (cidrs: string, ...extra: string[]) => [
+  'spaces:vpn:connect',
+  'office',
+  '--space',
+  DEFAULT_BLOCKS_SPACE,
+  '--ip',
+  IP,
+  '--cidrs',
+  cidrs,
+  ...extra,
+]
+const connectWithCidrs = (cidrs: string, ...extra: string[]) => cli(...connectArgv(cidrs, ...extra))
+const connect = (...extra: string[]) => connectWithCidrs(CIDRS, ...extra)
 const flat = (text: string) => text.replaceAll(/\s*›\s*/g, ' ')
 
 describe('connect --if-not-exists', () => {
@@ -53,18 +65,7 @@ describe('connect --if-not-exists', () => {
 
   it('prints the API object, and nothing else, with --json; the CIDRs may come in another order', async () => {
     await connect()
-    const again = await cli(
-      'spaces:vpn:connect',
-      'office',
-      '--space',
-      DEFAULT_BLOCKS_SPACE,
-      '--ip',
-      IP,
-      '--cidrs',
-      '192.168.50.0/24,172.16.0.0/16',
-      '--if-not-exists',
-      '--json',
-    )
+    const again = await connectWithCidrs('192.168.50.0/24,172.16.0.0/16', '--if-not-exists', '--json')
     expect(again.code).toBe(0)
     const printed = JSON.parse(again.stdout) as {name: string; public_ip: string}
     expect(printed).toMatchObject({name: 'office', public_ip: IP})
@@ -95,6 +96,48 @@ describe('connect --if-not-exists', () => {
     expect(message).toContain(
       `./bin/run.js spaces:vpn:update office --space ${DEFAULT_BLOCKS_SPACE} --cidrs 172.16.0.0/16`,
     )
+    expect(posts()).toHaveLength(1)
+  })
+
+  it('two at once both exit 0: the one whose create is refused looks again and finds the same connection', async () => {
+    // both read the space's connections before either creates, as two pipeline runs started together can
+    const connectionsPath = `/spaces/${DEFAULT_BLOCKS_SPACE}/vpn-connections`
+    const front = await startBarrierFront(
+      sandbox.url,
+      (request) => request.method === 'GET' && request.url === connectionsPath,
+      2,
+    )
+    try {
+      const env = {...sandbox.env, HEROKU_HOST: front.url}
+      const runs = await Promise.all([1, 2].map(() => runCli(connectArgv(CIDRS, '--if-not-exists'), {env})))
+      for (const run of runs) expect(run.code, run.stderr).toBe(0)
+      expect(posts().map((entry) => entry.status)).toEqual(expect.arrayContaining([201, 422]))
+      expect(posts()).toHaveLength(2)
+      expect(runs.map((run) => run.stdout.split(' ').slice(0, 4).join(' ')).sort()).toEqual([
+        'Created VPN connection office',
+        'VPN connection office already',
+      ])
+    } finally {
+      await front.close()
+    }
+  })
+
+  it('says a connection that failed failed, advises replacing it and exits 1, with its settings the same or not', async () => {
+    await connect()
+    sandbox.control.failConnection(DEFAULT_BLOCKS_SPACE, 'office', 'Customer gateway rejected the proposal.')
+    for (const cidrs of [CIDRS, '172.16.0.0/16']) {
+      const again = await connectWithCidrs(cidrs, '--if-not-exists')
+      expect(again).toMatchObject({code: 1, stdout: ''})
+      const message = flat(again.stderr)
+      expect(message).toContain(
+        `VPN connection office in space ${DEFAULT_BLOCKS_SPACE} failed: Customer gateway rejected the proposal. Nothing was created.`,
+      )
+      expect(message).toContain(
+        `Destroy it with \`./bin/run.js spaces:vpn:destroy office --space ${DEFAULT_BLOCKS_SPACE} --confirm office --wait\` and connect again`,
+      )
+      expect(message).not.toContain('spaces:vpn:wait')
+    }
+
     expect(posts()).toHaveLength(1)
   })
 

@@ -2,9 +2,10 @@ import {PassThrough} from 'node:stream'
 
 import type {CommandContext} from '../../src/lib/actions/context.js'
 import type {SpaceInfo, VpnConnection, VpnTunnel} from '../../src/lib/api/types.js'
+import type {LocalUser} from '../../src/lib/gateway/write-files.js'
 import type {TerminalStreams} from '../../src/lib/ui/terminal.js'
 
-import {type CommandProcess, createCommandContext} from '../../src/cli/context.js'
+import {type CommandProcess, createCommandContext, processUser} from '../../src/cli/context.js'
 
 export const API = 'https://api.heroku.com'
 export const TOKEN = 'test-token'
@@ -74,6 +75,8 @@ export interface TestProcessOptions {
   /** Makes the token come from HEROKU_API_KEY, as far as the API's advice on a 401 is concerned. */
   readonly tokenFromEnv?: boolean
   readonly tty?: boolean
+  /** Who the command runs as; the test process's own user unless given. */
+  readonly user?: LocalUser
 }
 
 export interface TestProcess extends CommandProcess {
@@ -106,6 +109,7 @@ export function testProcess(options: TestProcessOptions = {}): TestProcess {
     stderr,
     stdin: () => stdin,
     stdout,
+    user: options.user ?? processUser(),
   }
 }
 

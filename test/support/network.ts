@@ -138,6 +138,30 @@ export async function startTlsFront(backend: string, certificate: SelfSignedCert
   return Object.assign(front, {close, port, url: `https://127.0.0.1:${port}`})
 }
 
+/**
+ * http://127.0.0.1:PORT in front of an http:// server, holding the requests `hold` picks until `count` of them have
+ * arrived, then passing them all on: clients that race through it see the same state, whatever their start-up took.
+ */
+export async function startBarrierFront(
+  backend: string,
+  hold: (request: IncomingMessage) => boolean,
+  count: number,
+): Promise<Listening> {
+  const held: Array<() => void> = []
+  const server = createHttpServer((req, res) => {
+    const pass = () => forward(req, res, new URL(req.url ?? '/', backend))
+    if (held.length >= count || !hold(req)) {
+      pass()
+      return
+    }
+
+    held.push(pass)
+    if (held.length === count) for (const release of held) release()
+  })
+  const {close, port} = await listen(server)
+  return {close, port, url: `http://127.0.0.1:${port}`}
+}
+
 /** A port on 127.0.0.1 that nothing listens on. */
 export async function closedPort(): Promise<number> {
   const {close, port} = await listen(createHttpServer())

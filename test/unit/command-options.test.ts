@@ -55,6 +55,15 @@ const SPACE = ['--space', 'acme-space']
 const NOTHING_SENT = 'Nothing was sent to Heroku.'
 const DEFAULT_TIMING = {intervalMs: 10_000, timeoutMs: 1_200_000}
 
+/** The timing of an --interval below the minimum of 1 s: polls every second, said once. */
+function pollingAtTheMinimum(interval: string) {
+  return {
+    ...DEFAULT_TIMING,
+    intervalMs: 1000,
+    intervalWarning: `--interval ${interval.trim()} is below the minimum of 1 s, so it polls every 1 s: the Platform API allows about 4,500 requests an hour for your account, and faster polling would use them up.`,
+  }
+}
+
 /** Each command that names a connection: the rest of a valid argv, and the options it gives for `office`. */
 const NAMED: Record<Exclude<CommandName, 'connections'>, {readonly argv: string[]; readonly options: object}> = {
   config: {argv: SPACE, options: {force: false, format: 'table', localIp: undefined, outputDir: undefined}},
@@ -143,6 +152,19 @@ const VALID: Array<[CommandName, string[], object]> = [
     ['office', ...SPACE, '-i', '2.5', '-t', '90', '--tunnels-up', '--json'],
     {intervalMs: 2500, json: true, name: 'office', space: 'acme-space', timeoutMs: 90_000, tunnelsUp: true},
   ],
+  ...[['0'], ['0.5'], [' 0 ']].map(
+    ([interval]) =>
+      [
+        'wait',
+        ['office', ...SPACE, '--interval', interval],
+        {...NAMED.wait.options, ...pollingAtTheMinimum(interval!), name: 'office', space: 'acme-space'},
+      ] as [CommandName, string[], object],
+  ),
+  [
+    'destroy',
+    ['office', ...SPACE, '--wait', '--interval', '0'],
+    {...NAMED.destroy.options, name: 'office', space: 'acme-space', wait: pollingAtTheMinimum('0')},
+  ],
 ]
 
 const DIFFERENT_NAMES = `The NAME argument "office" and --name "home" differ: give the connection's name once. ${NOTHING_SENT}`
@@ -173,15 +195,15 @@ const REFUSED: Array<[CommandName, string[], string]> = [
   ],
   [
     'wait',
-    ['office', ...SPACE, '--interval', '0.5'],
-    `--interval 0.5 is below the minimum of 1 s: the Platform API allows about 4,500 requests an hour for your account, and faster polling would use them up\n${NOTHING_SENT}`,
+    ['office', ...SPACE, '--interval=-1'],
+    `--interval "-1" is not a number of seconds: give a number from 1 to 604800 (a week), e.g. 10 or 1\n${NOTHING_SENT}`,
   ],
   [
     'wait',
     ['office', ...SPACE, '--interval', 'soon', '--timeout', '0'],
     [
       '2 problems with the input:',
-      '- --interval "soon" is not a positive number of seconds: give a number greater than 0 and at most 604800 (a week), e.g. 10 or 0.5',
+      '- --interval "soon" is not a number of seconds: give a number from 1 to 604800 (a week), e.g. 10 or 1',
       '- --timeout "0" is not a positive number of seconds: give a number greater than 0 and at most 604800 (a week), e.g. 10 or 0.5',
       NOTHING_SENT,
     ].join('\n'),

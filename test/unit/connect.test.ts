@@ -1,6 +1,8 @@
 import nock from 'nock'
 import {describe, expect, it} from 'vitest'
 
+import type {VpnCliError} from '../../src/lib/errors.js'
+
 import {type ConnectOptions, runConnect} from '../../src/lib/actions/connect.js'
 import {PlatformApiError} from '../../src/lib/api/errors.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
@@ -143,6 +145,59 @@ describe('connect', () => {
     expect(error).toMatchObject({exitCode: ExitCode.usage})
     expect((error as Error).message).toContain(words)
     expect((error as Error).message).toContain('Nothing was created.')
+  })
+
+  it('with --if-not-exists, reports a failed connection of that name as failed (exit 1), advising to replace it', async () => {
+    const context = testContext()
+    nock(API)
+      .get('/spaces/acme-space')
+      .reply(200, space())
+      .get('/spaces/acme-space/vpn-connections')
+      .reply(200, [vpnConnection({status: 'failed', status_message: 'Rejected.', tunnels: []})])
+    const error = (await runConnect({...valid, ifNotExists: true}, context).catch((error_: unknown) => error_)) as
+      undefined | VpnCliError
+    expect(error).toMatchObject({
+      exitCode: ExitCode.failed,
+      message: 'VPN connection office in space acme-space failed: Rejected. Nothing was created.',
+    })
+    expect(error?.suggestions).toEqual([
+      'Destroy it with `heroku spaces:vpn:destroy office --space acme-space --confirm office --wait` and connect again once the cause is fixed.',
+    ])
+    expect(context.stdout()).toBe('')
+  })
+
+  describe('with --if-not-exists, after a create refused with 422 (another run may have just made it)', () => {
+    const alreadyHas = {id: 'invalid_params', message: 'Space acme-space already has the VPN connection office.'}
+    const refusedThenListed = (listed: unknown[]) =>
+      spaceReady()
+        .post('/spaces/acme-space/vpn-connections', createBody)
+        .reply(422, alreadyHas)
+        .get('/spaces/acme-space/vpn-connections')
+        .reply(200, listed)
+
+    it('succeeds when the space now has the same connection', async () => {
+      const context = testContext()
+      refusedThenListed([vpnConnection({status: 'pending', tunnels: []})])
+      await runConnect({...valid, ifNotExists: true}, context)
+      expect(context.stdout()).toContain('VPN connection office already existed in space acme-space')
+      expect(context.stderr()).toContain('looking again, as another run may have just created this connection')
+    })
+
+    it.each([
+      [
+        'the same name with other CIDRs',
+        [vpnConnection({routable_cidrs: ['192.168.0.0/24']})],
+        ExitCode.usage,
+        'differ',
+      ],
+      ['a connection that failed', [vpnConnection({status: 'failed'})], ExitCode.failed, 'failed'],
+      ['nothing: the refusal stands', [], ExitCode.failed, alreadyHas.message],
+    ])('reports %s as it would have before creating', async (_case, listed, exitCode, words) => {
+      const context = testContext()
+      refusedThenListed(listed)
+      const error = await runConnect({...valid, ifNotExists: true}, context).catch((error_: unknown) => error_)
+      expect(error).toMatchObject({exitCode, message: expect.stringContaining(words)})
+    })
   })
 
   it('passes on an API refusal with exit code 1', async () => {

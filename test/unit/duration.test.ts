@@ -38,3 +38,19 @@ describe('parseSeconds', () => {
     },
   )
 })
+
+describe('parseSeconds with a floor', () => {
+  it.each([
+    ['0', 0],
+    ['0.5', 0.5],
+    ['1', 1],
+  ])('takes %j as %s, for the caller to raise to the floor', (text, seconds) => {
+    expect(parseSeconds('--interval', text, {floor: 1})).toBe(seconds)
+  })
+
+  it.each([['-1'], ['abc'], [''], ['604801']])('refuses %j, suggesting values used as they are', (text) => {
+    expect(parseSeconds('--interval', text, {floor: 1})).toBe(
+      `--interval "${text}" is not a number of seconds: give a number from 1 to 604800 (a week), e.g. 10 or 1`,
+    )
+  })
+})

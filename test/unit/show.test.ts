@@ -46,16 +46,18 @@ Pre-shared keys are not shown here: run \`heroku spaces:vpn:config office --spac
     expect(context.stderr()).toBe('')
   })
 
-  it('says there are no tunnels yet, and how to wait, while pending', async () => {
+  it.each([
+    ['pending', 'heroku spaces:vpn:wait office --space acme-space'],
+    // a plain wait returns at once for an active connection
+    ['active', 'heroku spaces:vpn:wait office --space acme-space --tunnels-up'],
+  ] as const)('says a %s connection has no tunnels yet, and the wait that waits for them', async (status, wait) => {
     const context = testContext()
     nock(API)
       .get(CONNECTION_PATH)
-      .reply(200, pendingConnection({status_message: 'Waiting for the gateway'}))
+      .reply(200, pendingConnection({status, status_message: 'Waiting for the gateway'}))
     await runInfo({...target, json: false}, context)
     expect(context.stdout()).toContain('Status Message: Waiting for the gateway')
-    expect(context.stdout()).toContain(
-      'No tunnels yet (status pending): run `heroku spaces:vpn:wait office --space acme-space`',
-    )
+    expect(context.stdout()).toContain(`No tunnels yet (status ${status}): run \`${wait}\` to wait for them.`)
   })
 
   it("prints the Platform API's object unchanged with --json, keys included", async () => {
@@ -116,6 +118,30 @@ Tunnel 2    52.91.173.226     34.227.70.143   123456abcdef    10.0.0.0/16       
     expect((error as {suggestions: string[]}).suggestions.join(',')).toContain(
       'heroku spaces:vpn:wait office --space acme-space',
     )
+  })
+
+  it('prints the table of a failed connection, keys included, with a warning on stderr saying how to replace it', async () => {
+    const context = testContext()
+    nock(API)
+      .get(CONNECTION_PATH)
+      .reply(200, vpnConnection({status: 'failed', status_message: 'rejected'}))
+    await runConfig({...target, format: 'table'}, context)
+    expect(context.stdout()).toContain('Tunnel 1    52.91.173.226     34.203.187.158  abcdef12345')
+    expect(context.stderr()).toBe(
+      'Warning: VPN connection office in space acme-space failed: rejected. Its tunnels will not come up. Destroy it with `heroku spaces:vpn:destroy office --space acme-space --confirm office --wait` and connect again once the cause is fixed.\n',
+    )
+  })
+
+  it('refuses a failed connection without tunnels, having no table to show (exit code 1)', async () => {
+    const context = testContext()
+    nock(API)
+      .get(CONNECTION_PATH)
+      .reply(200, pendingConnection({status: 'failed'}))
+    await expect(runConfig({...target, format: 'table'}, context)).rejects.toMatchObject({
+      exitCode: ExitCode.failed,
+      message: 'VPN connection office in space acme-space failed, so it has no tunnels to configure.',
+    })
+    expect(context.stdout()).toBe('')
   })
 
   it('prints the object unchanged with the json format, whatever its status', async () => {

@@ -105,4 +105,17 @@ describe('spaces:vpn:wait', () => {
       message: 'VPN connection office in space acme-space failed: supplied CIDR block already in use.',
     })
   })
+  it('says once, before polling, that an --interval below the minimum polls at the minimum', async () => {
+    const context = testContext()
+    nock(API)
+      .get(CONNECTION_PATH)
+      .times(2)
+      .reply(200, pendingConnection())
+      .get(CONNECTION_PATH)
+      .reply(200, vpnConnection())
+    await runWait({...options, intervalMs: 1000, intervalWarning: 'polling every 1 s'}, context)
+    expect(context.stderr().split('\n')[0]).toBe('Warning: polling every 1 s')
+    expect(context.stderr().match(/polling every 1 s/g)).toHaveLength(1)
+    expect(context.sleeps).toEqual([1000, 1000])
+  })
 })

@@ -1,10 +1,25 @@
 import {spawnSync} from 'node:child_process'
-import {chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile} from 'node:fs/promises'
+import {
+  chmod,
+  chown,
+  lchown,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {processUser} from '../../src/cli/context.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
 import {type FileToWrite, outputDirProblem, writeFiles} from '../../src/lib/gateway/write-files.js'
 
@@ -15,6 +30,7 @@ const FILES: FileToWrite[] = [
 
 /** The uid and gid of `nobody` on Debian and most Linux systems. */
 const NOBODY = 65_534
+const USER = processUser()!
 
 let root: string
 beforeEach(async () => {
@@ -100,22 +116,22 @@ describe('writeFiles', () => {
 
 describe('outputDirProblem', () => {
   it('accepts a directory that exists or can be created', async () => {
-    expect(await outputDirProblem('--output-dir', root)).toBeUndefined()
-    expect(await outputDirProblem('--output-dir', join(root, 'a', 'b'))).toBeUndefined()
+    expect(await outputDirProblem('--output-dir', root, USER)).toBeUndefined()
+    expect(await outputDirProblem('--output-dir', join(root, 'a', 'b'), USER)).toBeUndefined()
   })
 
   it.each([['~/gw'], ['~']])('refuses %j, which the shell did not expand', async (dir) => {
-    expect(await outputDirProblem('--output-dir', dir)).toContain(
+    expect(await outputDirProblem('--output-dir', dir, USER)).toContain(
       `--output-dir "${dir}" starts with ~, which the shell expands only at the start of a word`,
     )
   })
 
   it('refuses a regular file, and a path below one', async () => {
     await writeFile(join(root, 'file'), '')
-    expect(await outputDirProblem('--output-dir', join(root, 'file'))).toBe(
+    expect(await outputDirProblem('--output-dir', join(root, 'file'), USER)).toBe(
       `--output-dir "${join(root, 'file')}" is a file, not a directory: give a directory to write the files into`,
     )
-    expect(await outputDirProblem('--output-dir', join(root, 'file', 'gw'))).toBe(
+    expect(await outputDirProblem('--output-dir', join(root, 'file', 'gw'), USER)).toBe(
       `--output-dir "${join(root, 'file', 'gw')}" cannot be created: ${join(root, 'file')} is a file`,
     )
   })
@@ -123,7 +139,7 @@ describe('outputDirProblem', () => {
   /** outputDirProblem as an ordinary user sees it: root may write anywhere, so as root it runs as `nobody`. */
   function problemAsUser(dir: string): string | undefined {
     const source = fileURLToPath(new URL('../../src/lib/gateway/write-files.ts', import.meta.url))
-    const script = `const {outputDirProblem} = await import(${JSON.stringify(source)}); process.stdout.write(JSON.stringify(await outputDirProblem('--output-dir', ${JSON.stringify(dir)}) ?? null))`
+    const script = `const {outputDirProblem} = await import(${JSON.stringify(source)}); const user = {gid: process.getgid(), uid: process.getuid()}; process.stdout.write(JSON.stringify(await outputDirProblem('--output-dir', ${JSON.stringify(dir)}, user) ?? null))`
     const asRoot = process.getuid?.() === 0
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
@@ -144,6 +160,81 @@ describe('outputDirProblem', () => {
     )
     expect(problemAsUser(root)).toBe(
       process.getuid?.() === 0 ? `--output-dir "${root}" is a directory you cannot write to` : undefined,
+    )
+  })
+})
+
+describe('outputDirProblem: directories someone other than the user and root could change', () => {
+  const SAFE =
+    'use a directory that only you and root can change, such as one in your home directory or one made by mktemp -d'
+  const AT_STAKE = 'the updown script that the next steps install with sudo and charon runs as root'
+
+  it('refuses a directory everyone can write to, saying why and what to do', async () => {
+    await chmod(root, 0o777)
+    expect(await outputDirProblem('--output-dir', root, USER)).toBe(
+      `--output-dir "${root}" is a directory that other users can write to (mode 0777): one of them could replace the files, ${AT_STAKE} among them: take their access away (chmod go-w ${root}), or ${SAFE}`,
+    )
+  })
+
+  it('refuses one everyone can write to even with the sticky bit, as /tmp itself, and takes a directory of yours in it', async () => {
+    await chmod(root, 0o1777)
+    expect(await outputDirProblem('--output-dir', root, USER)).toContain(
+      `is a directory that other users can write to (mode 1777): the sticky bit keeps them from replacing your files, not from creating files under the same names whenever yours are not there`,
+    )
+    await mkdir(join(root, 'mine'), {mode: 0o700})
+    expect(await outputDirProblem('--output-dir', join(root, 'mine'), USER)).toBeUndefined()
+    expect(await outputDirProblem('--output-dir', join(root, 'new', 'gw'), USER)).toBeUndefined()
+  })
+
+  it.each([['gw'], [join('new', 'gw')]])(
+    'refuses %s in a directory everyone can write to without the sticky bit, where the directory can be swapped',
+    async (below) => {
+      await chmod(root, 0o777)
+      await mkdir(join(root, 'gw'), {mode: 0o700})
+      expect(await outputDirProblem('--output-dir', join(root, below), USER)).toBe(
+        `--output-dir "${join(root, below)}" is inside ${root}, which other users can write to (mode 0777, no sticky bit): one of them could swap the directory for one of their own, with their own ${AT_STAKE}: ${SAFE}`,
+      )
+    },
+  )
+
+  it("refuses a group's write access unless the group is the user's own", async () => {
+    await chmod(root, 0o770)
+    const {gid} = await stat(root)
+    expect(await outputDirProblem('--output-dir', root, {...USER, gid})).toBeUndefined()
+    expect(await outputDirProblem('--output-dir', root, {...USER, gid: gid + 1})).toContain(
+      'is a directory that other users can write to (mode 0770)',
+    )
+  })
+
+  it('refuses a directory of another user (root is trusted: it can change anything anyway)', async () => {
+    // root owns nothing here that is not trusted: as root the directory goes to nobody, else another user looks at it
+    const asRoot = USER.uid === 0
+    if (asRoot) await chown(root, NOBODY, NOBODY)
+    const owner = asRoot ? NOBODY : USER.uid
+    const checking = asRoot ? USER : {gid: USER.gid, uid: USER.uid + 4242}
+    expect(await outputDirProblem('--output-dir', root, checking)).toBe(
+      `--output-dir "${root}" is a directory that belongs to another user (uid ${owner}), who could replace the files or the directory, ${AT_STAKE} among them: ${SAFE}`,
+    )
+    expect(await outputDirProblem('--output-dir', join(root, 'gw'), checking)).toContain(
+      `is inside ${root}, which belongs to another user (uid ${owner})`,
+    )
+  })
+
+  it('follows links, judging where they lead', async () => {
+    await mkdir(join(root, 'open'), {mode: 0o777})
+    await chmod(join(root, 'open'), 0o777)
+    await symlink('open', join(root, 'link'))
+    expect(await outputDirProblem('--output-dir', join(root, 'link'), USER)).toContain(
+      `--output-dir "${join(root, 'link')}" is a directory that other users can write to (mode 0777)`,
+    )
+  })
+
+  it.skipIf(process.getuid?.() !== 0)('refuses a link of another user on the way (root: it can make one)', async () => {
+    await mkdir(join(root, 'mine'), {mode: 0o700})
+    await symlink('mine', join(root, 'link'))
+    await lchown(join(root, 'link'), NOBODY, NOBODY)
+    expect(await outputDirProblem('--output-dir', join(root, 'link', 'gw'), USER)).toContain(
+      `goes through the link ${join(root, 'link')}, which belongs to another user (uid ${NOBODY}), who could point it at a directory of their own`,
     )
   })
 })

@@ -10,6 +10,7 @@ import {checkLocalIp} from '../rules/network.js'
 import {connectionCommand, replaceFailedHint} from '../ui/command-lines.js'
 import {formatTunnelConfiguration} from '../ui/render.js'
 import {findConnection} from './lookups.js'
+import {failedSentence} from './polling.js'
 import {connectionName, spaceName} from './target.js'
 
 export type ConfigFormat = 'json' | 'table' | GatewayFormatName
@@ -119,7 +120,7 @@ async function writeGatewayConfig(
 ): Promise<void> {
   const {build, fileNames} = GATEWAY_FORMATS[format]
   const dir = options.outputDir
-  const dirProblem = dir === undefined ? undefined : await outputDirProblem('--output-dir', dir)
+  const dirProblem = dir === undefined ? undefined : await outputDirProblem('--output-dir', dir, context.user)
   if (dirProblem !== undefined) throw inputErrors([dirProblem], NOTHING_SENT)
   if (dir !== undefined && !options.force) {
     const existing = await existingFiles(dir, fileNames)
@@ -167,6 +168,14 @@ export async function runConfig(options: ConfigOptions, context: CommandContext)
     return
   }
 
-  requireTunnels(connection, options)
+  // the keys of a failed connection are shown as the Heroku CLI shows them, for scripts that read them
+  if (connection.status === 'failed' && (connection.tunnels ?? []).length > 0) {
+    context.terminal.warn(
+      `${failedSentence(options, connection.status_message)} Its tunnels will not come up. ${replaceFailedHint(options)}`,
+    )
+  } else {
+    requireTunnels(connection, options)
+  }
+
   context.terminal.outRendered(formatTunnelConfiguration(options.space, connection, context.terminal.styleOut))
 }

@@ -2,13 +2,15 @@ import type {SpaceInfo, VpnConnection} from '../api/types.js'
 import type {CommandContext} from './context.js'
 
 import {type Changed, findVpnConnection} from '../api/client.js'
+import {PlatformApiError} from '../api/errors.js'
 import {InputError, inputErrors, NOTHING_CREATED, NOTHING_SENT, OperationError} from '../errors.js'
 import {checkConnectionName} from '../rules/names.js'
 import {checkCidrsAgainstSpace, checkGatewayIp, checkRoutableCidrs} from '../rules/network.js'
 import {GENERATION_WITHOUT_VPN, spaceBlocks, spaceGeneration} from '../rules/space.js'
-import {connectionCommand, suggestCommand} from '../ui/command-lines.js'
+import {connectionCommand, replaceFailedHint, suggestCommand} from '../ui/command-lines.js'
 import {connectionAfterChange} from './accepted.js'
 import {findSpace} from './lookups.js'
+import {failedSentence} from './polling.js'
 import {connectionName, spaceName} from './target.js'
 
 export interface ConnectOptions {
@@ -92,6 +94,14 @@ async function existingConnection(
   const asked = connections.find((connection) => connection.name === options.name || connection.id === options.name)
   if (asked && options.ifNotExists) {
     const name = asked.name ?? options.name
+    // a failed connection never becomes ready, whatever its settings: it is replaced, not waited for or updated
+    if (asked.status === 'failed') {
+      const target = {name, space: options.space}
+      throw new OperationError(`${failedSentence(target, asked.status_message)} ${NOTHING_CREATED}`, [
+        replaceFailedHint(target),
+      ])
+    }
+
     const differences = connectionDifferences(asked, options, cidrs)
     if (differences.length > 0) {
       throw inputErrors(
@@ -144,6 +154,21 @@ function createConnection(
   })
 }
 
+/**
+ * With --if-not-exists, a create refused as unprocessable (422) may have lost a race with another run creating the
+ * same connection: what the space has now is judged as if it had been there before. Undefined when it has nothing.
+ */
+async function createdMeanwhile(
+  error: unknown,
+  asked: ConnectOptions,
+  cidrs: readonly string[],
+  context: CommandContext,
+): Promise<undefined | VpnConnection> {
+  if (!asked.ifNotExists || !(error instanceof PlatformApiError && error.status === 422)) return undefined
+  context.terminal.info('The create was refused; looking again, as another run may have just created this connection.')
+  return existingConnection(asked, cidrs, context)
+}
+
 export async function runConnect(options: ConnectOptions, context: CommandContext): Promise<undefined | VpnConnection> {
   const cidrCheck = checkRoutableCidrs(options.cidrs)
   const localProblems = [checkConnectionName(options.name), checkGatewayIp(options.ip), ...cidrCheck.problems].filter(
@@ -153,13 +178,22 @@ export async function runConnect(options: ConnectOptions, context: CommandContex
 
   const space = await findSpace(context.api, options.space, NOTHING_CREATED)
   refuseSpace(options.space, space)
-  const existing = await existingConnection({...options, ip: options.ip.trim()}, cidrCheck.cidrs, context)
+  const asked = {...options, ip: options.ip.trim()}
+  const existing = await existingConnection(asked, cidrCheck.cidrs, context)
   if (existing) return reportExisting(existing, options, context)
   const spaceCheck = checkCidrsAgainstSpace(cidrCheck.cidrs, spaceBlocks(options.space, space))
   if (spaceCheck.problems.length > 0) throw inputErrors(spaceCheck.problems, NOTHING_CREATED)
   for (const warning of spaceCheck.warnings) context.terminal.warn(warning)
 
-  const created = await createConnection({...options, ip: options.ip.trim()}, cidrCheck.cidrs, context)
+  let created: Changed
+  try {
+    created = await createConnection(asked, cidrCheck.cidrs, context)
+  } catch (error) {
+    const meanwhile = await createdMeanwhile(error, asked, cidrCheck.cidrs, context)
+    if (meanwhile === undefined) throw error
+    return reportExisting(meanwhile, options, context)
+  }
+
   const connection = await connectionAfterChange(context, options, created, 'create')
   const {terminal} = context
   if (options.json) {

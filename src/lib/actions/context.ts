@@ -1,4 +1,5 @@
 import type {PlatformApi} from '../api/client.js'
+import type {LocalUser} from '../gateway/write-files.js'
 import type {Terminal} from '../ui/terminal.js'
 
 /** Everything a command's work touches outside itself, handed in so tests can replace it. */
@@ -7,4 +8,6 @@ export interface CommandContext {
   readonly now: () => number
   readonly sleep: (ms: number) => Promise<void>
   readonly terminal: Terminal
+  /** Who runs the command, whom written files may be trusted to; undefined where there are no POSIX owners. */
+  readonly user: LocalUser | undefined
 }

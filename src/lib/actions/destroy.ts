@@ -1,7 +1,6 @@
 import type {ConnectionTarget, VpnConnection} from '../api/types.js'
 import type {Terminal} from '../ui/terminal.js'
 import type {CommandContext} from './context.js'
-import type {PollTiming} from './polling.js'
 
 import {findVpnConnection} from '../api/client.js'
 import {isTransient} from '../api/retry.js'
@@ -10,13 +9,13 @@ import {connectionCommand} from '../ui/command-lines.js'
 import {answeredConnection} from './accepted.js'
 import {connectionNotFound, findConnection, isNotFound} from './lookups.js'
 import {connectionName, spaceName} from './target.js'
-import {pollTiming, waitUntilGone} from './wait.js'
+import {pollTiming, type WaitTiming, waitUntilGone} from './wait.js'
 
 export interface DestroyOptions extends ConnectionTarget {
   readonly confirm?: string
   readonly json: boolean
   /** Set by --wait: block until the connection is gone. */
-  readonly wait?: PollTiming
+  readonly wait?: WaitTiming
 }
 
 export function destroyOptions(

@@ -31,6 +31,7 @@ export function printConnection(
     config: connectionCommand('config', target.name, target.space),
     replaceFailed: replaceFailedHint(target),
     wait: connectionCommand('wait', target.name, target.space),
+    waitForTunnels: connectionCommand('wait', target.name, target.space, '--tunnels-up'),
   }
   terminal.outRendered(formatConnectionInfo(target.space, connection, hints, terminal.styleOut))
 }

@@ -44,15 +44,19 @@ export function isReady(connection: VpnConnection, tunnelsUp: boolean): boolean 
   return tunnels.length > 0 && tunnels.every((tunnel) => tunnel.status === 'UP')
 }
 
+/** "VPN connection office in space acme failed: <the API's status message>." */
+export function failedSentence(subject: WaitSubject, statusMessage: string | undefined): string {
+  const reason = (statusMessage || 'the API gave no reason').replace(/\.$/, '')
+  return `VPN connection ${subject.name} in space ${subject.space} failed: ${reason}.`
+}
+
 /** The connection ended `failed`: waiting longer cannot help. */
 export class ConnectionFailedError extends OperationError {
   constructor(
     readonly subject: WaitSubject,
     statusMessage: string | undefined,
   ) {
-    super(
-      `VPN connection ${subject.name} in space ${subject.space} failed: ${statusMessage || 'the API gave no reason'}.`,
-    )
+    super(failedSentence(subject, statusMessage))
   }
 }
 

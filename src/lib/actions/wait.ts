@@ -20,21 +20,34 @@ import {
 import {connectionName, spaceName} from './target.js'
 import {lineProgress, spinnerProgress, type WaitProgress} from './wait-progress.js'
 
-export interface WaitOptions extends ConnectionTarget, PollOptions {
+export interface WaitOptions extends ConnectionTarget, PollOptions, WaitTiming {
   readonly json: boolean
 }
 
-/** --interval and --timeout in milliseconds, or both problems at once before anything is sent. */
-export function pollTiming(flags: {interval?: string; timeout?: string}): PollTiming {
-  const interval = parseSeconds('--interval', flags.interval ?? String(DEFAULT_WAIT_INTERVAL_SECONDS), {
-    because:
-      'the Platform API allows about 4,500 requests an hour for your account, and faster polling would use them up',
-    min: MIN_WAIT_INTERVAL_SECONDS,
-  })
+export interface WaitTiming extends PollTiming {
+  /** Said once on stderr before polling: --interval asked for polls faster than the minimum. */
+  readonly intervalWarning?: string
+}
+
+/**
+ * --interval and --timeout in milliseconds, or both problems at once before anything is sent. An interval below the
+ * minimum (0 included, which the Heroku CLI's own wait accepts) polls at the minimum, with a warning.
+ */
+export function pollTiming(flags: {interval?: string; timeout?: string}): WaitTiming {
+  const intervalText = flags.interval ?? String(DEFAULT_WAIT_INTERVAL_SECONDS)
+  const interval = parseSeconds('--interval', intervalText, {floor: MIN_WAIT_INTERVAL_SECONDS})
   const timeout = parseSeconds('--timeout', flags.timeout ?? String(DEFAULT_WAIT_TIMEOUT_SECONDS))
-  const problems = [interval, timeout].filter((value): value is string => typeof value === 'string')
-  if (problems.length > 0) throw inputErrors(problems, NOTHING_SENT)
-  return {intervalMs: (interval as number) * 1000, timeoutMs: (timeout as number) * 1000}
+  if (typeof interval === 'string' || typeof timeout === 'string') {
+    const problems = [interval, timeout].filter((value): value is string => typeof value === 'string')
+    throw inputErrors(problems, NOTHING_SENT)
+  }
+
+  const timing = {intervalMs: Math.max(interval, MIN_WAIT_INTERVAL_SECONDS) * 1000, timeoutMs: timeout * 1000}
+  if (interval >= MIN_WAIT_INTERVAL_SECONDS) return timing
+  return {
+    ...timing,
+    intervalWarning: `--interval ${intervalText.trim()} is below the minimum of ${MIN_WAIT_INTERVAL_SECONDS} s, so it polls every ${MIN_WAIT_INTERVAL_SECONDS} s: the Platform API allows about 4,500 requests an hour for your account, and faster polling would use them up.`,
+  }
 }
 
 export function waitOptions(
@@ -65,14 +78,20 @@ function withAdvice(error: unknown): unknown {
   return error
 }
 
+interface WaitInView {
+  readonly target: ConnectionTarget
+  readonly timing: WaitTiming
+  readonly title: string
+}
+
 /** Runs a wait under the progress display (a spinner at a terminal, lines elsewhere) and reports how it ended. */
 async function withProgress<T extends undefined | VpnConnection>(
-  title: string,
-  target: ConnectionTarget,
+  {target, timing, title}: WaitInView,
   context: CommandContext,
   wait: (onEvent: WaitProgress['onEvent']) => Promise<T>,
 ): Promise<T> {
   const {terminal} = context
+  if (timing.intervalWarning !== undefined) terminal.warn(timing.intervalWarning)
   const spinner = await terminal.startSpinner(title)
   const progress = spinner ? spinnerProgress(spinner, terminal, context.now) : lineProgress(terminal, title)
   const started = context.now()
@@ -92,8 +111,11 @@ async function withProgress<T extends undefined | VpnConnection>(
 export async function runWait(options: WaitOptions, context: CommandContext): Promise<VpnConnection> {
   const readiness = options.tunnelsUp ? 'is active with every tunnel UP' : 'is active'
   const connection = await withProgress(
-    `Waiting until VPN connection ${options.name} in space ${options.space} ${readiness}`,
-    options,
+    {
+      target: options,
+      timing: options,
+      title: `Waiting until VPN connection ${options.name} in space ${options.space} ${readiness}`,
+    },
     context,
     (onEvent) =>
       waitForConnection(options, options, {
@@ -110,14 +132,13 @@ export async function runWait(options: WaitOptions, context: CommandContext): Pr
 /** Blocks until the API no longer has the connection: what `destroy --wait` adds after the delete. */
 export async function waitUntilGone(
   target: ConnectionTarget,
-  timing: PollTiming,
+  timing: WaitTiming,
   context: CommandContext,
 ): Promise<void> {
   const poll = (timeoutMs: number) =>
     findVpnConnection(context.api, target.space, target.name, {attempts: 1, timeoutMs})
   await withProgress(
-    `Waiting until VPN connection ${target.name} in space ${target.space} is destroyed`,
-    target,
+    {target, timing, title: `Waiting until VPN connection ${target.name} in space ${target.space} is destroyed`},
     context,
     async (onEvent) => {
       await waitForDeletion(target, timing, {now: context.now, onEvent, poll, sleep: context.sleep})

@@ -1,9 +1,10 @@
 import {randomBytes} from 'node:crypto'
-import {constants} from 'node:fs'
-import {access, lstat, mkdir, open, rename, stat, unlink} from 'node:fs/promises'
-import {dirname, join, resolve} from 'node:path'
+import {constants, type Stats} from 'node:fs'
+import {access, lstat, mkdir, open, readlink, rename, stat, unlink} from 'node:fs/promises'
+import {dirname, join, resolve, sep} from 'node:path'
 
 import {InputError, NOTHING_WRITTEN, type NothingDone, OperationError} from '../errors.js'
+import {shellWord} from '../ui/command-lines.js'
 
 export interface FileToWrite {
   readonly content: string
@@ -46,11 +47,106 @@ async function writable(path: string): Promise<boolean> {
   )
 }
 
+/** Who runs the command, for deciding whom a directory can be trusted to: undefined where there are no POSIX owners. */
+export interface LocalUser {
+  readonly gid: number
+  readonly uid: number
+}
+
+const ROOT_UID = 0
+const STICKY_BIT = 0o1000
+/** What is at stake when someone else can change the files before they are installed. */
+const AT_STAKE = 'the updown script that the next steps install with sudo and charon runs as root'
+const SAFE_DIRECTORY =
+  'use a directory that only you and root can change, such as one in your home directory or one made by mktemp -d'
+
+function octal(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, '0')
+}
+
+/** Writable by someone other than its owner: everyone, or a group that is not the user's own. */
+function othersCanWrite(info: Stats, user: LocalUser): boolean {
+  return (info.mode & 0o002) !== 0 || ((info.mode & 0o020) !== 0 && info.gid !== user.gid)
+}
+
+/** Why `info`, a directory on the way to the files (`path`), lets someone else change them; undefined when it does not. */
+function untrustedDirectory(
+  subject: string,
+  path: string,
+  info: Stats,
+  place: {readonly holdsFiles: boolean; readonly user: LocalUser},
+): string | undefined {
+  const {holdsFiles, user} = place
+  const where = holdsFiles ? 'is a directory that' : `is inside ${path}, which`
+  if (info.uid !== user.uid && info.uid !== ROOT_UID) {
+    return `${subject} ${where} belongs to another user (uid ${info.uid}), who could replace the files or the directory, ${AT_STAKE} among them: ${SAFE_DIRECTORY}`
+  }
+
+  if (!othersCanWrite(info, user)) return undefined
+  const sticky = (info.mode & STICKY_BIT) !== 0
+  if (!holdsFiles) {
+    if (sticky) return undefined
+    return `${subject} ${where} other users can write to (mode ${octal(info.mode)}, no sticky bit): one of them could swap the directory for one of their own, with their own ${AT_STAKE}: ${SAFE_DIRECTORY}`
+  }
+
+  if (sticky) {
+    return `${subject} ${where} other users can write to (mode ${octal(info.mode)}): the sticky bit keeps them from replacing your files, not from creating files under the same names whenever yours are not there, ${AT_STAKE} among them: ${SAFE_DIRECTORY}`
+  }
+
+  const ownAdvice = info.uid === user.uid ? `take their access away (chmod go-w ${shellWord(path)}), or ` : ''
+  return `${subject} ${where} other users can write to (mode ${octal(info.mode)}): one of them could replace the files, ${AT_STAKE} among them: ${ownAdvice}${SAFE_DIRECTORY}`
+}
+
+/**
+ * Whether anyone but the user and root could change what ends up in `dir` (an existing directory; `isTarget` when
+ * the files go into it, not into directories still to be created below it) before the next steps install it: every
+ * directory from / down, and every link on the way, which is followed as the kernel would.
+ */
+async function othersCanChange(
+  subject: string,
+  dir: string,
+  isTarget: boolean,
+  user: LocalUser,
+): Promise<string | undefined> {
+  const pending = resolve(dir).split(sep).filter(Boolean)
+  let current: string = sep
+  let links = 0
+  for (;;) {
+    const info = await lstat(current).catch((error: unknown) => {
+      throw cannotWrite(dir, error)
+    })
+    if (info.isSymbolicLink()) {
+      if (info.uid !== user.uid && info.uid !== ROOT_UID) {
+        return `${subject} goes through the link ${current}, which belongs to another user (uid ${info.uid}), who could point it at a directory of their own: ${SAFE_DIRECTORY}`
+      }
+
+      // more links than the kernel follows: the write will fail and say so
+      if (++links > 40) return undefined
+      const target = await readlink(current).catch((error: unknown) => {
+        throw cannotWrite(dir, error)
+      })
+      pending.unshift(...target.split(sep).filter(Boolean))
+      current = target.startsWith(sep) ? sep : dirname(current)
+      continue
+    }
+
+    const holdsFiles = isTarget && pending.length === 0
+    const problem = untrustedDirectory(subject, current, info, {holdsFiles, user})
+    if (problem !== undefined || pending.length === 0) return problem
+    current = join(current, pending.shift()!)
+  }
+}
+
 /**
  * What stops `dir` from taking the files, found before anything is fetched: a path the shell did not expand, a
- * file in the way, a directory that cannot be written or created. Undefined when the files can go there.
+ * file in the way, a directory that cannot be written or created, or one that someone other than the user and root
+ * could change (see othersCanChange). Undefined when the files can go there.
  */
-export async function outputDirProblem(flag: string, dir: string): Promise<string | undefined> {
+export async function outputDirProblem(
+  flag: string,
+  dir: string,
+  user: LocalUser | undefined,
+): Promise<string | undefined> {
   if (dir === '~' || dir.startsWith('~/')) {
     return `${flag} "${dir}" starts with ~, which the shell expands only at the start of a word (not after ${flag}=): write ${flag} ${dir} with a space, or use $HOME`
   }
@@ -74,10 +170,14 @@ export async function outputDirProblem(flag: string, dir: string): Promise<strin
         : `${flag} "${dir}" cannot be created: ${existing} is a file`
     }
 
-    if (await writable(existing)) return undefined
-    return isTarget
-      ? `${flag} "${dir}" is a directory you cannot write to`
-      : `${flag} "${dir}" cannot be created: you cannot write to ${existing}`
+    if (!(await writable(existing))) {
+      return isTarget
+        ? `${flag} "${dir}" is a directory you cannot write to`
+        : `${flag} "${dir}" cannot be created: you cannot write to ${existing}`
+    }
+
+    // the directories created below `existing` are the user's, mode 0700
+    return user === undefined ? undefined : othersCanChange(`${flag} "${dir}"`, existing, isTarget, user)
   }
 }
 

@@ -17,23 +17,20 @@ export function secondsFromText(text: string): number | undefined {
 /** A week: longer waits are surely a typo, and timers cannot count much further anyway. */
 const MAX_SECONDS = 7 * 24 * 60 * 60
 
-export interface SecondsLimit {
-  /** Why the minimum is what it is, for the message. */
-  readonly because: string
-  readonly min: number
+export interface SecondsRange {
+  /** The smallest value used as it is: values from 0 up to it are accepted too, and the caller raises them to it. */
+  readonly floor?: number
 }
 
-/** Parses a flag that takes seconds: a positive number, decimals allowed, at least `limit.min` when given. */
-export function parseSeconds(flag: string, text: string, limit?: SecondsLimit): number | string {
-  const trimmed = text.trim()
-  const seconds = secondsFromText(trimmed) ?? Number.NaN
-  if (!(seconds > 0) || seconds > MAX_SECONDS) {
-    return `${flag} "${text}" is not a positive number of seconds: give a number greater than 0 and at most ${MAX_SECONDS} (a week), e.g. 10 or 0.5`
-  }
-
-  if (limit !== undefined && seconds < limit.min) {
-    return `${flag} ${trimmed} is below the minimum of ${limit.min} s: ${limit.because}`
-  }
-
-  return seconds
+/**
+ * Parses a flag that takes seconds: a positive number, decimals allowed; with a floor, 0 and up. The message for a
+ * value that is not accepted suggests values that are used as they are.
+ */
+export function parseSeconds(flag: string, text: string, {floor}: SecondsRange = {}): number | string {
+  const seconds = secondsFromText(text.trim()) ?? Number.NaN
+  const inRange = (floor === undefined ? seconds > 0 : seconds >= 0) && seconds <= MAX_SECONDS
+  if (inRange) return seconds
+  return floor === undefined
+    ? `${flag} "${text}" is not a positive number of seconds: give a number greater than 0 and at most ${MAX_SECONDS} (a week), e.g. 10 or 0.5`
+    : `${flag} "${text}" is not a number of seconds: give a number from ${floor} to ${MAX_SECONDS} (a week), e.g. 10 or ${floor}`
 }

@@ -40,7 +40,7 @@ export function connectionCommand(verb: string, name: string, space: string, ...
   return suggestCommand(`spaces:vpn:${verb}`, name, '--space', space, ...extra)
 }
 
-/** The suggestion for a connection that failed: it cannot recover, so it is replaced. */
+/** The suggestion for a connection that failed: it cannot recover, so it is replaced (--wait: a connect can follow). */
 export function replaceFailedHint(target: {readonly name: string; readonly space: string}): string {
-  return `Destroy it with \`${connectionCommand('destroy', target.name, target.space, '--confirm', target.name)}\` and connect again once the cause is fixed.`
+  return `Destroy it with \`${connectionCommand('destroy', target.name, target.space, '--confirm', target.name, '--wait')}\` and connect again once the cause is fixed.`
 }

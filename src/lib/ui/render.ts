@@ -149,12 +149,15 @@ export interface CommandHints {
   readonly replaceFailed: string
   /** `heroku spaces:vpn:wait office --space acme` and the like, for the connection in view. */
   readonly wait: string
+  /** The same with --tunnels-up: a plain wait returns at once for an active connection. */
+  readonly waitForTunnels: string
 }
 
 function noTunnelsHint(connection: VpnConnection, hints: CommandHints): string {
   if (connection.status === 'failed') return `No tunnels: the connection failed. ${hints.replaceFailed}`
   if (connection.status === 'deprovisioning') return 'No tunnels: the connection is being destroyed.'
-  return `No tunnels yet (status ${connection.status ?? 'unknown'}): run \`${hints.wait}\` to wait for them.`
+  const wait = connection.status === 'active' ? hints.waitForTunnels : hints.wait
+  return `No tunnels yet (status ${connection.status ?? 'unknown'}): run \`${wait}\` to wait for them.`
 }
 
 /** What `info` and `wait` print for a person: the connection, the article's tunnel table, each tunnel's state. */

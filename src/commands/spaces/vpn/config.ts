@@ -47,7 +47,7 @@ Wrote gateway/heroku-vpn-sysctl.conf (mode 0644), for /etc/sysctl.d/90-heroku-sp
     }),
     name: nameFlag,
     'output-dir': Flags.string({
-      description: `${GATEWAY_ONLY}: write the files into this directory instead of printing them`,
+      description: `${GATEWAY_ONLY}: write the files into this directory, one only you and root can change, instead of printing them`,
     }),
     space: spaceFlag,
   }

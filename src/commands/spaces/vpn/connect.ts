@@ -16,8 +16,10 @@ Fir-generation, and have no VPN connection yet. Setting up the gateway takes a f
 spaces:vpn:wait.
 
 For pipelines that run twice, --if-not-exists makes the same connect succeed when the space already has this
-connection with the same IP and CIDRs (it is printed, and said to have existed); a different IP or different CIDRs
-are refused with exit code 2, naming each difference and the command that changes it.`)
+connection with the same IP and CIDRs (it is printed, and said to have existed), also when another run created it
+between this one's look and its create; a different IP or different CIDRs are refused with exit code 2, naming each
+difference and the command that changes it; a connection of that name that failed is reported with exit code 1 and
+the advice to destroy it and connect again.`)
   static override examples = [
     `<%= config.bin %> <%= command.id %> office --ip 52.91.173.226 --cidrs 172.16.0.0/16,192.168.10.0/24 --space acme-space
 Created VPN connection office in space acme-space (status: pending).
