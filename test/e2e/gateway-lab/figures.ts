@@ -6,6 +6,7 @@ export interface LabEvent {
   readonly error?: string
   readonly event: string
   readonly from?: string
+  readonly installed?: Readonly<Record<string, number>>
   readonly ok?: boolean
   readonly reason?: string
   readonly seconds?: null | number

@@ -36,15 +36,15 @@ const BARS = {
   soakGap: 5,
   transfer: 20,
 }
-const MAINTENANCE_AWAY_SECONDS = 20
+const MAINTENANCE_AWAY_SECONDS = 12
 /** Longer than the customer's and the far end's failure detection, so that both sides have given the tunnel up. */
 const SILENT_AWAY_SECONDS = 60
 /** "Megabytes, not only a probe": more than a thousand full-size packets each way. */
 const TRANSFER_BYTES = 2_000_000
-const SOAK_SECONDS = 240
+const SOAK_SECONDS = 180
 /**
  * The soak runs' lifetimes, in place of the generated ones (the only change to the files): CHILD_SAs rekey every 25 to
- * 35 s, IKE SAs every 70 to 85 s, so four minutes hold several of each on both tunnels.
+ * 35 s, IKE SAs every 70 to 85 s, so three minutes hold several of each on both tunnels.
  */
 const SOAK_LIFETIMES = {childLifetime: 45, childMargin: 10, ikeLifetime: 100, ikeMargin: 15}
 const RUN_TIMEOUT_MS = 20 * 60_000
@@ -73,18 +73,15 @@ interface LabCase {
   readonly topology: Topology
 }
 
-const MAIN_RUNS: readonly LabCase[] = GATEWAY_FORMAT_NAMES.flatMap((format) =>
-  ([1, 2] as const).flatMap((ike) => (['direct', 'nat'] as const).map((topology) => ({format, ike, topology}))),
-).map((run, index) => ({...run, firewall: FIREWALLS[index % FIREWALLS.length]!, soak: false}))
-const SOAK_RUNS: readonly LabCase[] = GATEWAY_FORMAT_NAMES.flatMap((format, index) =>
-  ([1, 2] as const).map((ike) => ({
-    firewall: 'iptables-nft' as const,
-    format,
-    ike,
-    soak: true,
-    topology: index % 2 === 0 ? ('direct' as const) : ('nat' as const),
-  })),
-)
+/**
+ * Every format and IKE version twice: directly on the Internet with the files exactly as generated, and behind a 1:1
+ * NAT with the lifetimes shortened (the soak); the firewall tool of the host turns over, so that each meets both.
+ */
+const RUNS: readonly LabCase[] = GATEWAY_FORMAT_NAMES.flatMap((format) =>
+  ([1, 2] as const).flatMap((ike) =>
+    (['direct', 'nat'] as const).map((topology) => ({format, ike, soak: topology === 'nat', topology})),
+  ),
+).map((run, index) => ({...run, firewall: FIREWALLS[index % FIREWALLS.length]!}))
 
 function label(run: LabCase): string {
   return `--format ${run.format}, IKEv${run.ike}, ${run.topology === 'nat' ? 'behind 1:1 NAT' : 'direct'}, ${run.firewall}${run.soak ? ', after a soak of rekeys and reauthentications' : ''}`
@@ -209,6 +206,21 @@ async function runLab(runDir: string, nextSteps: string, params: LabParams) {
   return {diagnosis, events, probes}
 }
 
+/**
+ * One SA pair per tunnel on both ends, whatever the number of routable CIDRs, after every event: charon holds one
+ * CHILD_SA per tunnel as installed, and the kernel one SA pair, or while a rekey hands over, one more on its way out.
+ */
+function expectOneSaPairPerTunnel(events: readonly LabEvent[], rekeying: boolean, context: string): void {
+  for (const check of events.filter((event) => event.event === 'sa-pairs')) {
+    const message = `${check.step}\n${context}`
+    expect(check.installed, message).toEqual({aws1: 1, aws2: 1, gw1: 1, gw2: 1})
+    for (const count of Object.values(check.counts!)) {
+      if (rekeying) expect([2, 3, 4], message).toContain(count)
+      else expect(count, message).toBe(2)
+    }
+  }
+}
+
 /** TCP from a host in every routable CIDR at `step`, out by tunnel 1 and back by tunnel 2 (the far end's choice). */
 function expectTcpBothWays(events: readonly LabEvent[], step: string, cidrs: readonly string[], context: string): void {
   const tcp = events.filter((event) => event.event === 'tcp' && event.step === step)
@@ -278,7 +290,7 @@ describe.skipIf(missing.length > 0 && !required)(
     })
 
     // one machine per core at a time (the project's maxConcurrency): most of a run waits on DPD and retransmissions
-    it.concurrent.each([...MAIN_RUNS, ...SOAK_RUNS].map((run) => [label(run), run] as const))(
+    it.concurrent.each(RUNS.map((run) => [label(run), run] as const))(
       '%s',
       (_name, run) =>
         keptOnFailure(async () => {
@@ -352,10 +364,7 @@ describe.skipIf(missing.length > 0 && !required)(
             figuresByRun.push({figures, label: label(run)})
             const context = `${JSON.stringify(figures)}\n${diagnosis}`
 
-            // exactly one SA pair per tunnel, on both ends, whatever the number of routable CIDRs, after every event
-            for (const check of events.filter((event) => event.event === 'sa-pairs')) {
-              expect(check.counts, `${check.step}\n${context}`).toEqual({aws1: 2, aws2: 2, gw1: 2, gw2: 2})
-            }
+            expectOneSaPairPerTunnel(events, run.soak, context)
 
             const steps = ['initial', ...(run.soak ? ['after-soak'] : []), 'after-outages', 'after-restart']
             for (const step of steps) {
@@ -461,9 +470,7 @@ describe.skipIf(missing.length > 0 && !required)(
         events.map((event) => event.event),
         diagnosis,
       ).toEqual(expect.arrayContaining(['both-up', 'routes-up']))
-      for (const check of events.filter((event) => event.event === 'sa-pairs')) {
-        expect(check.counts, `${check.step}\n${diagnosis}`).toEqual({aws1: 2, aws2: 2, gw1: 2, gw2: 2})
-      }
+      expectOneSaPairPerTunnel(events, false, diagnosis)
 
       expectTcpBothWays(events, 'initial', CIDRS.one, diagnosis)
       expectTransfers(events, 'initial', CIDRS.one, diagnosis)
@@ -472,29 +479,22 @@ describe.skipIf(missing.length > 0 && !required)(
     /** The sandbox's keys are plain; these are written in base64 (0s...), which every file must read back exactly. */
     const AWKWARD_PSKS = [String.raw`a "quoted" \ key, with spaces and ü`, '0x1234abcd']
 
-    it.concurrent.each(GATEWAY_FORMAT_NAMES)(
-      '--format %s: pre-shared keys with quotes, backslashes, commas, non-ASCII or a 0x prefix authenticate',
-      (format) =>
-        keptOnFailure(() =>
-          bringUpOnly('keys', {
-            filesContain: AWKWARD_PSKS.map((psk) => `0s${Buffer.from(psk, 'utf8').toString('base64')}`),
-            format,
-            ike: 2,
-            psks: AWKWARD_PSKS,
-          }),
-        ),
-      RUN_TIMEOUT_MS * 2,
-    )
-
     /**
-     * IKEv1 installs a CHILD_SA, runs the updown script, and only then sends the last Quick Mode message: on a host
-     * slow to run it, the far end gives the exchange up first, and the gateway holds a tunnel the far end never made.
+     * IKEv1 installs a CHILD_SA, runs the updown script, and only then sends the last Quick Mode message, and charon
+     * holds every other event meanwhile: on a host slow to run it, the far end gave the exchange up first, and the
+     * gateway held a tunnel the far end never made. With keys that need base64, which both files must read back.
      */
     it.concurrent.each(GATEWAY_FORMAT_NAMES)(
-      '--format %s, IKEv1, on a host slow to set a tunnel up: the far end installs both tunnels too',
+      '--format %s, IKEv1, on a host slow to set a tunnel up, with keys that need base64: both ends install both tunnels',
       (format) =>
         keptOnFailure(() =>
-          bringUpOnly('slow-host', {format, ike: 1, psks: ['slow-host-key-1', 'slow-host-key-2'], slowIpSeconds: 3}),
+          bringUpOnly('slow-host', {
+            filesContain: AWKWARD_PSKS.map((psk) => `0s${Buffer.from(psk, 'utf8').toString('base64')}`),
+            format,
+            ike: 1,
+            psks: AWKWARD_PSKS,
+            slowIpSeconds: 3,
+          }),
         ),
       RUN_TIMEOUT_MS * 2,
     )

@@ -14,7 +14,7 @@
 set -uo pipefail
 
 RUN=$1
-HERE=$(cd "$(dirname "$0")" && pwd)
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck disable=SC1091
 source "$RUN/params.env"
 read -r -a TUNNEL_IP <<<"$TUNNEL_IPS"
@@ -338,10 +338,19 @@ wait_for() { # seconds cmd...: poll every 0.2 s
 }
 vti_bytes() { ip -n aws -s -j link show "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['stats64']['$2']['bytes'])"; }
 
-check_sa_pairs() { # step: exactly one SA pair per tunnel on both sides
-  local n side counts=""
-  for n in 1 2; do for side in gw aws; do counts+="\"$side$n\":$(sa_count $side $n),"; done; done
-  event sa-pairs "\"step\":\"$1\"" "\"counts\":{${counts%,}}"
+installed_children() { # side tunnel-number -> the CHILD_SAs charon holds as installed (not the rekeyed ones on their way out)
+  in_side "$1" swanctl --list-sas 2>/dev/null | grep -cE "tunnel$2: #[0-9]+, reqid [0-9]+, INSTALLED,"
+}
+
+check_sa_pairs() { # step: one SA pair per tunnel on both sides, in the kernel and as charon sees it
+  local n side counts="" installed=""
+  for n in 1 2; do
+    for side in gw aws; do
+      counts+="\"$side$n\":$(sa_count $side $n),"
+      installed+="\"$side$n\":$(installed_children $side $n),"
+    done
+  done
+  event sa-pairs "\"step\":\"$1\"" "\"counts\":{${counts%,}}" "\"installed\":{${installed%,}}"
 }
 
 forget_paths() { # every host as one that has sent nothing large yet: no path MTU learned earlier helps what comes next
@@ -379,7 +388,6 @@ check_transfers() { # step: a download from the space and an upload to it, for a
     for direction in download upload; do transfer "$1" office "$host" "$direction"; done
   done
   for direction in download upload; do transfer "$1" gw "" "$direction"; done
-  dump_state "$1 transfers"
 }
 
 dump_state() { # step: what a person debugging the gateway would look at, for the test's failure message
@@ -476,6 +484,8 @@ restart_service() { # what `ipsec restart` or `systemctl restart strongswan` doe
     gw_shell 'systemctl restart strongswan' >>"$RUN/gateway-commands.log" 2>&1
   fi
   wait_for 60 both_up && event both-up || event both-up-timeout
+  # the interfaces, routes and rules follow the SAs from the updown script's background jobs
+  wait_for 60 gw_routes_up
   count_rules after-service-restart
 }
 
@@ -504,24 +514,29 @@ step() { # name: the checks every phase of a gateway's life ends with
   count_rules "$1"
 }
 
-bring_up
-step initial
-[[ $SCENARIOS == bring-up ]] && { event done; exit 0; }
-start_probe
-if [[ ${SOAK_SECONDS:-0} -gt 0 ]]; then
-  soak "$SOAK_SECONDS"
-  step after-soak
-fi
-maintenance 1
-sleep 3
-maintenance 2
-sleep 3
-silent_loss 1
-sleep 3
-step after-outages
-restart_service
-sleep 2
-restart_gateway
-sleep 2
-step after-restart
-event done
+main() {
+  bring_up
+  step initial
+  [[ $SCENARIOS == bring-up ]] && { event done; return 0; }
+  start_probe
+  if [[ ${SOAK_SECONDS:-0} -gt 0 ]]; then
+    soak "$SOAK_SECONDS"
+    step after-soak
+  fi
+  maintenance 1
+  sleep 3
+  maintenance 2
+  sleep 3
+  silent_loss 1
+  sleep 3
+  step after-outages
+  restart_service
+  sleep 2
+  restart_gateway
+  sleep 2
+  step after-restart
+  event done
+}
+
+# run as a script, it plays a gateway's life; sourced, it lends its sides, networks and observations to another lab
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then main; fi
