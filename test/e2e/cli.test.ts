@@ -51,8 +51,9 @@ const connectArgs = (space = DEFAULT_BLOCKS_SPACE, ...extra: string[]) => [
 
 describe('the article flow, command by command, over real HTTP', () => {
   it('connects, waits, shows info and config, and destroys', async () => {
-    // long enough to see the connection go on deprovisioning after destroy, however slow the machine is
-    sandbox.control.setTiming({deprovisioning: 60})
+    // long enough to see wait report pending, and the connection go on deprovisioning after destroy, however slow
+    // the machine is
+    sandbox.control.setTiming({deprovisioning: 60, pending: 2})
     const connected = await cli(...connectArgs())
     expect(connected).toMatchObject({
       code: 0,

@@ -26,7 +26,7 @@ describe('npm run demo', () => {
     for (const command of ['connect', 'wait', 'info', 'config', 'destroy'])
       expect(stdout).toContain(`$ heroku spaces:vpn:${command} office`)
     expect(stdout).toMatch(
-      /^Wrote \S+\/gateway\/swanctl\.conf \(mode 0600, holds the pre-shared keys\), for \/etc\/swanctl\/conf\.d\/cedar-space-office\.conf$/m,
+      /^Wrote \S+\/gateway\/heroku-vpn-swanctl\.conf \(mode 0600, holds the pre-shared keys\), for \/etc\/swanctl\/conf\.d\/cedar-space-office-[\da-f]{12}\.conf$/m,
     )
     expect(stdout).toContain('Demo complete: every step behaved as expected.')
   })

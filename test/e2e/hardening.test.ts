@@ -192,7 +192,7 @@ describe('config --output-dir that someone other than the user and root could ch
     chmodSync(dir, 0o1777)
     const result = await config(join(dir, 'gw'))
     expect(result.code, result.stderr).toBe(0)
-    expect(readdirSync(join(dir, 'gw'))).toContain('swanctl.conf')
+    expect(readdirSync(join(dir, 'gw'))).toContain('heroku-vpn-swanctl.conf')
   })
 })
 

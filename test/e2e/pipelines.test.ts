@@ -271,15 +271,15 @@ describe("the README's key rotation script", () => {
     const written = await Promise.all((await readdir(out)).map((file) => readFile(join(out, file), 'utf8')))
     for (const key of newKeys) expect(written.some((text) => text.includes(key))).toBe(true)
     for (const key of oldKeys) expect(written.some((text) => text.includes(key))).toBe(false)
-    const base = `${SPACE_WITH_CONNECTION}-${SEEDED_CONNECTION}`
     const sudo = (await readFile(join(scratch, 'sudo.log'), 'utf8')).split('\n')
     // the script runs exactly the commands config's next steps print, in their order
     for (const line of sudo.filter(Boolean)) expect(stderr).toContain(`sudo ${line}\n`)
-    expect(sudo).toEqual([
-      `install -D -m 0600 ${out}/swanctl.conf /etc/swanctl/conf.d/${base}.conf`,
-      `install -D -m 0755 ${out}/updown.sh /etc/swanctl/${base}-updown.sh`,
-      `install -D -m 0644 ${out}/strongswan.conf /etc/strongswan.d/heroku-spaces-vpn.conf`,
-      `install -D -m 0644 ${out}/sysctl.conf /etc/sysctl.d/90-heroku-spaces-vpn.conf`,
+    const base = `${SPACE_WITH_CONNECTION}-${SEEDED_CONNECTION}-[\\da-f]{12}`
+    expect(sudo.map((line) => line.replaceAll(new RegExp(base, 'g'), 'BASE'))).toEqual([
+      `install -D -m 0600 ${out}/heroku-vpn-swanctl.conf /etc/swanctl/conf.d/BASE.conf`,
+      `install -D -m 0755 ${out}/heroku-vpn-updown.sh /etc/swanctl/BASE-updown.sh`,
+      `install -D -m 0644 ${out}/heroku-vpn-strongswan.conf /etc/strongswan.d/heroku-spaces-vpn.conf`,
+      `install -D -m 0644 ${out}/heroku-vpn-sysctl.conf /etc/sysctl.d/90-heroku-spaces-vpn.conf`,
       'sysctl -p /etc/sysctl.d/90-heroku-spaces-vpn.conf',
       'systemctl restart strongswan',
       '',

@@ -23,7 +23,8 @@ const programs: Array<[string, () => string]> = [
 ]
 
 beforeAll(async () => {
-  sandbox = await startSandbox({timing: {deprovisioning: 0.2, pending: 0.5, provisioning: 0.5, tunnelsUpAfter: 0.2}})
+  // deprovisioning outlasts the checks after a destroy, however slow the machine is
+  sandbox = await startSandbox({timing: {deprovisioning: 30, pending: 0.5, provisioning: 0.5, tunnelsUpAfter: 0.2}})
   packedDir = await mkdtemp(join(tmpdir(), 'heroku-spaces-vpn-packed-'))
   const {tarball} = await packPlugin(packedDir)
   // as npm installs it, without the development tree around it

@@ -113,7 +113,12 @@ export interface GatewayPlan {
  * What the files written into --output-dir start with: no system file has such a name, so no --output-dir (/etc, say)
  * can lose /etc/sysctl.conf or /etc/strongswan.conf to them.
  */
-export const OUTPUT_FILE_PREFIX = 'heroku-vpn-'
+const OUTPUT_FILE_PREFIX = 'heroku-vpn-'
+
+/** A format's files as named in --output-dir, known before the connection is read so existing ones are refused first. */
+export function outputFileNames<const Names extends readonly string[]>(...names: Names): {[K in keyof Names]: string} {
+  return names.map((name) => `${OUTPUT_FILE_PREFIX}${name}`) as {[K in keyof Names]: string}
+}
 
 /** What a file holds decides its mode: keys are for root's eyes only, the updown script is run by charon. */
 export const FILE_MODES = {keys: 0o600, script: 0o755, settings: 0o644} as const

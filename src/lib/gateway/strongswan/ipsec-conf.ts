@@ -7,7 +7,7 @@ import {
   type GatewayConfig,
   type GatewayPlan,
   IKE_LIFETIME_SECONDS,
-  OUTPUT_FILE_PREFIX,
+  outputFileNames,
   PROPOSAL,
   REKEY_MARGIN_SECONDS,
   TRAFFIC_SELECTOR,
@@ -15,14 +15,13 @@ import {
 import {CHARON_SETTINGS_CHANGE, CHARON_SETTINGS_DESTINATION, renderCharonSettings} from './charon-settings.js'
 import {describeRouteBasedTunnels, FIREWALL_CHANGE, renderUpdown} from './updown.js'
 
-/** The names the files get in --output-dir, known before the connection is read so existing ones are refused first. */
-export const IPSEC_FILE_NAMES = [
-  `${OUTPUT_FILE_PREFIX}ipsec.conf`,
-  `${OUTPUT_FILE_PREFIX}ipsec.secrets`,
-  `${OUTPUT_FILE_PREFIX}updown.sh`,
-  `${OUTPUT_FILE_PREFIX}strongswan.conf`,
-  `${OUTPUT_FILE_PREFIX}sysctl.conf`,
-] as const
+export const IPSEC_FILE_NAMES = outputFileNames(
+  'ipsec.conf',
+  'ipsec.secrets',
+  'updown.sh',
+  'strongswan.conf',
+  'sysctl.conf',
+)
 
 function section(header: string, settings: ReadonlyArray<readonly [string, string]>): string {
   return [header, ...settings.map(([key, value]) => `  ${key}=${value}`)].join('\n')

@@ -7,7 +7,7 @@ import {
   type GatewayConfig,
   type GatewayPlan,
   IKE_LIFETIME_SECONDS,
-  OUTPUT_FILE_PREFIX,
+  outputFileNames,
   type PlannedTunnel,
   PROPOSAL,
   REKEY_MARGIN_SECONDS,
@@ -16,13 +16,7 @@ import {
 import {CHARON_SETTINGS_CHANGE, CHARON_SETTINGS_DESTINATION, renderCharonSettings} from './charon-settings.js'
 import {describeRouteBasedTunnels, FIREWALL_CHANGE, renderUpdown} from './updown.js'
 
-/** The names the files get in --output-dir, known before the connection is read so existing ones are refused first. */
-export const SWANCTL_FILE_NAMES = [
-  `${OUTPUT_FILE_PREFIX}swanctl.conf`,
-  `${OUTPUT_FILE_PREFIX}updown.sh`,
-  `${OUTPUT_FILE_PREFIX}strongswan.conf`,
-  `${OUTPUT_FILE_PREFIX}sysctl.conf`,
-] as const
+export const SWANCTL_FILE_NAMES = outputFileNames('swanctl.conf', 'updown.sh', 'strongswan.conf', 'sysctl.conf')
 
 type Setting = Block | readonly [string, string]
 
