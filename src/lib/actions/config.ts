@@ -60,7 +60,9 @@ function checkFlags(options: ConfigOptions): string[] {
   ]
   if (!isGatewayFormat(options.format)) {
     if (gatewayOnly.length === 0) return []
-    const formats = GATEWAY_FORMAT_NAMES.map((format) => `--format ${format}`).join(' and ')
+    const formats = new Intl.ListFormat('en', {type: 'conjunction'}).format(
+      GATEWAY_FORMAT_NAMES.map((format) => `--format ${format}`),
+    )
     return [
       `${gatewayOnly.join(', ')} ${gatewayOnly.length === 1 ? 'applies' : 'apply'} to ${formats} only, not to --format ${options.format}`,
     ]

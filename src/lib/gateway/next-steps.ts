@@ -53,7 +53,7 @@ export function formatNextSteps(
           `     strongSwan uses the address the host routes to ${tunnelIps} from; if the host has several, give the right one with --local-ip.`,
         ]
       : []),
-    '  3. Apply the kernel settings and restart strongSwan. Both tunnels come up by themselves, now and whenever strongSwan starts:',
+    `  3. Apply the kernel settings and restart ${gateway.daemon}. Both tunnels come up by themselves, now and whenever ${gateway.daemon} starts:`,
     ...commands(gateway.activate),
     '  4. Check that Heroku sees every tunnel UP:',
     ...commands([connectionCommand('wait', target.name, target.space, '--tunnels-up')]),

@@ -6,10 +6,12 @@ import {listProblems, OperationError} from '../errors.js'
 import {isIpv4, isIpv4Network, isPrivateNetwork, networksOverlap} from '../rules/network.js'
 
 /**
- * The IKE and ESP proposal: the article's aes256-sha2-modp2048 spelled the way strongSwan knows it ("sha2" is not
- * an algorithm keyword: strongSwan 5.9 drops a conn that uses it).
+ * The article's proposal, aes256-sha2-modp2048, for IKE and for ESP (with perfect forward secrecy in the same group),
+ * as algorithms: each format spells it its own way (strongSwan 5.9 drops a conn that says "sha2").
  */
-export const PROPOSAL = 'aes256-sha256-modp2048'
+export const PROPOSAL = {dhGroup: 'modp2048', encryption: 'aes256', integrity: 'sha256'} as const
+
+export type Proposal = typeof PROPOSAL
 
 /** The article's ikelifetime=28800s, which is also AWS's phase 1 lifetime. */
 export const IKE_LIFETIME_SECONDS = 28_800
@@ -50,24 +52,16 @@ export const IKE_PORTS = [500, 4500] as const
 export const ESP_PROTOCOL = 50
 
 /**
- * Retransmission of IKE messages, for every connection of the charon that loads these files. The defaults (4 s,
- * x1.8, 5 tries) take 165 s to give up on a peer that vanished; IKEv2 has no DPD timeout of its own, so this is
- * what bounds the outage, and what spaces out new attempts while a tunnel's far end is away.
+ * How long an unanswered IKE message is retried: the usual defaults take minutes to give up on a peer that vanished;
+ * IKEv2 has no DPD timeout of its own, so this is what bounds the outage, and what spaces out new attempts while a
+ * tunnel's far end is away.
  */
-export const IKE_RETRANSMIT = {base: 1.5, timeoutSeconds: 2, tries: 3} as const
-
-/** Seconds until charon gives up on an unanswered IKE message with IKE_RETRANSMIT. */
-export function retransmitGiveUpSeconds(): number {
-  const {base, timeoutSeconds, tries} = IKE_RETRANSMIT
-  let total = 0
-  for (let attempt = 0; attempt <= tries; attempt++) total += timeoutSeconds * base ** attempt
-  return total
-}
+export const IKE_RETRANSMIT = {firstSeconds: 2, giveUpSeconds: 16} as const
 
 export interface PlannedTunnel {
   /** The route-based tunnel interface (VTI) the updown script creates: at most 15 characters. */
   readonly interfaceName: string
-  /** The Private Space end of the tunnel: strongSwan's `right`. */
+  /** The Private Space end of the tunnel: `right`. */
   readonly ip: string
   /** Marks the tunnel's inbound policies and keys what its interface receives. */
   readonly markIn: string
@@ -79,10 +73,10 @@ export interface PlannedTunnel {
   readonly markOut: string
   /** Name of the tunnel's IKE connection and of its one IPsec SA. */
   readonly name: string
+  /** The pre-shared key as the Platform API gives it: each format writes it so that it reads it back unchanged. */
+  readonly preSharedKey: string
   /** Metric of the route to the space through this tunnel; the lowest one carries the traffic. */
   readonly routeMetric: number
-  /** The pre-shared key written the way ipsec.secrets and swanctl.conf both read it back unchanged. */
-  readonly secret: string
 }
 
 /** What a customer gateway needs for one VPN connection, whatever software renders it. */
@@ -90,22 +84,41 @@ export interface GatewayPlan {
   /** Prefix of every name in the generated files, unique per space and connection. */
   readonly baseName: string
   readonly connectionName: string
+  readonly deadPeer: {
+    readonly delaySeconds: number
+    /** Only IKEv1 has a DPD timeout; IKEv2 gives up after the IKE retransmissions. */
+    readonly timeoutSeconds?: number
+  }
   /**
    * The IKE identity the gateway sends: the connection's public IP, as AWS's own configurations send it, which is
    * right directly on the Internet and behind a 1:1 NAT alike.
    */
   readonly identity: string
+  readonly ikeRetransmit: typeof IKE_RETRANSMIT
   readonly ikeVersion: IkeVersion
+  readonly lifetimes: {
+    readonly childSeconds: number
+    readonly ikeSeconds: number
+    /** Renewal starts this long before a lifetime ends, plus a random part of as much again. */
+    readonly marginSeconds: number
+  }
   /**
-   * The VPN host's own address (`left`), the private one behind NAT; undefined lets strongSwan take the address the
-   * host routes to the tunnel IPs from, which is right in both cases unless the host has several.
+   * The VPN host's own address (`left`), the private one behind NAT; undefined lets the IKE daemon take the address
+   * the host routes to the tunnel IPs from, which is right in both cases unless the host has several.
    */
   readonly localIp?: string
+  readonly proposal: Proposal
+  /** Whether an IKE SA is renewed by reauthenticating (IKEv1 knows nothing else) or rekeyed in place (IKEv2). */
+  readonly reauthenticates: boolean
   /** The space's network, routed into the tunnels. */
   readonly remoteSubnet: string
   /** Your networks: the gateway's own traffic to the space leaves from its address in one of them, if it has one. */
   readonly routableCidrs: readonly string[]
   readonly space: string
+  /** The traffic selectors of every tunnel's one SA pair, both ways. */
+  readonly trafficSelector: string
+  readonly tunnelMss: number
+  readonly tunnelMtu: number
   readonly tunnels: readonly PlannedTunnel[]
 }
 
@@ -120,7 +133,7 @@ export function outputFileNames<const Names extends readonly string[]>(...names:
   return names.map((name) => `${OUTPUT_FILE_PREFIX}${name}`) as {[K in keyof Names]: string}
 }
 
-/** What a file holds decides its mode: keys are for root's eyes only, the updown script is run by charon. */
+/** What a file holds decides its mode: keys are for root's eyes only, the updown script is run by the IKE daemon. */
 export const FILE_MODES = {keys: 0o600, script: 0o755, settings: 0o644} as const
 
 export type GatewayFileKind = keyof typeof FILE_MODES
@@ -135,8 +148,10 @@ export interface GatewayFile {
 }
 
 export interface GatewayConfig {
-  /** Commands that apply the files and (re)start strongSwan; the tunnels then come up by themselves. */
+  /** Commands that apply the files and (re)start the IKE daemon; the tunnels then come up by themselves. */
   readonly activate: readonly string[]
+  /** The IKE daemon the files are for, as the next steps name it: "strongSwan", "libreswan". */
+  readonly daemon: string
   readonly files: readonly GatewayFile[]
   /** What the files change on the VPN host beyond the two tunnels, and how they sit beside what is there, one sentence each. */
   readonly hostChanges: readonly string[]
@@ -145,8 +160,8 @@ export interface GatewayConfig {
 const UNSAFE_NAME_CHARACTERS = /[^A-Za-z0-9_-]+/g
 
 /**
- * A name strongSwan accepts as an ipsec.conf conn, a swanctl.conf section and a word on a shell command line: dots
- * would split a swanctl.conf key, and `%`, quotes, braces or spaces mean something to one of them.
+ * A name every format accepts as a connection's name and that is a word on a shell command line: dots would split a
+ * swanctl.conf key, and `%`, quotes, braces or spaces mean something to one of them.
  */
 export function gatewayName(...parts: readonly string[]): string {
   const words = parts
@@ -155,20 +170,7 @@ export function gatewayName(...parts: readonly string[]): string {
   return words.length === 0 ? 'heroku-vpn' : words.join('-')
 }
 
-/** Characters a pre-shared key may have to be written in double quotes; anything else is written in base64. */
-const QUOTABLE_SECRET = /^[A-Za-z0-9._+/=:@-]+$/
-
-/**
- * A pre-shared key as an ipsec.secrets or swanctl.conf value. Neither file has a way to escape a double quote, and
- * swanctl.conf reads a value starting with 0x or 0s as hex or base64 even in quotes, so such keys are written in
- * the `0s` base64 form, which both read as the exact bytes.
- */
-export function secretValue(preSharedKey: string): string {
-  if (QUOTABLE_SECRET.test(preSharedKey) && !/^0[sx]/i.test(preSharedKey)) return `"${preSharedKey}"`
-  return `0s${Buffer.from(preSharedKey, 'utf8').toString('base64')}`
-}
-
-/** A 32-bit mark as strongSwan and iproute2 print it. */
+/** A 32-bit mark as the IKE daemons and iproute2 print it. */
 function hex(value: number): string {
   return `0x${(value >>> 0).toString(16).padStart(8, '0')}`
 }
@@ -214,7 +216,7 @@ function tunnelIdentity(
 
 export interface PlanInput {
   readonly connection: VpnConnection
-  /** --local-ip; absent, strongSwan picks the host's address. */
+  /** --local-ip; absent, the IKE daemon picks the host's address. */
   readonly localIp?: string
   /** The space's and connection's ids and names as the Platform API returns them: they name everything generated. */
   readonly names: ConnectionIdentity
@@ -292,23 +294,36 @@ export function planGateway(input: PlanInput): GatewayPlan {
   }
 
   const baseName = baseNameOf(names)
+  const ikeVersion = connection.ike_version as IkeVersion
   return {
     baseName,
     connectionName: names.name,
+    deadPeer: {delaySeconds: DPD_DELAY_SECONDS, ...(ikeVersion === 1 ? {timeoutSeconds: DPD_TIMEOUT_SECONDS} : {})},
     identity: connection.public_ip!,
-    ikeVersion: connection.ike_version as IkeVersion,
+    ikeRetransmit: IKE_RETRANSMIT,
+    ikeVersion,
+    lifetimes: {
+      childSeconds: CHILD_LIFETIME_SECONDS,
+      ikeSeconds: IKE_LIFETIME_SECONDS,
+      marginSeconds: REKEY_MARGIN_SECONDS,
+    },
     localIp: input.localIp,
+    proposal: PROPOSAL,
+    reauthenticates: ikeVersion === 1,
     remoteSubnet: connection.space_cidr_block!,
     routableCidrs: connection.routable_cidrs!,
     space: names.space,
+    trafficSelector: TRAFFIC_SELECTOR,
+    tunnelMss: TUNNEL_MSS,
+    tunnelMtu: TUNNEL_MTU,
     tunnels: connection.tunnels!.map((tunnel, index) => {
       const number = index + 1
       return {
         ...tunnelIdentity(names, number),
         ip: tunnel.ip!,
         name: `${baseName}-tunnel${number}`,
+        preSharedKey: tunnel.pre_shared_key!,
         routeMetric: number * ROUTE_METRIC_STEP,
-        secret: secretValue(tunnel.pre_shared_key!),
       }
     }),
   }

@@ -4,14 +4,13 @@ import {describe, VpnCommand} from '../../../cli/base-command.js'
 import {nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
 import {CONFIG_FORMATS, configOptions, runConfig} from '../../../lib/actions/config.js'
 import {GATEWAY_FORMAT_NAMES, GATEWAY_FORMATS} from '../../../lib/gateway/formats.js'
-import {PROPOSAL} from '../../../lib/gateway/plan.js'
 
 /** "--format strongswan generates ipsec.conf and ipsec.secrets, --format swanctl a swanctl.conf" */
 const GATEWAY_FORMATS_HELP = GATEWAY_FORMAT_NAMES.map(
   (name, index) => `--format ${name} ${index === 0 ? 'generates ' : ''}${GATEWAY_FORMATS[name].description}`,
 ).join(', ')
 
-/** What the help of the flags only the gateway formats take starts with: "strongswan/swanctl". */
+/** What the help of the flags only the gateway formats take starts with: "libreswan/strongswan/swanctl". */
 const GATEWAY_ONLY = GATEWAY_FORMAT_NAMES.join('/')
 
 export default class Config extends VpnCommand {
@@ -21,7 +20,7 @@ export default class Config extends VpnCommand {
 
 --format table (the default) prints the tunnel table of spaces:vpn:info with each tunnel's pre-shared key; --format json prints the Platform API's object. Keep the output private.
 
-${GATEWAY_FORMATS_HELP}, each with what route-based tunnels need on a Linux gateway: an updown script that gives each tunnel its own interface, lowers the TCP MSS through it to what AWS carries, and routes the space through tunnel 1 while it is up and tunnel 2 otherwise, charon settings, and kernel settings. Both tunnels start with strongSwan, carry large transfers from your LAN and from the host, directly or behind a 1:1 NAT, and come back by themselves after Heroku's maintenance, a far end that went silent, rekeys or a restart: this is proven on a real Linux kernel against a far end that behaves like AWS's. Proposals are the article's, spelled so strongSwan accepts them (${PROPOSAL}). The files are printed, each under a line naming where it goes (not part of the file), or written into --output-dir with their modes (keys 0600; existing files are replaced only with --force). The next steps follow on stderr, including what the files change on the host beyond the tunnels.`)
+${GATEWAY_FORMATS_HELP}, each with what route-based tunnels need on a Linux gateway: an updown script that gives each tunnel its own interface, lowers the TCP MSS through it to what AWS carries, and routes the space through tunnel 1 while it is up and tunnel 2 otherwise, charon settings, and kernel settings. Both tunnels start with strongSwan, carry large transfers from your LAN and from the host, directly or behind a 1:1 NAT, and come back by themselves after Heroku's maintenance, a far end that went silent, rekeys or a restart: this is proven on a real Linux kernel against a far end that behaves like AWS's. Proposals are the article's (aes256-sha2-modp2048), spelled as each daemon takes them. The files are printed, each under a line naming where it goes (not part of the file), or written into --output-dir with their modes (keys 0600; existing files are replaced only with --force). The next steps follow on stderr, including what the files change on the host beyond the tunnels.`)
   static override examples = [
     `<%= config.bin %> <%= command.id %> office --space acme-space
 === acme-space VPN connection office: tunnel configuration

@@ -1,19 +1,9 @@
-import {renderSysctl, SYSCTL_CHANGE, SYSCTL_DESTINATION} from '../linux-sysctl.js'
-import {
-  CHILD_LIFETIME_SECONDS,
-  describePlan,
-  DPD_DELAY_SECONDS,
-  DPD_TIMEOUT_SECONDS,
-  type GatewayConfig,
-  type GatewayPlan,
-  IKE_LIFETIME_SECONDS,
-  outputFileNames,
-  PROPOSAL,
-  REKEY_MARGIN_SECONDS,
-  TRAFFIC_SELECTOR,
-} from '../plan.js'
+import {renderSysctl, SYSCTL_CHANGE, SYSCTL_DESTINATION} from '../linux/sysctl.js'
+import {describeRouteBasedTunnels, firewallChange, renderUpdown} from '../linux/updown.js'
+import {describePlan, type GatewayConfig, type GatewayPlan, outputFileNames} from '../plan.js'
+import {secretValue} from '../secret-value.js'
 import {CHARON_SETTINGS_CHANGE, CHARON_SETTINGS_DESTINATION, renderCharonSettings} from './charon-settings.js'
-import {describeRouteBasedTunnels, FIREWALL_CHANGE, renderUpdown} from './updown.js'
+import {strongswanProposal} from './spelling.js'
 
 export const IPSEC_FILE_NAMES = outputFileNames(
   'ipsec.conf',
@@ -33,26 +23,28 @@ export function updownPath(plan: GatewayPlan): string {
 
 /** What every tunnel shares, in a conn that is never loaded by itself, so the user's other conns are left alone. */
 function baseConn(plan: GatewayPlan): string {
+  const {deadPeer, lifetimes} = plan
+  const proposal = `${strongswanProposal(plan.proposal)}!`
   return section(`conn ${plan.baseName}-base`, [
     ['auto', 'ignore'],
     ['type', 'tunnel'],
     ['compress', 'no'],
     ['keyexchange', `ikev${plan.ikeVersion}`],
-    ['ike', `${PROPOSAL}!`],
-    ['esp', `${PROPOSAL}!`],
-    ['ikelifetime', `${IKE_LIFETIME_SECONDS}s`],
-    ['lifetime', `${CHILD_LIFETIME_SECONDS}s`],
-    ['margintime', `${REKEY_MARGIN_SECONDS}s`],
+    ['ike', proposal],
+    ['esp', proposal],
+    ['ikelifetime', `${lifetimes.ikeSeconds}s`],
+    ['lifetime', `${lifetimes.childSeconds}s`],
+    ['margintime', `${lifetimes.marginSeconds}s`],
     // IKEv2 rekeys its IKE SA under the tunnel's feet; IKEv1 can only reauthenticate, which charon does before break
-    ...(plan.ikeVersion === 2 ? ([['reauth', 'no']] as const) : []),
+    ...(plan.reauthenticates ? [] : ([['reauth', 'no']] as const)),
     ['authby', 'secret'],
     ['left', plan.localIp ?? '%defaultroute'],
     ['leftid', plan.identity],
-    ['leftsubnet', TRAFFIC_SELECTOR],
-    ['rightsubnet', TRAFFIC_SELECTOR],
+    ['leftsubnet', plan.trafficSelector],
+    ['rightsubnet', plan.trafficSelector],
     ['leftupdown', updownPath(plan)],
-    ['dpddelay', `${DPD_DELAY_SECONDS}s`],
-    ...(plan.ikeVersion === 1 ? ([['dpdtimeout', `${DPD_TIMEOUT_SECONDS}s`]] as const) : []),
+    ['dpddelay', `${deadPeer.delaySeconds}s`],
+    ...(deadPeer.timeoutSeconds === undefined ? [] : ([['dpdtimeout', `${deadPeer.timeoutSeconds}s`]] as const)),
     ['dpdaction', 'restart'],
     ['closeaction', 'restart'],
     ['keyingtries', '%forever'],
@@ -78,7 +70,7 @@ export function renderIpsecConf(plan: GatewayPlan): string {
 }
 
 export function renderIpsecSecrets(plan: GatewayPlan): string {
-  return `${[describePlan(plan, 'ipsec.secrets'), ...plan.tunnels.map((tunnel) => `${tunnel.ip} : PSK ${tunnel.secret}`)].join('\n')}\n`
+  return `${[describePlan(plan, 'ipsec.secrets'), ...plan.tunnels.map((tunnel) => `${tunnel.ip} : PSK ${secretValue(tunnel.preSharedKey)}`)].join('\n')}\n`
 }
 
 /** ipsec.conf and ipsec.secrets for strongSwan's ipsec starter (the article's example), with what they rely on. */
@@ -86,6 +78,7 @@ export function ipsecGateway(plan: GatewayPlan): GatewayConfig {
   const [conf, secrets, updown, charon, sysctl] = IPSEC_FILE_NAMES
   return {
     activate: [`sudo sysctl -p ${SYSCTL_DESTINATION}`, 'sudo ipsec restart'],
+    daemon: 'strongSwan',
     files: [
       {content: renderIpsecConf(plan), destination: '/etc/ipsec.conf', kind: 'settings', name: conf},
       {content: renderIpsecSecrets(plan), destination: '/etc/ipsec.secrets', kind: 'keys', name: secrets},
@@ -95,7 +88,7 @@ export function ipsecGateway(plan: GatewayPlan): GatewayConfig {
     ],
     hostChanges: [
       `/etc/ipsec.conf and /etc/ipsec.secrets replace the ones there: if they hold other connections, append these to them instead (every name here starts with ${plan.baseName}-).`,
-      FIREWALL_CHANGE,
+      firewallChange(plan),
       CHARON_SETTINGS_CHANGE,
       SYSCTL_CHANGE,
     ],

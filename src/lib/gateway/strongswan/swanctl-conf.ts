@@ -1,20 +1,9 @@
-import {renderSysctl, SYSCTL_CHANGE, SYSCTL_DESTINATION} from '../linux-sysctl.js'
-import {
-  CHILD_LIFETIME_SECONDS,
-  describePlan,
-  DPD_DELAY_SECONDS,
-  DPD_TIMEOUT_SECONDS,
-  type GatewayConfig,
-  type GatewayPlan,
-  IKE_LIFETIME_SECONDS,
-  outputFileNames,
-  type PlannedTunnel,
-  PROPOSAL,
-  REKEY_MARGIN_SECONDS,
-  TRAFFIC_SELECTOR,
-} from '../plan.js'
+import {renderSysctl, SYSCTL_CHANGE, SYSCTL_DESTINATION} from '../linux/sysctl.js'
+import {describeRouteBasedTunnels, firewallChange, renderUpdown} from '../linux/updown.js'
+import {describePlan, type GatewayConfig, type GatewayPlan, outputFileNames, type PlannedTunnel} from '../plan.js'
+import {secretValue} from '../secret-value.js'
 import {CHARON_SETTINGS_CHANGE, CHARON_SETTINGS_DESTINATION, renderCharonSettings} from './charon-settings.js'
-import {describeRouteBasedTunnels, FIREWALL_CHANGE, renderUpdown} from './updown.js'
+import {strongswanProposal} from './spelling.js'
 
 export const SWANCTL_FILE_NAMES = outputFileNames('swanctl.conf', 'updown.sh', 'strongswan.conf', 'sysctl.conf')
 
@@ -51,15 +40,19 @@ export function updownPath(plan: GatewayPlan): string {
  * without ipsec.conf's `!`.
  */
 function tunnelConnection(plan: GatewayPlan, tunnel: PlannedTunnel): Block {
+  const {deadPeer, lifetimes} = plan
+  const proposal = strongswanProposal(plan.proposal)
+  const margin = `${lifetimes.marginSeconds}s`
+  const ikeRenewal = `${lifetimes.ikeSeconds - lifetimes.marginSeconds}s`
   const child = block(tunnel.name, [
     ['mode', 'tunnel'],
     ['ipcomp', 'no'],
-    ['local_ts', TRAFFIC_SELECTOR],
-    ['remote_ts', TRAFFIC_SELECTOR],
-    ['esp_proposals', PROPOSAL],
-    ['rekey_time', `${CHILD_LIFETIME_SECONDS - REKEY_MARGIN_SECONDS}s`],
-    ['life_time', `${CHILD_LIFETIME_SECONDS}s`],
-    ['rand_time', `${REKEY_MARGIN_SECONDS}s`],
+    ['local_ts', plan.trafficSelector],
+    ['remote_ts', plan.trafficSelector],
+    ['esp_proposals', proposal],
+    ['rekey_time', `${lifetimes.childSeconds - lifetimes.marginSeconds}s`],
+    ['life_time', `${lifetimes.childSeconds}s`],
+    ['rand_time', margin],
     ['mark_in', tunnel.markIn],
     ['mark_out', tunnel.markOut],
     ['updown', updownPath(plan)],
@@ -71,18 +64,18 @@ function tunnelConnection(plan: GatewayPlan, tunnel: PlannedTunnel): Block {
     ['version', String(plan.ikeVersion)],
     ...(plan.localIp === undefined ? [] : ([['local_addrs', plan.localIp]] as const)),
     ['remote_addrs', tunnel.ip],
-    ['proposals', PROPOSAL],
+    ['proposals', proposal],
     // IKEv2 rekeys its IKE SA under the tunnel's feet; IKEv1 can only reauthenticate, which charon does before break
-    ...(plan.ikeVersion === 2
-      ? ([['rekey_time', `${IKE_LIFETIME_SECONDS - REKEY_MARGIN_SECONDS}s`]] as const)
-      : ([
+    ...(plan.reauthenticates
+      ? ([
           ['rekey_time', '0s'],
-          ['reauth_time', `${IKE_LIFETIME_SECONDS - REKEY_MARGIN_SECONDS}s`],
-        ] as const)),
-    ['over_time', `${REKEY_MARGIN_SECONDS}s`],
-    ['rand_time', `${REKEY_MARGIN_SECONDS}s`],
-    ['dpd_delay', `${DPD_DELAY_SECONDS}s`],
-    ...(plan.ikeVersion === 1 ? ([['dpd_timeout', `${DPD_TIMEOUT_SECONDS}s`]] as const) : []),
+          ['reauth_time', ikeRenewal],
+        ] as const)
+      : ([['rekey_time', ikeRenewal]] as const)),
+    ['over_time', margin],
+    ['rand_time', margin],
+    ['dpd_delay', `${deadPeer.delaySeconds}s`],
+    ...(deadPeer.timeoutSeconds === undefined ? [] : ([['dpd_timeout', `${deadPeer.timeoutSeconds}s`]] as const)),
     ['keyingtries', '0'],
     block('local', [
       ['auth', 'psk'],
@@ -106,15 +99,16 @@ export function renderSwanctlConf(plan: GatewayPlan): string {
     plan.tunnels.map((tunnel) =>
       block(`ike-${tunnel.name}`, [
         ['id', tunnel.ip],
-        ['secret', tunnel.secret],
+        ['secret', secretValue(tunnel.preSharedKey)],
       ]),
     ),
   )
-  const margin = `${REKEY_MARGIN_SECONDS / 60} to ${(2 * REKEY_MARGIN_SECONDS) / 60} minutes`
+  const {lifetimes} = plan
+  const margin = `${lifetimes.marginSeconds / 60} to ${(2 * lifetimes.marginSeconds) / 60} minutes`
   const about = [
     describePlan(plan, 'swanctl.conf'),
     ...describeRouteBasedTunnels(plan, updownPath(plan), 'when loaded'),
-    `# Lifetimes as ipsec.conf applies ikelifetime=${IKE_LIFETIME_SECONDS}s and lifetime=${CHILD_LIFETIME_SECONDS}s: renewal starts ${margin} before they end.`,
+    `# Lifetimes as ipsec.conf applies ikelifetime=${lifetimes.ikeSeconds}s and lifetime=${lifetimes.childSeconds}s: renewal starts ${margin} before they end.`,
   ]
   return `${[...about, ...renderBlock(connections, 0), '', ...renderBlock(secrets, 0)].join('\n')}\n`
 }
@@ -125,6 +119,7 @@ export function swanctlGateway(plan: GatewayPlan): GatewayConfig {
   return {
     // Debian's and Ubuntu's strongswan service (package charon-systemd) runs `swanctl --load-all` once charon is up
     activate: [`sudo sysctl -p ${SYSCTL_DESTINATION}`, 'sudo systemctl restart strongswan'],
+    daemon: 'strongSwan',
     files: [
       {
         content: renderSwanctlConf(plan),
@@ -136,6 +131,6 @@ export function swanctlGateway(plan: GatewayPlan): GatewayConfig {
       {content: renderCharonSettings(), destination: CHARON_SETTINGS_DESTINATION, kind: 'settings', name: charon},
       {content: renderSysctl(), destination: SYSCTL_DESTINATION, kind: 'settings', name: sysctl},
     ],
-    hostChanges: [FIREWALL_CHANGE, CHARON_SETTINGS_CHANGE, SYSCTL_CHANGE],
+    hostChanges: [firewallChange(plan), CHARON_SETTINGS_CHANGE, SYSCTL_CHANGE],
   }
 }

@@ -4,12 +4,13 @@
 # end, writing what happened as JSON lines to RUN/events.jsonl for the test to judge. Logs go to RUN/*.log.
 #
 #   office (your LAN)           gw (customer gateway)            [nat]              aws (far end)          space
-#   lan0: a host in the first   lan0: this host's LAN address    1:1 NAT between    wan0: both tunnel     a dyno:
-#   routable CIDR; lo: a host   wan0: CUSTOMER_IP (direct) or    the gateway's      IPs; a VTI per        SPACE_HOST,
-#   in each of the others,      GW_PRIVATE_IP behind the NAT     private address    tunnel; drops what    behind the
-#   routed by the gateway       files installed at their paths   and CUSTOMER_IP    AWS drops (sizes)     far end
+#   lan0: a host in the first   lan0: this host's LAN address    1:1 NAT between    routes to aws1 and     a dyno:
+#   routable CIDR; lo: a host   wan0: CUSTOMER_IP (direct) or    the gateway's      aws2, each a tunnel    SPACE_HOST,
+#   in each of the others,      GW_PRIVATE_IP behind the NAT     private address    IP, a charon and a     behind the
+#   routed by the gateway       files installed at their paths   and CUSTOMER_IP    VTI; drops what AWS    far end
+#                                                                                   drops (sizes)
 #
-# Each of gw and aws has its own mount namespace (its own /etc copy and /run), so each charon sees its own files.
+# Each of gw, aws1 and aws2 has its own mount namespace (its own /etc copy and /run), so each daemon sees its own files.
 # Only documentation and benchmarking addresses are used, and only inside this machine.
 set -uo pipefail
 
@@ -59,15 +60,17 @@ in_side() { # side cmd...: in the side's network and mount namespaces
 }
 
 start_side() { # side: new network namespace, and a mount namespace with the side's /etc (kept across reboots) and a fresh /run
-  local side=$1
+  local side=$1 mounts=""
   ip netns add "$side"
   ip -n "$side" link set lo up
   if [[ ! -d $STATE/$side/etc ]]; then
     mkdir -p "$STATE/$side"
     cp -a /etc "$STATE/$side/etc"
+    [[ $side == gw ]] && install_daemon
   fi
+  [[ $side == gw ]] && mounts=$(daemon_mounts)
   ip netns exec "$side" unshare -m --propagation private sh -c "
-    mount --bind '$STATE/$side/etc' /etc && mount -t tmpfs tmpfs /run && echo \$\$ > '$STATE/$side.holder' && exec sleep 100000" &
+    mount --bind '$STATE/$side/etc' /etc && mount -t tmpfs tmpfs /run && $mounts echo \$\$ > '$STATE/$side.holder' && exec sleep 100000" &
   for _ in $(seq 50); do [[ -s $STATE/$side.holder ]] && return 0; sleep 0.1; done
   fail "the $side side did not start"
 }
@@ -106,10 +109,14 @@ link_wan() { # gw -> the Internet, directly or through the NAT; the Internet rea
     ip -n gw addr add "$CUSTOMER_IP/32" dev wan0
     ip -n gw link set wan0 up
     ip -n gw route add default dev wan0
-    ip -n aws link set wan0 up
-    for ip in "${TUNNEL_IP[@]}"; do ip -n aws addr add "$ip/32" dev wan0; done
-    ip -n aws route add "$CUSTOMER_IP/32" dev wan0
+    aws_wan_up
   fi
+}
+
+aws_wan_up() { # the far end's side of the Internet, which answers for the tunnel IPs behind it
+  ip -n aws link set wan0 up
+  ip -n aws route add "$CUSTOMER_IP/32" dev wan0
+  ip netns exec aws sysctl -qw net.ipv4.conf.wan0.proxy_arp=1
 }
 
 start_nat() { # a cloud provider's 1:1 NAT: the gateway's private address is CUSTOMER_IP on the Internet, both ways
@@ -119,9 +126,7 @@ start_nat() { # a cloud provider's 1:1 NAT: the gateway's private address is CUS
   ip -n nat addr add "$CUSTOMER_IP/32" dev wan0
   ip -n nat link set wan0 up
   ip -n nat route add default dev wan0
-  ip -n aws link set wan0 up
-  for ip in "${TUNNEL_IP[@]}"; do ip -n aws addr add "$ip/32" dev wan0; done
-  ip -n aws route add "$CUSTOMER_IP/32" dev wan0
+  aws_wan_up
   in_side nat sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
   in_side nat iptables-legacy -t nat -A POSTROUTING -o wan0 -s "$GW_PRIVATE_IP" -j SNAT --to-source "$CUSTOMER_IP"
   in_side nat iptables-legacy -t nat -A PREROUTING -i wan0 -d "$CUSTOMER_IP" -j DNAT --to-destination "$GW_PRIVATE_IP"
@@ -149,16 +154,19 @@ apply_boot_sysctl() { # what systemd-sysctl does at boot with the files in /etc/
 }
 
 # ---------------------------------------------------------------- the far end, modelled on AWS Site-to-Site VPN
-far_end_config() {
-  local n ip dpd_timeout=""
+# aws routes between the Internet, the space and two tunnel endpoints, aws1 and aws2: each its own IKE daemon, as
+# each of AWS's tunnels is, which picks the tunnel's pre-shared key by the address it was reached at.
+endpoint_link_ip() { # tunnel side(1 aws, 2 endpoint): the addresses of the link between aws and that tunnel's endpoint
+  echo "198.18.3.$((4 * $1 - 4 + $2))"
+}
+
+far_end_config() { # tunnel: the endpoint's swanctl.conf, charon settings and updown script
+  local n=$1 ip=${TUNNEL_IP[$1 - 1]} dpd_timeout=""
   [[ $IKE == 1 ]] && dpd_timeout="dpd_timeout = 30s"
-  {
-    echo "connections {"
-    for n in 1 2; do
-      ip=${TUNNEL_IP[n - 1]}
-      # AWS takes any identity from the customer gateway's address: its own configurations send the public address,
-      # the article's example the private one
-      cat <<EOF
+  # AWS takes any identity from the customer gateway's address: its own configurations send the public address,
+  # the article's example the private one
+  cat >"$STATE/aws$n/etc/swanctl/swanctl.conf" <<EOF
+connections {
   tunnel$n {
     version = $IKE
     local_addrs = $ip
@@ -182,25 +190,19 @@ far_end_config() {
       }
     }
   }
+}
+secrets {
+  ike-$n { secret = $(sed -n "${n}p" "$RUN/far-end-psks") }
+}
 EOF
-    done
-    echo "}"
-    echo "secrets {"
-    for n in 1 2; do
-      echo "  ike-$n { id = ${TUNNEL_IP[n - 1]}"
-      echo "    secret = $(sed -n "${n}p" "$RUN/far-end-psks") }"
-    done
-    echo "}"
-  } >"$STATE/aws/etc/swanctl/swanctl.conf"
-
   # AWS gives up on a silent customer gateway after about 30 s, IKEv1 (dpd_timeout) and IKEv2 alike
-  cat >"$STATE/aws/etc/strongswan.d/zz-far-end.conf" <<EOF
+  cat >"$STATE/aws$n/etc/strongswan.d/zz-far-end.conf" <<EOF
 charon {
   install_routes = no
   retransmit_timeout = 3
   retransmit_base = 1.5
   retransmit_tries = 3
-  filelog { lab { path = $RUN/far-end-charon.log
+  filelog { lab { path = $RUN/far-end-charon-$n.log
     flush_line = yes
     time_format = %H:%M:%S
     default = 1
@@ -208,21 +210,30 @@ charon {
     knl = 2 } }
 }
 EOF
+}
+
+far_end_updown() {
   # Replies leave by tunnel 2 while it is up: AWS, not the customer, picks the tunnel it answers on. AWS carries inner
   # packets of at most 1438 bytes, 1422 with NAT-T, and sends no ICMP about larger ones (see start_far_end).
   cat >"$STATE/far-end-updown.sh" <<EOF
 #!/bin/sh
 n=\${PLUTO_CONNECTION#tunnel}
 metric=200; [ "\$n" = 2 ] && metric=100
+via=198.18.3.\$((4 * n - 2))
 mtu=1438; [ -n "\${PLUTO_UDP_ENC:-}" ] && mtu=1422
+router() { nsenter -t "\$(cat $STATE/aws.holder)" -n "\$@"; }
 case "\$PLUTO_VERB" in
   up-client)
     ip link del vti\$n 2>/dev/null
     ip link add vti\$n type vti local "\$PLUTO_ME" remote "\$PLUTO_PEER" key \$n
     echo 1 > /proc/sys/net/ipv4/conf/vti\$n/disable_policy
     ip link set vti\$n mtu \$mtu up
-    for cidr in $ROUTABLE_CIDRS; do ip route replace \$cidr dev vti\$n metric \$metric; done ;;
-  down-client) ip link del vti\$n 2>/dev/null ;;
+    # in one batch each: the far end answers only once this script is done
+    for cidr in $ROUTABLE_CIDRS; do echo "route replace \$cidr dev vti\$n"; done | ip -batch -
+    for cidr in $ROUTABLE_CIDRS; do echo "route replace \$cidr via \$via metric \$metric"; done | router ip -batch - ;;
+  down-client)
+    ip link del vti\$n 2>/dev/null
+    for cidr in $ROUTABLE_CIDRS; do echo "route del \$cidr via \$via metric \$metric"; done | router ip -force -batch - 2>/dev/null ;;
 esac
 EOF
   chmod +x "$STATE/far-end-updown.sh"
@@ -242,14 +253,33 @@ start_space() { # the space's network behind the far end: its hosts' packets are
   ip netns exec space python3 "$HERE/transfer-server.py" "$TRANSFER_PORT" &
 }
 
+start_endpoint() { # tunnel: its endpoint behind aws, holding the tunnel IP, with its charon
+  local n=$1 side=aws$1
+  start_side "$side"
+  ip link add "t$n" netns aws type veth peer name up0 netns "$side"
+  ip -n aws addr add "$(endpoint_link_ip "$n" 1)/30" dev "t$n"
+  ip -n aws link set "t$n" up
+  ip -n aws route add "${TUNNEL_IP[n - 1]}/32" via "$(endpoint_link_ip "$n" 2)"
+  ip -n "$side" addr add "$(endpoint_link_ip "$n" 2)/30" dev up0
+  ip -n "$side" addr add "${TUNNEL_IP[n - 1]}/32" dev up0
+  ip -n "$side" link set up0 up
+  ip -n "$side" route add default via "$(endpoint_link_ip "$n" 1)" src "${TUNNEL_IP[n - 1]}"
+  in_side "$side" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+  in_side "$side" sysctl -qw net.ipv4.conf.up0.disable_policy=1
+  # no Path MTU Discovery: an inner packet too large for the tunnel is dropped without "fragmentation needed"
+  in_side "$side" iptables-legacy -A OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+  far_end_config "$n"
+  in_side "$side" /usr/lib/ipsec/charon >/dev/null 2>&1 &
+  for _ in $(seq 100); do in_side "$side" test -S /run/charon.vici && break; sleep 0.1; done
+  in_side "$side" swanctl --load-all --noprompt >>"$RUN/far-end-load.log" 2>&1 ||
+    fail "tunnel $n's far end did not load its configuration"
+}
+
 start_far_end() {
   in_side aws sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-  in_side aws sysctl -qw net.ipv4.conf.wan0.disable_policy=1
   # the space and your networks meet only through the tunnels: neither reaches the other in clear over the Internet
   in_side aws iptables-legacy -A FORWARD -i wan0 -o dc0 -j DROP
   in_side aws iptables-legacy -A FORWARD -i dc0 -o wan0 -j DROP
-  # no Path MTU Discovery: an inner packet too large for the tunnel is dropped without "fragmentation needed"
-  in_side aws iptables-legacy -A OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
   # no reassembly of fragmented encrypted packets: a fragment for a tunnel endpoint never gets further than the wire
   in_side aws nft -f - <<EOF
 table netdev aws-edge {
@@ -259,37 +289,95 @@ table netdev aws-edge {
   }
 }
 EOF
-  far_end_config
-  in_side aws /usr/lib/ipsec/charon >/dev/null 2>&1 &
-  for _ in $(seq 100); do in_side aws test -S /run/charon.vici && break; sleep 0.1; done
-  in_side aws swanctl --load-all --noprompt >"$RUN/far-end-load.log" 2>&1 || fail "the far end did not load its configuration"
+  far_end_updown
+  start_endpoint 1
+  start_endpoint 2
 }
 
 far_end_block() { # tunnel: the far end answers nothing on that tunnel's address
-  in_side aws iptables-legacy -I INPUT -d "${TUNNEL_IP[$1 - 1]}" -j DROP
-  in_side aws iptables-legacy -I OUTPUT -s "${TUNNEL_IP[$1 - 1]}" -j DROP
+  in_side "aws$1" iptables-legacy -I INPUT -d "${TUNNEL_IP[$1 - 1]}" -j DROP
+  in_side "aws$1" iptables-legacy -I OUTPUT -s "${TUNNEL_IP[$1 - 1]}" -j DROP
 }
 far_end_unblock() {
-  in_side aws iptables-legacy -D INPUT -d "${TUNNEL_IP[$1 - 1]}" -j DROP
-  in_side aws iptables-legacy -D OUTPUT -s "${TUNNEL_IP[$1 - 1]}" -j DROP
+  in_side "aws$1" iptables-legacy -D INPUT -d "${TUNNEL_IP[$1 - 1]}" -j DROP
+  in_side "aws$1" iptables-legacy -D OUTPUT -s "${TUNNEL_IP[$1 - 1]}" -j DROP
 }
 
 # ---------------------------------------------------------------- the customer gateway, as the user installs it
+# ---------------------------------------------------------------- each format's daemon on the gateway, as its package has it
+install_daemon() { # what installing the format's package does to the gateway's /etc
+  case $STYLE in
+    ipsec | swanctl) ;; # strongSwan's packages are the host's own
+    libreswan)
+      cp -a "$LIBRESWAN_ROOT/etc/ipsec.conf" "$LIBRESWAN_ROOT/etc/ipsec.secrets" "$STATE/gw/etc/"
+      mkdir -p "$STATE/gw/etc/ipsec.d" "$STATE/gw/etc/systemd/system"
+      cp -a "$LIBRESWAN_ROOT/etc/ipsec.d/." "$STATE/gw/etc/ipsec.d/"
+      cp "$LIBRESWAN_ROOT/lib/systemd/system/ipsec.service" "$STATE/gw/etc/systemd/system/"
+      # the lab has no syslog: pluto writes its log where the test reads it
+      sed -i "s|^config setup|config setup\n\tlogfile=$RUN/gateway-pluto.log|" "$STATE/gw/etc/ipsec.conf"
+      # /var/lib/ipsec outlives a reboot
+      mkdir -p "$STATE/gw/var-lib-ipsec/nss"
+      ;;
+    *) fail "no lab driver for STYLE $STYLE" ;;
+  esac
+}
+
+daemon_mounts() { # the mounts the gateway's mount namespace starts with: libreswan unpacked where its package puts it
+  [[ $STYLE == libreswan ]] || return 0
+  printf '%s' "mount --bind '$LIBRESWAN_ROOT/usr/sbin/ipsec' /usr/sbin/ipsec && mount --bind '$LIBRESWAN_ROOT/usr/libexec' /usr/libexec && mount -t tmpfs tmpfs /var/lib && mkdir -p /var/lib/ipsec && mount --bind '$STATE/gw/var-lib-ipsec' /var/lib/ipsec &&"
+}
+
+start_daemon() { # restart|start: the format's daemon, as its next steps or the boot start it
+  case $STYLE in
+    ipsec) gw_shell "ipsec $1" ;;
+    swanctl) gw_shell "systemctl $1 strongswan" ;;
+    libreswan) gw_shell "systemctl $1 ipsec" ;;
+  esac >>"$RUN/gateway-commands.log" 2>&1
+}
+
+installed_children() { # side tunnel-number -> the IPsec SAs the daemon holds as installed (not rekeyed ones on their way out)
+  if [[ $1 == gw && $STYLE == libreswan ]]; then
+    in_side gw ipsec trafficstatus 2>/dev/null | grep -cE "\"[^\"]*tunnel$2\"[^,]*, type=ESP"
+  else
+    local side=$1
+    [[ $side == aws ]] && side=aws$2
+    in_side "$side" swanctl --list-sas 2>/dev/null | grep -cE "tunnel$2: #[0-9]+, reqid [0-9]+, INSTALLED,"
+  fi
+}
+
 install_shims() {
-  # sudo: the lab is root already. systemctl: what systemd does with Debian's strongswan.service (charon-systemd).
+  # sudo: the lab is root already. systemctl: what systemd does with a service's unit (Type=notify, as both have)
   printf '#!/bin/sh\nexec "$@"\n' >"$STATE/shim/sudo"
   cat >"$STATE/shim/systemctl" <<'EOF'
 #!/bin/bash
-unit=/lib/systemd/system/${2%.service}.service
+name=${2%.service}
+unit=/etc/systemd/system/$name.service
+[[ -f $unit ]] || unit=/lib/systemd/system/$name.service
 [[ $1 == restart || $1 == start ]] && [[ -f $unit ]] || { echo "lab systemctl: cannot $*" >&2; exit 1; }
-pkill -x charon-systemd && for _ in $(seq 50); do pgrep -x charon-systemd >/dev/null || break; sleep 0.1; done
-# systemd runs ExecStartPost once the new daemon says it is ready (Type=notify): its socket, not the old one's file
-rm -f /run/charon.vici
-start=$(sed -n 's/^ExecStart=//p' "$unit")
-post=$(sed -n 's/^ExecStartPost=//p' "$unit")
-setsid $start >/dev/null 2>&1 </dev/null &
-for _ in $(seq 100); do [[ -S /run/charon.vici ]] && break; sleep 0.1; done
-$post
+# the socket that tells the daemon is ready, as its notification would
+case $name in strongswan) ready=/run/charon.vici ;; ipsec) ready=/run/pluto/pluto.ctl ;; *) exit 1 ;; esac
+run() { # key: the unit's lines of that key, in order; a leading '-' lets a line fail
+  local line lines
+  lines=$(sed -n "s/^$1=//p" "$unit")
+  while IFS= read -r line; do
+    [[ -z $line ]] && continue
+    echo "lab systemctl: $(date +%T.%N) $1: $line"
+    if [[ $line == -* ]]; then sh -c "${line#-}" || true; else sh -c "$line" || return 1; fi
+  done <<<"$lines"
+}
+pidfile=/run/lab-$name.pid
+if [[ -s $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+  run ExecStop
+  kill "$(cat "$pidfile")" 2>/dev/null
+  for _ in $(seq 100); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.1; done
+  EXIT_STATUS=0 run ExecStopPost
+fi
+run ExecStartPre || { echo "lab systemctl: ExecStartPre of $name failed" >&2; exit 1; }
+rm -f "$ready"
+setsid sh -c "exec $(sed -n 's/^ExecStart=//p' "$unit")" >/dev/null 2>&1 </dev/null &
+echo $! >"$pidfile"
+for _ in $(seq 100); do [[ -S $ready ]] && break; sleep 0.1; done
+run ExecStartPost
 EOF
   # a slow host: every `ip` that charon's updown script runs takes SLOW_IP seconds (the lab's own commands do not)
   if [[ ${SLOW_IP:-0} != 0 ]]; then printf '#!/bin/sh\nsleep %s\nexec /usr/sbin/ip "$@"\n' "$SLOW_IP" >"$STATE/shim/ip"; fi
@@ -299,34 +387,38 @@ EOF
 gw_shell() { in_side gw env PATH="$STATE/shim:$PATH" sh -c "$1"; }
 
 start_logger() { # the gateway's charon logs to the journal or syslog, which the lab has not: follow it over vici instead
+  [[ $STYLE == libreswan ]] && return 0
   in_side gw sh -c "for _ in \$(seq 100); do [ -S /run/charon.vici ] && break; sleep 0.1; done
     exec stdbuf -oL swanctl --log >>'$RUN/gateway-charon.log' 2>&1" &
 }
 
+prepare_daemon() { # once: libreswan's NSS database, as the package's first start makes it, before anything is timed
+  if [[ $STYLE == libreswan && ! -e $STATE/gw/var-lib-ipsec/nss/cert9.db ]]; then
+    in_side gw ipsec initnss >>"$RUN/gateway-commands.log" 2>&1 || fail "libreswan's NSS database could not be made"
+  fi
+}
+
 wire_gateway() { # a fresh gateway's network: its cables, and Debian's defaults
   start_side gw
+  prepare_daemon
   link_wan
   [[ $TOPOLOGY == nat ]] && attach_nat
   link_office
   debian_host
 }
 
-boot_gateway() { # a fresh kernel network state with the installed files; strongSwan started as its service does at boot
+boot_gateway() { # a fresh kernel network state with the installed files; the daemon started as its service does at boot
   wire_gateway
   apply_boot_sysctl
-  if [[ $STYLE == ipsec ]]; then
-    gw_shell 'ipsec start' >>"$RUN/gateway-commands.log" 2>&1
-  else
-    gw_shell 'systemctl start strongswan' >>"$RUN/gateway-commands.log" 2>&1
-  fi
+  start_daemon start
   start_logger
 }
 
 # ---------------------------------------------------------------- observations
-sa_count() { # side tunnel-number -> number of IPsec SAs between that side's and the tunnel's addresses
-  local ip=${TUNNEL_IP[$2 - 1]} me=$CUSTOMER_IP
-  [[ $1 == gw ]] && me=$GW_WAN_IP
-  ip -n "$1" xfrm state | grep -cE "^src ($me dst $ip|$ip dst $me)\$"
+sa_count() { # side(gw or aws) tunnel-number -> number of IPsec SAs between that side's and the tunnel's addresses
+  local ip=${TUNNEL_IP[$2 - 1]} me=$CUSTOMER_IP ns=aws$2
+  [[ $1 == gw ]] && me=$GW_WAN_IP ns=gw
+  ip -n "$ns" xfrm state | grep -cE "^src ($me dst $ip|$ip dst $me)\$"
 }
 tunnel_up() { [[ $(sa_count gw "$1") -ge 2 && $(sa_count aws "$1") -ge 2 ]]; }
 both_up() { tunnel_up 1 && tunnel_up 2; }
@@ -336,10 +428,8 @@ wait_for() { # seconds cmd...: poll every 0.2 s
   while (($(date +%s) < end)); do "$@" && return 0; sleep 0.2; done
   return 1
 }
-vti_bytes() { ip -n aws -s -j link show "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['stats64']['$2']['bytes'])"; }
-
-installed_children() { # side tunnel-number -> the CHILD_SAs charon holds as installed (not the rekeyed ones on their way out)
-  in_side "$1" swanctl --list-sas 2>/dev/null | grep -cE "tunnel$2: #[0-9]+, reqid [0-9]+, INSTALLED,"
+vti_bytes() { # tunnel-number rx|tx -> the bytes its far end's interface carried
+  ip -n "aws$1" -s -j link show "vti$1" | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['stats64']['$2']['bytes'])"
 }
 
 check_sa_pairs() { # step: one SA pair per tunnel on both sides, in the kernel and as charon sees it
@@ -360,8 +450,8 @@ forget_paths() { # every host as one that has sent nothing large yet: no path MT
 
 check_tcp() { # step: 64 KiB echoed from a host in every routable CIDR; which tunnel carried each way
   local host ok before_in before_out
-  before_in=$(vti_bytes vti1 rx)
-  before_out=$(vti_bytes vti2 tx)
+  before_in=$(vti_bytes 1 rx)
+  before_out=$(vti_bytes 2 tx)
   for host in "${OFFICE_HOSTS[@]}"; do
     ok=false
     forget_paths
@@ -369,7 +459,7 @@ check_tcp() { # step: 64 KiB echoed from a host in every routable CIDR; which tu
     event tcp "\"step\":\"$1\"" "\"from\":\"$host\"" "\"ok\":$ok"
   done
   dump_state "$1"
-  event carried "\"step\":\"$1\"" "\"tunnel1In\":$(($(vti_bytes vti1 rx) - before_in))" "\"tunnel2Out\":$(($(vti_bytes vti2 tx) - before_out))"
+  event carried "\"step\":\"$1\"" "\"tunnel1In\":$(($(vti_bytes 1 rx) - before_in))" "\"tunnel2Out\":$(($(vti_bytes 2 tx) - before_out))"
 }
 
 transfer() { # step side source direction: TRANSFER_BYTES between a host and the space, in at most TRANSFER_TIMEOUT s
@@ -393,7 +483,7 @@ check_transfers() { # step: a download from the space and an upload to it, for a
 dump_state() { # step: what a person debugging the gateway would look at, for the test's failure message
   {
     echo "=== $1"
-    for side in gw aws; do
+    for side in gw aws aws1 aws2; do
       echo "--- $side: addresses, routes, policies, SAs, XFRM and reverse-path counters"
       ip -n "$side" -br addr
       ip -n "$side" route
@@ -412,7 +502,7 @@ dump_state() { # step: what a person debugging the gateway would look at, for th
     in_side gw sh -c 'command -v iptables >/dev/null && iptables -t mangle -S; command -v nft >/dev/null && nft list ruleset' 2>&1
     echo "--- aws: fragments dropped at the edge; ICMP it did not send; what the space host learned of the path"
     in_side aws nft list table netdev aws-edge 2>&1 | grep counter
-    in_side aws iptables-legacy -L OUTPUT -v -n 2>&1 | grep icmp
+    for side in aws1 aws2; do in_side "$side" iptables-legacy -L OUTPUT -v -n 2>&1 | grep icmp; done
     for host in "${OFFICE_HOSTS[@]}"; do ip -n space route get "$host" 2>&1 | tr '\n' ' '; echo; done
   } >>"$RUN/state.txt" 2>&1
 }
@@ -453,11 +543,11 @@ maintenance() { # tunnel: the far end deletes the tunnel's SAs, is away for a wh
   event maintenance-start "\"tunnel\":$n"
   # the endpoint going away takes no new negotiation (IKE_SA_INIT or Main Mode, on UDP 500) but carries ESP until it
   # says so with a DELETE
-  in_side aws iptables-legacy -I INPUT -d "${TUNNEL_IP[n - 1]}" -p udp --dport 500 -j DROP
-  in_side aws swanctl --terminate --ike "tunnel$n" --force >>"$RUN/far-end-commands.log" 2>&1
+  in_side "aws$n" iptables-legacy -I INPUT -d "${TUNNEL_IP[n - 1]}" -p udp --dport 500 -j DROP
+  in_side "aws$n" swanctl --terminate --ike "tunnel$n" --force >>"$RUN/far-end-commands.log" 2>&1
   sleep 0.5
   far_end_block "$n"
-  in_side aws iptables-legacy -D INPUT -d "${TUNNEL_IP[n - 1]}" -p udp --dport 500 -j DROP
+  in_side "aws$n" iptables-legacy -D INPUT -d "${TUNNEL_IP[n - 1]}" -p udp --dport 500 -j DROP
   sleep "$MAINTENANCE_AWAY"
   count_rules "during-maintenance-$n"
   far_end_unblock "$n"
@@ -476,13 +566,9 @@ silent_loss() { # tunnel: the far end stops answering without a word, and answer
   wait_for 300 tunnel_up "$n" && event tunnel-up "\"tunnel\":$n" || event tunnel-up-timeout "\"tunnel\":$n"
 }
 
-restart_service() { # what `ipsec restart` or `systemctl restart strongswan` does to the tunnels, without a reboot
+restart_service() { # what restarting the daemon as the next steps do it does to the tunnels, without a reboot
   event service-restart
-  if [[ $STYLE == ipsec ]]; then
-    gw_shell 'ipsec restart' >>"$RUN/gateway-commands.log" 2>&1
-  else
-    gw_shell 'systemctl restart strongswan' >>"$RUN/gateway-commands.log" 2>&1
-  fi
+  start_daemon restart
   wait_for 60 both_up && event both-up || event both-up-timeout
   # the interfaces, routes and rules follow the SAs from the updown script's background jobs
   wait_for 60 gw_routes_up

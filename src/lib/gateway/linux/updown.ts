@@ -1,5 +1,5 @@
 import {shellWord} from '../../ui/command-lines.js'
-import {describePlan, type GatewayPlan, TUNNEL_MSS, TUNNEL_MTU} from '../plan.js'
+import {describePlan, type GatewayPlan} from '../plan.js'
 
 /** The comment a tunnel configuration starts with: how its two tunnels and the updown script at `updownPath` work together. */
 export function describeRouteBasedTunnels(plan: GatewayPlan, updownPath: string, startsWhen: string): string[] {
@@ -14,17 +14,19 @@ export function describeRouteBasedTunnels(plan: GatewayPlan, updownPath: string,
 const STATE_DIR = '/run/heroku-spaces-vpn'
 
 /** In words, for the next steps: what the updown script changes in the host's firewall. */
-export const FIREWALL_CHANGE = `The updown script adds, while a tunnel is up, two rules to this host's firewall (iptables' mangle table, or an nftables table of its own where there is no iptables) that lower the TCP MSS of connections through that tunnel to ${TUNNEL_MSS}, and removes them when the tunnel goes down: AWS drops larger packets without a word.`
+export function firewallChange(plan: GatewayPlan): string {
+  return `The updown script adds, while a tunnel is up, two rules to this host's firewall (iptables' mangle table, or an nftables table of its own where there is no iptables) that lower the TCP MSS of connections through that tunnel to ${plan.tunnelMss}, and removes them when the tunnel goes down: AWS drops larger packets without a word.`
+}
 
 /**
- * The updown script charon runs as each tunnel's IPsec SA comes up or goes down. Up: the tunnel gets its own interface
+ * The updown script the IKE daemon (charon or pluto) runs as each tunnel's IPsec SA comes up or goes down. Up: the tunnel gets its own interface
  * (a VTI keyed with the tunnel's marks) with an MTU AWS carries, TCP through it is clamped to an MSS that fits, and the
  * space is routed through it, so the kernel, not policies, chooses the tunnel, and replies are accepted on either one.
  * Down: when the kernel holds no other SA of the tunnel, all of that goes; an SA that a reauthentication, a rekey or a
- * restart put in its place keeps it, whatever order charon reports them in.
+ * restart put in its place keeps it, whatever order the daemon reports them in.
  *
- * charon holds every event of every tunnel while an updown script runs (and IKEv1 sends its last Quick Mode message
- * only afterwards), so the script only notes which SAs are going and leaves the work to a background job that acts
+ * charon holds every event of every tunnel while an updown script runs, pluto does nothing else meanwhile, and IKEv1
+ * sends its last Quick Mode message only afterwards, so the script only notes which SAs are going and leaves the work to a background job that acts
  * on the kernel's SAs as they are when it runs, one job at a time per tunnel.
  */
 export function renderUpdown(plan: GatewayPlan): string {
@@ -34,12 +36,12 @@ export function renderUpdown(plan: GatewayPlan): string {
       `  ${shellWord(tunnel.name)}) interface=${tunnel.interfaceName} mark_in=${tunnel.markIn} mark_out=${tunnel.markOut} metric=${tunnel.routeMetric} ;;`,
   )
   return `#!/bin/sh
-${describePlan(plan, 'strongSwan updown script')}
-# charon runs it when a tunnel's IPsec SA comes up or goes down; it returns at once and does the work in the
+${describePlan(plan, 'updown script')}
+# The IKE daemon runs it when a tunnel's IPsec SA comes up or goes down; it returns at once and does the work in the
 # background (its output goes to ${STATE_DIR}/INTERFACE.log). What it changes on this host:
-# - up: creates the tunnel's interface (${plan.tunnels.map((tunnel) => tunnel.interfaceName).join(' or ')}) with MTU ${TUNNEL_MTU}, gives it this host's
+# - up: creates the tunnel's interface (${plan.tunnels.map((tunnel) => tunnel.interfaceName).join(' or ')}) with MTU ${plan.tunnelMtu}, gives it this host's
 #   tunnel address, turns off the IPsec policy check on it and on the interface that carries the tunnel's packets,
-#   adds two firewall rules that lower the TCP MSS through it to ${TUNNEL_MSS} (iptables' mangle table, or the nftables
+#   adds two firewall rules that lower the TCP MSS through it to ${plan.tunnelMss} (iptables' mangle table, or the nftables
 #   table heroku-vpn-INTERFACE where there is no iptables), and routes ${plan.remoteSubnet} through it: ${first!.name}
 #   with metric ${first!.routeMetric}, ${second!.name} with metric ${second!.routeMetric}, so tunnel 1 carries the traffic
 #   while it is up and tunnel 2 otherwise. This host's own traffic leaves from its address in one of
@@ -54,12 +56,12 @@ ${tunnelCases.join('\n')}
 esac
 space_cidr=${plan.remoteSubnet}
 routable_cidrs=${shellWord(plan.routableCidrs.join(' '))}
-mtu=${TUNNEL_MTU}
-mss=${TUNNEL_MSS}
+mtu=${plan.tunnelMtu}
+mss=${plan.tunnelMss}
 nft_table=heroku-vpn-$interface
 state=${STATE_DIR}
 mkdir -p "$state"
-# the SPIs of SAs a down event announced: charon removes them only after this script returns
+# the SPIs of SAs a down event announced: the IKE daemon removes them only after this script returns
 gone=$state/$interface.gone
 touch "$gone"
 
