@@ -14,8 +14,8 @@ import {
   type PlanInput,
   ROUTE_METRIC_STEP,
 } from '../../src/lib/gateway/plan.js'
-import {renderIpsecConf, renderIpsecSecrets} from '../../src/lib/gateway/strongswan/ipsec-conf.js'
 import {secretValue} from '../../src/lib/gateway/secret-value.js'
+import {renderIpsecConf, renderIpsecSecrets} from '../../src/lib/gateway/strongswan/ipsec-conf.js'
 import {renderSwanctlConf} from '../../src/lib/gateway/strongswan/swanctl-conf.js'
 import {space, tunnel, vpnConnection} from '../support/fixtures.js'
 
