@@ -186,12 +186,12 @@ const REFUSED: Array<[CommandName, string[], string]> = [
   [
     'config',
     ['office', ...SPACE, '--local-ip', '172.16.0.2'],
-    `--local-ip applies to --format libreswan, --format strongswan, and --format swanctl only, not to --format table\n${NOTHING_SENT}`,
+    `--local-ip applies to --format strongswan and --format swanctl only, not to --format table\n${NOTHING_SENT}`,
   ],
   [
     'config',
     ['office', ...SPACE, '--json', '--force'],
-    `--force applies to --format libreswan, --format strongswan, and --format swanctl only, not to --format json\n${NOTHING_SENT}`,
+    `--force applies to --format strongswan and --format swanctl only, not to --format json\n${NOTHING_SENT}`,
   ],
   [
     'wait',
@@ -228,7 +228,7 @@ const REFUSED_BY_OCLIF: Array<[CommandName, string[], string]> = [
   [
     'config',
     ['office', ...SPACE, '--format', 'openswan'],
-    'Expected --format=openswan to be one of: table, json, libreswan, strongswan, swanctl',
+    'Expected --format=openswan to be one of: table, json, strongswan, swanctl',
   ],
   [
     'config',

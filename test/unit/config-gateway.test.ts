@@ -197,12 +197,12 @@ describe('config flags', () => {
     [
       '--local-ip with the table',
       {'local-ip': '172.16.0.2'},
-      '--local-ip applies to --format libreswan, --format strongswan, and --format swanctl only, not to --format table',
+      '--local-ip applies to --format strongswan and --format swanctl only, not to --format table',
     ],
     [
       '--output-dir with json',
       {format: 'json', 'output-dir': '/tmp/x'},
-      '--output-dir applies to --format libreswan, --format strongswan, and --format swanctl only, not to --format json',
+      '--output-dir applies to --format strongswan and --format swanctl only, not to --format json',
     ],
     [
       'all three with the table',
@@ -238,7 +238,7 @@ describe('config flags', () => {
       spy.mockRestore(),
     )
     expect(error).toMatchObject({oclif: {exit: ExitCode.usage}})
-    expect(stderr).toContain('--local-ip applies to --format libreswan, --format strongswan, and --format swanctl only')
+    expect(stderr).toContain('--local-ip applies to --format strongswan and --format swanctl only')
   })
 
   it("show in the help what the command says it wrote for the article's values", async () => {
@@ -251,7 +251,7 @@ describe('config flags', () => {
 
   it('offer the gateway formats in --format, and keep --json exclusive of it', async () => {
     expect(((await runCommand(['office', '-s', 'acme-space', '--format', 'openswan'])) as Error).message).toContain(
-      'table, json, libreswan, strongswan, swanctl',
+      'table, json, strongswan, swanctl',
     )
     expect(
       ((await runCommand(['office', '-s', 'acme-space', '--format', 'swanctl', '--json'])) as Error).message,

@@ -1,6 +1,5 @@
 import type {GatewayConfig, GatewayPlan} from './plan.js'
 
-import {LIBRESWAN_FILE_NAMES, libreswanGateway} from './libreswan/ipsec-d.js'
 import {IPSEC_FILE_NAMES, ipsecGateway} from './strongswan/ipsec-conf.js'
 import {SWANCTL_FILE_NAMES, swanctlGateway} from './strongswan/swanctl-conf.js'
 
@@ -14,11 +13,6 @@ export interface GatewayFormat {
 
 /** The gateway configurations `spaces:vpn:config --format` generates, by format name. */
 export const GATEWAY_FORMATS = {
-  libreswan: {
-    build: libreswanGateway,
-    description: 'a conn and a secrets file for /etc/ipsec.d',
-    fileNames: LIBRESWAN_FILE_NAMES,
-  },
   strongswan: {build: ipsecGateway, description: 'ipsec.conf and ipsec.secrets', fileNames: IPSEC_FILE_NAMES},
   swanctl: {build: swanctlGateway, description: 'a swanctl.conf', fileNames: SWANCTL_FILE_NAMES},
 } as const satisfies Record<string, GatewayFormat>

@@ -150,7 +150,7 @@ export interface GatewayFile {
 export interface GatewayConfig {
   /** Commands that apply the files and (re)start the IKE daemon; the tunnels then come up by themselves. */
   readonly activate: readonly string[]
-  /** The IKE daemon the files are for, as the next steps name it: "strongSwan", "libreswan". */
+  /** The IKE daemon the files are for, as the next steps name it: "strongSwan". */
   readonly daemon: string
   readonly files: readonly GatewayFile[]
   /** What the files change on the VPN host beyond the two tunnels, and how they sit beside what is there, one sentence each. */

@@ -12,7 +12,7 @@ import {writeFiles} from '../../../src/lib/gateway/write-files.js'
 import {CUSTOM_BLOCKS_SPACE, DEFAULT_BLOCKS_SPACE, startSandbox} from '../../../src/sandbox/index.js'
 import {runCli} from '../../support/run-cli.js'
 import {type LabEvent, type LabFigures, labFigures, parseLines} from './figures.js'
-import {bootLab, libreswanRoot, missingForLab, noLabKernelsLeft, removeInitramfs} from './vm.js'
+import {bootLab, missingForLab, noLabKernelsLeft, removeInitramfs} from './vm.js'
 
 /*
  * The generated gateway configuration on a real Linux kernel (Debian's, in a virtual machine), against a far end
@@ -58,8 +58,7 @@ const NAME = 'office'
 const CIDRS = {one: ['172.16.0.0/16'], several: ['172.16.0.0/16', '192.168.50.0/24', '10.99.0.0/24']}
 
 /** How lab.sh starts and watches each format's daemon: a format without a driver does not compile. */
-const LAB_DRIVER: Record<GatewayFormatName, 'ipsec' | 'libreswan' | 'swanctl'> = {
-  libreswan: 'libreswan',
+const LAB_DRIVER: Record<GatewayFormatName, 'ipsec' | 'swanctl'> = {
   strongswan: 'ipsec',
   swanctl: 'swanctl',
 }
@@ -174,7 +173,6 @@ async function runLab(runDir: string, nextSteps: string, params: LabParams) {
     CUSTOMER_IP,
     FIREWALL: params.firewall,
     IKE: String(params.ike),
-    LIBRESWAN_ROOT: params.format === 'libreswan' ? await libreswanRoot() : '',
     MAINTENANCE_AWAY: String(MAINTENANCE_AWAY_SECONDS),
     ROUTABLE_CIDRS: params.cidrs.join(' '),
     SCENARIOS: params.bringUpOnly ? 'bring-up' : 'all',

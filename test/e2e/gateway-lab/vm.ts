@@ -5,8 +5,6 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {HEROKU_CLI_CACHE} from '../../support/heroku-cli.js'
-
 const GUEST_INIT = fileURLToPath(new URL('guest/init.sh', import.meta.url))
 const QEMU = '/usr/bin/qemu-system-x86_64'
 const BUSYBOX = '/bin/busybox'
@@ -38,48 +36,7 @@ const REQUIRED: ReadonlyArray<readonly [path: string, debianPackage: string]> = 
   ['/usr/sbin/charon-systemd', 'charon-systemd'],
   ['/lib/systemd/system/strongswan.service', 'charon-systemd'],
   ['/usr/lib/ipsec/charon', 'strongswan-charon'],
-  ['/usr/bin/certutil', 'libnss3-tools'],
 ]
-
-/** What Debian's libreswan package needs besides itself: all of it installs beside strongSwan. */
-const LIBRESWAN_LIBRARIES =
-  'libnss3-tools libcurl3-nss libevent-core-2.1-7 libevent-pthreads-2.1-7 libldns3 libunbound8 dns-root-data'
-const LIBRESWAN_CACHE = join(HEROKU_CLI_CACHE, 'libreswan')
-
-/**
- * Debian's libreswan, unpacked from its package into a folder of its own once: it conflicts with strongSwan's
- * packages, so the lab mounts it where the package would put it inside the gateway's mount namespace only.
- */
-let libreswan: Promise<string> | undefined
-export function libreswanRoot(): Promise<string> {
-  libreswan ??= unpackLibreswan()
-  return libreswan
-}
-
-async function unpackLibreswan(): Promise<string> {
-  const root = join(LIBRESWAN_CACHE, 'root')
-  if (!existsSync(join(root, 'usr/libexec/ipsec/pluto'))) {
-    await mkdir(LIBRESWAN_CACHE, {recursive: true})
-    console.warn(
-      `Unpacking Debian's libreswan into ${LIBRESWAN_CACHE} (once): it cannot be installed beside strongSwan.`,
-    )
-    const fetched = spawnSync('apt-get', ['download', 'libreswan'], {cwd: LIBRESWAN_CACHE, encoding: 'utf8'})
-    const deb = readdirSync(LIBRESWAN_CACHE).find((name) => name.startsWith('libreswan_') && name.endsWith('.deb'))
-    if (deb === undefined) throw new Error(`apt-get download libreswan failed: ${fetched.stderr || fetched.error}`)
-    const unpacked = spawnSync('dpkg-deb', ['-x', join(LIBRESWAN_CACHE, deb), root], {encoding: 'utf8'})
-    if (unpacked.status !== 0) throw new Error(`dpkg-deb -x ${deb} failed: ${unpacked.stderr}`)
-  }
-
-  const libraries = spawnSync('ldd', [join(root, 'usr/libexec/ipsec/pluto')], {encoding: 'utf8'}).stdout
-  const missing = libraries.split('\n').filter((line) => line.includes('not found'))
-  if (missing.length > 0) {
-    throw new Error(
-      `libreswan's libraries are missing (${missing.map((line) => line.trim().split(' ')[0]).join(', ')}): apt-get install --no-install-recommends ${LIBRESWAN_LIBRARIES}`,
-    )
-  }
-
-  return root
-}
 
 /** The Debian kernel the lab boots: the newest in /boot whose modules are installed, as linux-image-amd64 leaves it. */
 function labKernel(): string | undefined {

@@ -10,7 +10,7 @@ const GATEWAY_FORMATS_HELP = GATEWAY_FORMAT_NAMES.map(
   (name, index) => `--format ${name} ${index === 0 ? 'generates ' : ''}${GATEWAY_FORMATS[name].description}`,
 ).join(', ')
 
-/** What the help of the flags only the gateway formats take starts with: "libreswan/strongswan/swanctl". */
+/** What the help of the flags only the gateway formats take starts with: "strongswan/swanctl". */
 const GATEWAY_ONLY = GATEWAY_FORMAT_NAMES.join('/')
 
 export default class Config extends VpnCommand {

@@ -60,17 +60,15 @@ in_side() { # side cmd...: in the side's network and mount namespaces
 }
 
 start_side() { # side: new network namespace, and a mount namespace with the side's /etc (kept across reboots) and a fresh /run
-  local side=$1 mounts=""
+  local side=$1
   ip netns add "$side"
   ip -n "$side" link set lo up
   if [[ ! -d $STATE/$side/etc ]]; then
     mkdir -p "$STATE/$side"
     cp -a /etc "$STATE/$side/etc"
-    [[ $side == gw ]] && install_daemon
   fi
-  [[ $side == gw ]] && mounts=$(daemon_mounts)
   ip netns exec "$side" unshare -m --propagation private sh -c "
-    mount --bind '$STATE/$side/etc' /etc && mount -t tmpfs tmpfs /run && $mounts echo \$\$ > '$STATE/$side.holder' && exec sleep 100000" &
+    mount --bind '$STATE/$side/etc' /etc && mount -t tmpfs tmpfs /run && echo \$\$ > '$STATE/$side.holder' && exec sleep 100000" &
   for _ in $(seq 50); do [[ -s $STATE/$side.holder ]] && return 0; sleep 0.1; done
   fail "the $side side did not start"
 }
@@ -304,45 +302,17 @@ far_end_unblock() {
 }
 
 # ---------------------------------------------------------------- the customer gateway, as the user installs it
-# ---------------------------------------------------------------- each format's daemon on the gateway, as its package has it
-install_daemon() { # what installing the format's package does to the gateway's /etc
-  case $STYLE in
-    ipsec | swanctl) ;; # strongSwan's packages are the host's own
-    libreswan)
-      cp -a "$LIBRESWAN_ROOT/etc/ipsec.conf" "$LIBRESWAN_ROOT/etc/ipsec.secrets" "$STATE/gw/etc/"
-      mkdir -p "$STATE/gw/etc/ipsec.d" "$STATE/gw/etc/systemd/system"
-      cp -a "$LIBRESWAN_ROOT/etc/ipsec.d/." "$STATE/gw/etc/ipsec.d/"
-      cp "$LIBRESWAN_ROOT/lib/systemd/system/ipsec.service" "$STATE/gw/etc/systemd/system/"
-      # the lab has no syslog: pluto writes its log where the test reads it
-      sed -i "s|^config setup|config setup\n\tlogfile=$RUN/gateway-pluto.log|" "$STATE/gw/etc/ipsec.conf"
-      # /var/lib/ipsec outlives a reboot
-      mkdir -p "$STATE/gw/var-lib-ipsec/nss"
-      ;;
-    *) fail "no lab driver for STYLE $STYLE" ;;
-  esac
-}
-
-daemon_mounts() { # the mounts the gateway's mount namespace starts with: libreswan unpacked where its package puts it
-  [[ $STYLE == libreswan ]] || return 0
-  printf '%s' "mount --bind '$LIBRESWAN_ROOT/usr/sbin/ipsec' /usr/sbin/ipsec && mount --bind '$LIBRESWAN_ROOT/usr/libexec' /usr/libexec && mount -t tmpfs tmpfs /var/lib && mkdir -p /var/lib/ipsec && mount --bind '$STATE/gw/var-lib-ipsec' /var/lib/ipsec &&"
-}
-
 start_daemon() { # restart|start: the format's daemon, as its next steps or the boot start it
   case $STYLE in
     ipsec) gw_shell "ipsec $1" ;;
     swanctl) gw_shell "systemctl $1 strongswan" ;;
-    libreswan) gw_shell "systemctl $1 ipsec" ;;
   esac >>"$RUN/gateway-commands.log" 2>&1
 }
 
 installed_children() { # side tunnel-number -> the IPsec SAs the daemon holds as installed (not rekeyed ones on their way out)
-  if [[ $1 == gw && $STYLE == libreswan ]]; then
-    in_side gw ipsec trafficstatus 2>/dev/null | grep -cE "\"[^\"]*tunnel$2\"[^,]*, type=ESP"
-  else
-    local side=$1
-    [[ $side == aws ]] && side=aws$2
-    in_side "$side" swanctl --list-sas 2>/dev/null | grep -cE "tunnel$2: #[0-9]+, reqid [0-9]+, INSTALLED,"
-  fi
+  local side=$1
+  [[ $side == aws ]] && side=aws$2
+  in_side "$side" swanctl --list-sas 2>/dev/null | grep -cE "tunnel$2: #[0-9]+, reqid [0-9]+, INSTALLED,"
 }
 
 install_shims() {
@@ -355,13 +325,12 @@ unit=/etc/systemd/system/$name.service
 [[ -f $unit ]] || unit=/lib/systemd/system/$name.service
 [[ $1 == restart || $1 == start ]] && [[ -f $unit ]] || { echo "lab systemctl: cannot $*" >&2; exit 1; }
 # the socket that tells the daemon is ready, as its notification would
-case $name in strongswan) ready=/run/charon.vici ;; ipsec) ready=/run/pluto/pluto.ctl ;; *) exit 1 ;; esac
+[[ $name == strongswan ]] && ready=/run/charon.vici || exit 1
 run() { # key: the unit's lines of that key, in order; a leading '-' lets a line fail
   local line lines
   lines=$(sed -n "s/^$1=//p" "$unit")
   while IFS= read -r line; do
     [[ -z $line ]] && continue
-    echo "lab systemctl: $(date +%T.%N) $1: $line"
     if [[ $line == -* ]]; then sh -c "${line#-}" || true; else sh -c "$line" || return 1; fi
   done <<<"$lines"
 }
@@ -387,20 +356,12 @@ EOF
 gw_shell() { in_side gw env PATH="$STATE/shim:$PATH" sh -c "$1"; }
 
 start_logger() { # the gateway's charon logs to the journal or syslog, which the lab has not: follow it over vici instead
-  [[ $STYLE == libreswan ]] && return 0
   in_side gw sh -c "for _ in \$(seq 100); do [ -S /run/charon.vici ] && break; sleep 0.1; done
     exec stdbuf -oL swanctl --log >>'$RUN/gateway-charon.log' 2>&1" &
 }
 
-prepare_daemon() { # once: libreswan's NSS database, as the package's first start makes it, before anything is timed
-  if [[ $STYLE == libreswan && ! -e $STATE/gw/var-lib-ipsec/nss/cert9.db ]]; then
-    in_side gw ipsec initnss >>"$RUN/gateway-commands.log" 2>&1 || fail "libreswan's NSS database could not be made"
-  fi
-}
-
 wire_gateway() { # a fresh gateway's network: its cables, and Debian's defaults
   start_side gw
-  prepare_daemon
   link_wan
   [[ $TOPOLOGY == nat ]] && attach_nat
   link_office
