@@ -214,6 +214,12 @@ const REFUSED: Array<[CommandName, string[], string]> = [
     ['office', '--space', ' ', '--timeout', 'x'],
     `--timeout "x" is not a positive number of seconds: give a number greater than 0 and at most 604800 (a week), e.g. 10 or 0.5\n${NOTHING_SENT}`,
   ],
+  // a pasted file is named by its start and length, not echoed whole
+  [
+    'wait',
+    ['office', ...SPACE, '--timeout', 'x'.repeat(5000)],
+    `--timeout "${'x'.repeat(100)}… (5,000 characters)" is not a positive number of seconds: give a number greater than 0 and at most 604800 (a week), e.g. 10 or 0.5\n${NOTHING_SENT}`,
+  ],
   [
     'destroy',
     ['office', ...SPACE, '--wait', '--timeout', '-1'],

@@ -1,3 +1,5 @@
+import {shortened} from '../errors.js'
+
 /** A duration for people: `0.5s`, `45s`, `2m 05s`, `1h 02m`. */
 export function formatDuration(ms: number): string {
   const tenths = Math.round(ms / 100)
@@ -31,6 +33,6 @@ export function parseSeconds(flag: string, text: string, {floor}: SecondsRange =
   const inRange = (floor === undefined ? seconds > 0 : seconds >= 0) && seconds <= MAX_SECONDS
   if (inRange) return seconds
   return floor === undefined
-    ? `${flag} "${text}" is not a positive number of seconds: give a number greater than 0 and at most ${MAX_SECONDS} (a week), e.g. 10 or 0.5`
-    : `${flag} "${text}" is not a number of seconds: give a number from ${floor} to ${MAX_SECONDS} (a week), e.g. 10 or ${floor}`
+    ? `${flag} "${shortened(text)}" is not a positive number of seconds: give a number greater than 0 and at most ${MAX_SECONDS} (a week), e.g. 10 or 0.5`
+    : `${flag} "${shortened(text)}" is not a number of seconds: give a number from ${floor} to ${MAX_SECONDS} (a week), e.g. 10 or ${floor}`
 }
