@@ -9,7 +9,7 @@ import {existingFiles, outputDirProblem, refuseToOverwrite, writeFiles} from '..
 import {checkLocalIp} from '../rules/network.js'
 import {connectionCommand, replaceFailedHint} from '../ui/command-lines.js'
 import {formatTunnelConfiguration} from '../ui/render.js'
-import {findConnection} from './lookups.js'
+import {requireConnection} from './lookups.js'
 import {failedSentence} from './polling.js'
 import {connectionName, spaceName} from './target.js'
 
@@ -129,7 +129,7 @@ async function writeGatewayConfig(
     if (existing.length > 0) throw refuseToOverwrite(existing, NOTHING_SENT)
   }
 
-  const connection = await findConnection(context.api, options)
+  const connection = await requireConnection(context.api, options)
   requireTunnels(connection, options)
   // the names as the API spells them, so the same connection always yields the same files, however it was asked for
   const space = await context.api.getSpace(options.space)
@@ -164,7 +164,7 @@ export async function runConfig(options: ConfigOptions, context: CommandContext)
     return
   }
 
-  const connection = await findConnection(context.api, options)
+  const connection = await requireConnection(context.api, options)
   if (options.format === 'json') {
     context.terminal.json(connection)
     return

@@ -9,7 +9,7 @@ import {checkCidrsAgainstSpace, checkGatewayIp, checkRoutableCidrs} from '../rul
 import {GENERATION_WITHOUT_VPN, spaceBlocks, spaceGeneration} from '../rules/space.js'
 import {connectionCommand, replaceFailedHint, suggestCommand} from '../ui/command-lines.js'
 import {connectionAfterChange} from './accepted.js'
-import {findSpace} from './lookups.js'
+import {requireSpace} from './lookups.js'
 import {failedSentence} from './polling.js'
 import {connectionName, spaceName} from './target.js'
 
@@ -176,7 +176,7 @@ export async function runConnect(options: ConnectOptions, context: CommandContex
   )
   if (localProblems.length > 0) throw inputErrors(localProblems, NOTHING_SENT)
 
-  const space = await findSpace(context.api, options.space, NOTHING_CREATED)
+  const space = await requireSpace(context.api, options.space, NOTHING_CREATED)
   refuseSpace(options.space, space)
   const asked = {...options, ip: options.ip.trim()}
   const existing = await existingConnection(asked, cidrCheck.cidrs, context)

@@ -7,7 +7,7 @@ import {isTransient} from '../api/retry.js'
 import {InputError, NOTHING_DESTROYED, shortened} from '../errors.js'
 import {connectionCommand} from '../ui/command-lines.js'
 import {answeredConnection} from './accepted.js'
-import {connectionNotFound, findConnection, isNotFound} from './lookups.js'
+import {connectionNotFound, isNotFound, requireConnection} from './lookups.js'
 import {connectionName, spaceName} from './target.js'
 import {pollTiming, type WaitTiming, waitUntilGone} from './wait.js'
 
@@ -112,7 +112,7 @@ async function reportDestroying(
 
 export async function runDestroy(options: DestroyOptions, context: CommandContext): Promise<VpnConnection> {
   const prompt = needsPrompt(options, context.terminal)
-  const current = await findConnection(context.api, options)
+  const current = await requireConnection(context.api, options)
   if (current.status === 'deprovisioning') {
     context.terminal.info(`VPN connection ${options.name} in space ${options.space} is already being destroyed.`)
     await reportDestroying(options, context, current)

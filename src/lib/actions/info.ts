@@ -4,7 +4,7 @@ import type {CommandContext} from './context.js'
 
 import {connectionCommand, replaceFailedHint} from '../ui/command-lines.js'
 import {formatConnectionInfo} from '../ui/render.js'
-import {findConnection} from './lookups.js'
+import {requireConnection} from './lookups.js'
 import {connectionName, spaceName} from './target.js'
 
 export interface InfoOptions extends ConnectionTarget {
@@ -37,6 +37,6 @@ export function printConnection(
 }
 
 export async function runInfo(options: InfoOptions, context: CommandContext): Promise<void> {
-  const connection = await findConnection(context.api, options)
+  const connection = await requireConnection(context.api, options)
   printConnection(context.terminal, options, connection, options.json)
 }

@@ -1,7 +1,7 @@
 import type {PlatformApi} from '../api/client.js'
 import type {ConnectionTarget, SpaceInfo, VpnConnection} from '../api/types.js'
 
-import {PlatformApiError} from '../api/errors.js'
+import {isApiNotFound} from '../api/errors.js'
 import {InputError, type NothingDone} from '../errors.js'
 import {LIST_SPACES_ADVICE, listConnectionsAdvice} from '../ui/advice.js'
 
@@ -12,7 +12,7 @@ import {LIST_SPACES_ADVICE, listConnectionsAdvice} from '../ui/advice.js'
 class NotFoundError extends InputError {}
 
 export function isNotFound(error: unknown): boolean {
-  return error instanceof NotFoundError || (error instanceof PlatformApiError && error.status === 404)
+  return error instanceof NotFoundError || isApiNotFound(error)
 }
 
 export function spaceNotFound(space: string, outcome?: NothingDone): NotFoundError {
@@ -31,18 +31,18 @@ export function connectionNotFound(target: ConnectionTarget): NotFoundError {
  * so the space is looked up to tell them apart. Other errors are returned as they are.
  */
 export async function explainNotFound(api: PlatformApi, target: ConnectionTarget, error: unknown): Promise<unknown> {
-  if (!(error instanceof PlatformApiError && error.status === 404)) return error
+  if (!isApiNotFound(error)) return error
   try {
     await api.getSpace(target.space, {attempts: 1})
   } catch (spaceError) {
-    if (spaceError instanceof PlatformApiError && spaceError.status === 404) return spaceNotFound(target.space)
+    if (isApiNotFound(spaceError)) return spaceNotFound(target.space)
   }
 
   return connectionNotFound(target)
 }
 
-/** GETs the connection; a 404 says which of the space and the connection is missing. */
-export async function findConnection(api: PlatformApi, target: ConnectionTarget): Promise<VpnConnection> {
+/** GETs the connection, which must exist: a 404 throws, saying which of the space and the connection is missing. */
+export async function requireConnection(api: PlatformApi, target: ConnectionTarget): Promise<VpnConnection> {
   try {
     return await api.getVpnConnection(target.space, target.name)
   } catch (error) {
@@ -50,15 +50,11 @@ export async function findConnection(api: PlatformApi, target: ConnectionTarget)
   }
 }
 
-/** The space a change is about to be made in; a space that does not exist is the user's input gone wrong. */
-export async function findSpace(api: PlatformApi, space: string, outcome: NothingDone): Promise<SpaceInfo> {
+/** The space a change is about to be made in, which must exist: a space that does not is the user's input gone wrong. */
+export async function requireSpace(api: PlatformApi, space: string, outcome: NothingDone): Promise<SpaceInfo> {
   try {
     return await api.getSpace(space)
   } catch (error) {
-    if (error instanceof PlatformApiError && error.status === 404) {
-      throw spaceNotFound(space, outcome)
-    }
-
-    throw error
+    throw isApiNotFound(error) ? spaceNotFound(space, outcome) : error
   }
 }

@@ -5,7 +5,7 @@ import {InputError, inputErrors, NOTHING_CHANGED, NOTHING_SENT} from '../errors.
 import {checkCidrsAgainstSpace, checkRoutableCidrs} from '../rules/network.js'
 import {spaceBlocks} from '../rules/space.js'
 import {connectionAfterChange} from './accepted.js'
-import {connectionNotFound, findConnection, findSpace, isNotFound} from './lookups.js'
+import {connectionNotFound, isNotFound, requireConnection, requireSpace} from './lookups.js'
 import {connectionName, spaceName} from './target.js'
 
 export interface UpdateOptions extends ConnectionTarget {
@@ -25,12 +25,12 @@ export function updateOptions(
 export async function runUpdate(options: UpdateOptions, context: CommandContext): Promise<undefined | VpnConnection> {
   const cidrCheck = checkRoutableCidrs(options.cidrs)
   if (cidrCheck.problems.length > 0) throw inputErrors(cidrCheck.problems, NOTHING_SENT)
-  const space = await findSpace(context.api, options.space, NOTHING_CHANGED)
+  const space = await requireSpace(context.api, options.space, NOTHING_CHANGED)
   const spaceCheck = checkCidrsAgainstSpace(cidrCheck.cidrs, spaceBlocks(options.space, space))
   if (spaceCheck.problems.length > 0) throw inputErrors(spaceCheck.problems, NOTHING_CHANGED)
   for (const warning of spaceCheck.warnings) context.terminal.warn(warning)
 
-  const current = await findConnection(context.api, options)
+  const current = await requireConnection(context.api, options)
   if (current.status === 'deprovisioning') {
     throw new InputError(
       `VPN connection ${options.name} in space ${options.space} is being destroyed: its routable CIDRs cannot change. ${NOTHING_CHANGED}`,

@@ -4,8 +4,8 @@ import type {CreateVpnConnectionBody, SpaceInfo, UpdateVpnConnectionBody, VpnCon
 import {
   BadAnswerError,
   describeBody,
+  isApiNotFound,
   parseJson,
-  PlatformApiError,
   platformApiError,
   type RequestSubject,
 } from './errors.js'
@@ -185,7 +185,7 @@ export async function findVpnConnection(
   try {
     return await api.getVpnConnection(space, name, options)
   } catch (error) {
-    if (error instanceof PlatformApiError && error.status === 404) return undefined
+    if (isApiNotFound(error)) return undefined
     throw error
   }
 }

@@ -27,6 +27,11 @@ export class PlatformApiError extends OperationError {
   }
 }
 
+/** The API's "not found": a 404 answer, however the path named what was missing. */
+export function isApiNotFound(error: unknown): error is PlatformApiError {
+  return error instanceof PlatformApiError && error.status === 404
+}
+
 /** The request was answered with success, but not with what the endpoint answers; trying again will not mend it. */
 export class BadAnswerError extends OperationError {
   constructor(
