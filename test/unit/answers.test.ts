@@ -1,7 +1,7 @@
 import nock from 'nock'
 import {describe, expect, it} from 'vitest'
 
-import {waitForConnection} from '../../src/lib/actions/polling.js'
+import {pollConnection, readyGoal} from '../../src/lib/actions/polling.js'
 import {ACCEPTED} from '../../src/lib/api/client.js'
 import {BadAnswerError, PlatformApiError} from '../../src/lib/api/errors.js'
 import {retryDelayMs} from '../../src/lib/api/retry.js'
@@ -199,9 +199,10 @@ describe('Retry-After never makes a delay shorter than the first backoff', () =>
     })
     const polls: number[] = []
     const error = await failure(
-      waitForConnection(
+      pollConnection(
         {name: 'office', space: 'acme'},
-        {intervalMs: 10_000, timeoutMs: 3000, tunnelsUp: false},
+        {intervalMs: 10_000, timeoutMs: 3000},
+        readyGoal({name: 'office', space: 'acme'}, false),
         {
           now: () => clock,
           onEvent() {},

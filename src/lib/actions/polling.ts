@@ -61,55 +61,79 @@ export class ConnectionFailedError extends OperationError {
 }
 
 /**
- * Polls the connection until it is ready. Transient trouble (5xx, 429, dropped or timed-out requests) is retried
- * with backoff inside the deadline; a failed (ConnectionFailedError) or vanished connection ends the wait at once;
- * the deadline ends it on time (WaitTimeoutError), with no request after the last poll. The errors say what
- * happened; what to do next is for the caller to say.
+ * What a wait waits for. Given each answer (undefined: the API no longer has the connection), `reached` returns the
+ * wait's result once the goal is reached, undefined to poll again, or throws when the goal can no longer be reached.
  */
-export async function waitForConnection(
-  subject: WaitSubject,
-  options: PollOptions,
-  deps: WaitDependencies,
-): Promise<VpnConnection> {
-  const connection = await pollConnection(subject, {...options, untilGone: false}, deps)
-  // Only a wait until gone ends without a connection.
-  return connection!
+export interface WaitGoal<T> {
+  /** How the timeout names the goal: "to be destroyed", or nothing for the usual wait. */
+  readonly describedAs: string
+  readonly reached: (connection: undefined | VpnConnection) => undefined | {readonly result: T}
+}
+
+/** Ready: `active`, and with `tunnelsUp` every tunnel UP; `failed` or `deprovisioning` end the wait at once. */
+export function readyGoal(subject: WaitSubject, tunnelsUp: boolean): WaitGoal<VpnConnection> {
+  return {
+    describedAs: '',
+    reached(connection) {
+      if (connection === undefined) {
+        throw new OperationError(`VPN connection ${subject.name} in space ${subject.space} no longer exists.`)
+      }
+
+      if (connection.status === 'failed') throw new ConnectionFailedError(subject, connection.status_message)
+      if (connection.status === 'deprovisioning') {
+        throw new OperationError(
+          `VPN connection ${subject.name} in space ${subject.space} is being destroyed; it will not become ready.`,
+        )
+      }
+
+      return isReady(connection, tunnelsUp) ? {result: connection} : undefined
+    },
+  }
+}
+
+/** Gone: the connection's GET answers 404; `deprovisioning` is progress here, not an end. */
+export const GONE_GOAL: WaitGoal<void> = {
+  describedAs: ' to be destroyed',
+  reached: (connection) => (connection === undefined ? {result: undefined} : undefined),
+}
+
+/** What a change of state is: the status or a tunnel's status, not how they are shown. */
+function stateKey(connection: VpnConnection): string {
+  return JSON.stringify([connection.status, connection.tunnels?.map((tunnel) => tunnel.status)])
 }
 
 /**
- * Polls until the API no longer has the connection (its GET answers 404), with the same retries, deadline and events
- * as waitForConnection; `deprovisioning` is progress here, not an end.
+ * Polls the connection until `goal` is reached. Transient trouble (5xx, 429, dropped or timed-out requests) is retried
+ * with backoff inside the deadline; a goal that can no longer be reached ends the wait at once; the deadline ends it on
+ * time (WaitTimeoutError), with no request after the last poll. The errors say what happened; what to do next is for
+ * the caller to say.
  */
-export async function waitForDeletion(subject: WaitSubject, timing: PollTiming, deps: WaitDependencies): Promise<void> {
-  await pollConnection(subject, {...timing, tunnelsUp: false, untilGone: true}, deps)
-}
-
-async function pollConnection(
+export async function pollConnection<T>(
   subject: WaitSubject,
-  options: PollOptions & {readonly untilGone: boolean},
+  timing: PollTiming,
+  goal: WaitGoal<T>,
   deps: WaitDependencies,
-): Promise<undefined | VpnConnection> {
+): Promise<T> {
   const started = deps.now()
-  const deadline = started + options.timeoutMs
+  const deadline = started + timing.timeoutMs
   // Backoff starts at the minimum interval whatever --interval is, and the deadline bounds any Retry-After.
   const policy: RetryPolicy = {
     initialBackoffMs: MIN_WAIT_INTERVAL_SECONDS * 1000,
-    maxBackoffMs: Math.max(MIN_WAIT_INTERVAL_SECONDS * 1000, options.intervalMs),
+    maxBackoffMs: Math.max(MIN_WAIT_INTERVAL_SECONDS * 1000, timing.intervalMs),
     maxRetryAfterMs: Number.POSITIVE_INFINITY,
   }
-  let lastState: string | undefined
+  let last: undefined | VpnConnection
   let lastProblem: unknown
   let retries = 0
 
   const timedOut = () => {
-    const seen = lastState === undefined ? 'No answer was received.' : `Last status: ${lastState}.`
+    const seen = last === undefined ? 'No answer was received.' : `Last status: ${describeState(last)}.`
     const problem =
       lastProblem instanceof Error
         ? ` The last request failed: ${lastProblem.message.split('\n')[0]!.replace(/\.?$/, '.')}`
         : ''
-    const goal = options.untilGone ? ' to be destroyed' : ''
     return new WaitTimeoutError(
-      `Timed out after ${formatDuration(options.timeoutMs)} waiting for VPN connection ${subject.name} in space ${subject.space}${goal}. ${seen}${problem}`,
+      `Timed out after ${formatDuration(timing.timeoutMs)} waiting for VPN connection ${subject.name} in space ${subject.space}${goal.describedAs}. ${seen}${problem}`,
     )
   }
 
@@ -141,24 +165,14 @@ async function pollConnection(
 
     retries = 0
     lastProblem = undefined
-    if (connection === undefined) return undefined
-    const state = describeState(connection)
-    deps.onEvent({changed: state !== lastState, connection, elapsedMs: deps.now() - started, kind: 'poll'})
-    lastState = state
-    if (options.untilGone) {
-      await sleepUntilDeadlineOr(options.intervalMs)
-      continue
+    if (connection !== undefined) {
+      const changed = last === undefined || stateKey(connection) !== stateKey(last)
+      deps.onEvent({changed, connection, elapsedMs: deps.now() - started, kind: 'poll'})
+      last = connection
     }
 
-    if (connection.status === 'failed') throw new ConnectionFailedError(subject, connection.status_message)
-
-    if (connection.status === 'deprovisioning') {
-      throw new OperationError(
-        `VPN connection ${subject.name} in space ${subject.space} is being destroyed; it will not become ready.`,
-      )
-    }
-
-    if (isReady(connection, options.tunnelsUp)) return connection
-    await sleepUntilDeadlineOr(options.intervalMs)
+    const reached = goal.reached(connection)
+    if (reached !== undefined) return reached.result
+    await sleepUntilDeadlineOr(timing.intervalMs)
   }
 }

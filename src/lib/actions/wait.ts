@@ -11,11 +11,12 @@ import {
   ConnectionFailedError,
   DEFAULT_WAIT_INTERVAL_SECONDS,
   DEFAULT_WAIT_TIMEOUT_SECONDS,
+  GONE_GOAL,
   MIN_WAIT_INTERVAL_SECONDS,
+  pollConnection,
   type PollOptions,
   type PollTiming,
-  waitForConnection,
-  waitForDeletion,
+  readyGoal,
 } from './polling.js'
 import {connectionName, spaceName} from './target.js'
 import {lineProgress, spinnerProgress, type WaitProgress} from './wait-progress.js'
@@ -118,7 +119,7 @@ export async function runWait(options: WaitOptions, context: CommandContext): Pr
     },
     context,
     (onEvent) =>
-      waitForConnection(options, options, {
+      pollConnection(options, options, readyGoal(options, options.tunnelsUp), {
         now: context.now,
         onEvent,
         poll: (timeoutMs) => context.api.getVpnConnection(options.space, options.name, {attempts: 1, timeoutMs}),
@@ -141,7 +142,7 @@ export async function waitUntilGone(
     {target, timing, title: `Waiting until VPN connection ${target.name} in space ${target.space} is destroyed`},
     context,
     async (onEvent) => {
-      await waitForDeletion(target, timing, {now: context.now, onEvent, poll, sleep: context.sleep})
+      await pollConnection(target, timing, GONE_GOAL, {now: context.now, onEvent, poll, sleep: context.sleep})
       return undefined
     },
   )

@@ -3,11 +3,15 @@ import {describe, expect, it} from 'vitest'
 import type {VpnConnection} from '../../src/lib/api/types.js'
 
 import {
+  GONE_GOAL,
   isReady,
+  pollConnection,
   type PollOptions,
+  type PollTiming,
+  readyGoal,
+  type WaitDependencies,
   type WaitEvent,
-  waitForConnection,
-  waitForDeletion,
+  type WaitSubject,
 } from '../../src/lib/actions/polling.js'
 import {PlatformApiError} from '../../src/lib/api/errors.js'
 import {proxyFailure} from '../../src/lib/api/network-route.js'
@@ -16,6 +20,12 @@ import {ExitCode} from '../../src/lib/exit-codes.js'
 import {pendingConnection, tunnel, vpnConnection} from '../support/fixtures.js'
 
 type Answer = Error | VpnConnection
+
+/** The two waits the commands make: until ready (wait), and until gone (destroy --wait). */
+const waitForConnection = (subject: WaitSubject, options: PollOptions, deps: WaitDependencies) =>
+  pollConnection(subject, options, readyGoal(subject, options.tunnelsUp), deps)
+const waitForDeletion = (subject: WaitSubject, timing: PollTiming, deps: WaitDependencies) =>
+  pollConnection(subject, timing, GONE_GOAL, deps)
 
 /** A scripted API and a clock that moves only when the loop sleeps or a poll takes time. */
 function scenario(answers: Answer[], pollMs = 0) {
