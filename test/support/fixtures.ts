@@ -130,3 +130,13 @@ export function testContext(options: TestProcessOptions = {}): TestContext {
 export function socketError(code: string, message = code): Error {
   return Object.assign(new Error(message), {code})
 }
+
+/** What the promise rejected with; a promise that resolves fails the test here, not in a later assertion. */
+export function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`)
+    },
+    (error: unknown) => error,
+  )
+}

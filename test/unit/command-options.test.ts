@@ -16,6 +16,7 @@ import {infoOptions} from '../../src/lib/actions/info.js'
 import {updateOptions} from '../../src/lib/actions/update.js'
 import {waitOptions} from '../../src/lib/actions/wait.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
+import {rejection} from '../support/fixtures.js'
 
 /**
  * argv through each command's own oclif definitions, then its options function, as run() does. The options functions
@@ -259,7 +260,7 @@ describe('argv to options', () => {
   })
 
   it.each(REFUSED_BY_OCLIF)('%s %j is refused by the parser', async (command, argv, message) => {
-    const error = (await OPTIONS[command](argv).catch((error_: unknown) => error_)) as Error & {oclif?: {exit?: number}}
+    const error = (await rejection(OPTIONS[command](argv))) as Error & {oclif?: {exit?: number}}
     expect(error.oclif?.exit).toBe(ExitCode.usage)
     expect(error.message).toContain(message)
   })

@@ -7,7 +7,7 @@ import {type ConnectOptions, runConnect} from '../../src/lib/actions/connect.js'
 import {PlatformApiError} from '../../src/lib/api/errors.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
 import {adviceFor} from '../../src/lib/ui/advice.js'
-import {API, pendingConnection, socketError, space, testContext, vpnConnection} from '../support/fixtures.js'
+import {API, pendingConnection, rejection, socketError, space, testContext, vpnConnection} from '../support/fixtures.js'
 
 const valid: ConnectOptions = {
   cidrs: '172.16.0.0/16',
@@ -60,7 +60,7 @@ describe('connect', () => {
     ['a name that cannot be a connection name', {name: 'a/b'}, 'NAME "a/b" is not a valid VPN connection name'],
   ])('refuses %s before sending any request', async (_case, change, words) => {
     const context = testContext()
-    const error = await runConnect({...valid, ...change}, context).catch((error_: unknown) => error_)
+    const error = await rejection(runConnect({...valid, ...change}, context))
     expect(error).toMatchObject({exitCode: ExitCode.usage})
     expect((error as Error).message).toContain(words)
     expect((error as Error).message).toContain('Nothing was sent to Heroku.')
@@ -81,7 +81,7 @@ describe('connect', () => {
     async (_case, spaceOverrides, cidrs, words) => {
       const context = testContext()
       spaceReady(spaceOverrides)
-      const error = await runConnect({...valid, cidrs}, context).catch((error_: unknown) => error_)
+      const error = await rejection(runConnect({...valid, cidrs}, context))
       expect(error).toMatchObject({exitCode: ExitCode.usage})
       expect((error as Error).message).toContain(words)
       expect((error as Error).message).toContain('Nothing was created.')
@@ -141,7 +141,7 @@ describe('connect', () => {
   ])('refuses a space that %s, creating nothing', async (_case, stub, words) => {
     const context = testContext()
     stub()
-    const error = await runConnect(valid, context).catch((error_: unknown) => error_)
+    const error = await rejection(runConnect(valid, context))
     expect(error).toMatchObject({exitCode: ExitCode.usage})
     expect((error as Error).message).toContain(words)
     expect((error as Error).message).toContain('Nothing was created.')
@@ -154,8 +154,7 @@ describe('connect', () => {
       .reply(200, space())
       .get('/spaces/acme-space/vpn-connections')
       .reply(200, [vpnConnection({status: 'failed', status_message: 'Rejected.', tunnels: []})])
-    const error = (await runConnect({...valid, ifNotExists: true}, context).catch((error_: unknown) => error_)) as
-      undefined | VpnCliError
+    const error = (await rejection(runConnect({...valid, ifNotExists: true}, context))) as undefined | VpnCliError
     expect(error).toMatchObject({
       exitCode: ExitCode.failed,
       message: 'VPN connection office in space acme-space failed: Rejected. Nothing was created.',
@@ -195,7 +194,7 @@ describe('connect', () => {
     ])('reports %s as it would have before creating', async (_case, listed, exitCode, words) => {
       const context = testContext()
       refusedThenListed(listed)
-      const error = await runConnect({...valid, ifNotExists: true}, context).catch((error_: unknown) => error_)
+      const error = await rejection(runConnect({...valid, ifNotExists: true}, context))
       expect(error).toMatchObject({exitCode, message: expect.stringContaining(words)})
     })
   })
@@ -252,7 +251,7 @@ describe('connect', () => {
     spaceReady()
       .post('/spaces/acme-space/vpn-connections')
       .reply(429, {id: 'rate_limit', message: 'slow down'}, {'Retry-After': '7200'})
-    const error = (await runConnect(valid, context).catch((error_: unknown) => error_)) as PlatformApiError
+    const error = (await rejection(runConnect(valid, context))) as PlatformApiError
     expect(error.exitCode).toBe(ExitCode.failed)
     expect(adviceFor(error)).toEqual(['Try again in 7200 s.'])
     expect(context.sleeps).toEqual([])

@@ -5,6 +5,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {pathSegment} from '../../src/lib/api/client.js'
 import {createTransport, MAX_ANSWER_BYTES, NetworkError} from '../../src/lib/api/transport.js'
+import {rejection} from '../support/fixtures.js'
 
 let server: Server | undefined
 
@@ -81,9 +82,7 @@ describe('the HTTP transport, over real loopback HTTP', () => {
 
   it('gives up on a silent server after the request timeout', async () => {
     const url = await serve(() => {})
-    const error = await transportFor(url)({method: 'GET', path: '/slow', timeoutMs: 200}).catch(
-      (error_: unknown) => error_,
-    )
+    const error = await rejection(transportFor(url)({method: 'GET', path: '/slow', timeoutMs: 200}))
     expect(error).toBeInstanceOf(NetworkError)
     expect((error as NetworkError).code).toBe('ETIMEDOUT')
     expect((error as NetworkError).message).toContain('no complete answer within 200 ms')
@@ -96,9 +95,7 @@ describe('the HTTP transport, over real loopback HTTP', () => {
       response.on('close', () => clearInterval(ticker))
     })
     const started = Date.now()
-    const error = await transportFor(url)({method: 'GET', path: '/trickle', timeoutMs: 300}).catch(
-      (error_: unknown) => error_,
-    )
+    const error = await rejection(transportFor(url)({method: 'GET', path: '/trickle', timeoutMs: 300}))
     expect(Date.now() - started).toBeLessThan(1000)
     expect(error).toBeInstanceOf(NetworkError)
     expect((error as NetworkError).code).toBe('ETIMEDOUT')
@@ -110,7 +107,7 @@ describe('the HTTP transport, over real loopback HTTP', () => {
       response.write('{"half":')
       setTimeout(() => response.socket?.destroy(), 20)
     })
-    const error = await transportFor(url)({method: 'GET', path: '/'}).catch((error_: unknown) => error_)
+    const error = await rejection(transportFor(url)({method: 'GET', path: '/'}))
     expect(error).toBeInstanceOf(NetworkError)
     expect((error as NetworkError).code).toBe('ECONNRESET')
   })
@@ -121,7 +118,7 @@ describe('the HTTP transport, over real loopback HTTP', () => {
     await new Promise((resolve) => {
       setTimeout(resolve, 10)
     })
-    const error = await transportFor(url)({method: 'GET', path: '/'}).catch((error_: unknown) => error_)
+    const error = await rejection(transportFor(url)({method: 'GET', path: '/'}))
     expect((error as NetworkError).code).toBe('ECONNREFUSED')
   })
 

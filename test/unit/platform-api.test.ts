@@ -5,7 +5,7 @@ import {pathSegment} from '../../src/lib/api/client.js'
 import {parseRetryAfter, PlatformApiError} from '../../src/lib/api/errors.js'
 import {NetworkError} from '../../src/lib/api/transport.js'
 import {adviceFor} from '../../src/lib/ui/advice.js'
-import {API, socketError, space, testContext, TOKEN, vpnConnection} from '../support/fixtures.js'
+import {API, rejection, socketError, space, testContext, TOKEN, vpnConnection} from '../support/fixtures.js'
 
 const ACCEPT = 'application/vnd.heroku+json; version=3'
 
@@ -69,7 +69,7 @@ describe('the Platform API client', () => {
     nock(API)
       .get('/spaces/acme-space/vpn-connections/office')
       .reply(404, {id: 'not_found', message: "Couldn't find that VPN connection."})
-    const error = await context.api.getVpnConnection('acme-space', 'office').catch((error_: unknown) => error_)
+    const error = await rejection(context.api.getVpnConnection('acme-space', 'office'))
     expect(error).toBeInstanceOf(PlatformApiError)
     expect((error as PlatformApiError).message).toBe(
       `VPN connection "office" was not found in space "acme-space" (Couldn't find that VPN connection.).`,
@@ -92,7 +92,7 @@ describe('the Platform API client', () => {
   ])('says how to log in on 401 (token from HEROKU_API_KEY: %s)', async (tokenFromEnv, advice) => {
     const context = testContext({tokenFromEnv})
     nock(API).get('/spaces/acme-space').reply(401, {id: 'unauthorized', message: 'Invalid credentials provided.'})
-    const error = (await context.api.getSpace('acme-space').catch((error_: unknown) => error_)) as PlatformApiError
+    const error = (await rejection(context.api.getSpace('acme-space'))) as PlatformApiError
     expect(error.message).toBe('Heroku did not accept the credentials (Invalid credentials provided.).')
     expect(adviceFor(error).join(',')).toContain(advice)
     expect(context.sleeps).toEqual([])
@@ -171,7 +171,7 @@ describe('the Platform API client', () => {
   it('reports a network failure with the API address', async () => {
     const context = testContext()
     nock(API).get('/spaces/acme-space').times(3).replyWithError(socketError('ECONNREFUSED', 'connect ECONNREFUSED'))
-    const error = await context.api.getSpace('acme-space').catch((error_: unknown) => error_)
+    const error = await rejection(context.api.getSpace('acme-space'))
     expect(error).toBeInstanceOf(NetworkError)
     expect((error as NetworkError).message).toBe(
       'Could not reach the Heroku API at https://api.heroku.com: connect ECONNREFUSED',

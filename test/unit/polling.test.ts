@@ -17,7 +17,7 @@ import {PlatformApiError} from '../../src/lib/api/errors.js'
 import {proxyFailure} from '../../src/lib/api/network-route.js'
 import {NetworkError, TlsCertificateError} from '../../src/lib/api/transport.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
-import {pendingConnection, tunnel, vpnConnection} from '../support/fixtures.js'
+import {pendingConnection, rejection, tunnel, vpnConnection} from '../support/fixtures.js'
 
 type Answer = Error | VpnConnection
 
@@ -99,7 +99,7 @@ describe('waitForConnection', () => {
       pendingConnection(),
       vpnConnection({status: 'failed', status_message: 'supplied CIDR block already in use', tunnels: []}),
     ])
-    const error = await waitForConnection(subject, options, run.deps).catch((error_: unknown) => error_)
+    const error = await rejection(waitForConnection(subject, options, run.deps))
     expect(error).toMatchObject({
       exitCode: ExitCode.failed,
       message: expect.stringContaining('failed: supplied CIDR block already in use'),
@@ -153,9 +153,7 @@ describe('waitForConnection', () => {
   it('stops on time with exit code 124, not a whole interval late, and names the last status', async () => {
     const answers = Array.from({length: 10}, () => pendingConnection({status: 'provisioning'}))
     const run = scenario(answers)
-    const error = await waitForConnection(subject, {...options, timeoutMs: 25_000}, run.deps).catch(
-      (error_: unknown) => error_,
-    )
+    const error = await rejection(waitForConnection(subject, {...options, timeoutMs: 25_000}, run.deps))
     expect(error).toMatchObject({exitCode: ExitCode.timeout})
     expect((error as Error).message).toBe(
       'Timed out after 25s waiting for VPN connection office in space acme. Last status: provisioning.',
@@ -166,9 +164,7 @@ describe('waitForConnection', () => {
 
   it('times out on schedule even while every request fails, and says why', async () => {
     const run = scenario(Array.from({length: 20}, () => dropped()))
-    const error = await waitForConnection(subject, {...options, timeoutMs: 12_000}, run.deps).catch(
-      (error_: unknown) => error_,
-    )
+    const error = await rejection(waitForConnection(subject, {...options, timeoutMs: 12_000}, run.deps))
     expect(error).toMatchObject({exitCode: ExitCode.timeout})
     expect((error as Error).message).toBe(
       'Timed out after 12s waiting for VPN connection office in space acme. No answer was received. The last request failed: Could not reach the Heroku API at https://api.heroku.com: socket hang up.',
@@ -178,16 +174,14 @@ describe('waitForConnection', () => {
 
   it('ends a message from the API that ends in a period with one period, not ").)."', async () => {
     const run = scenario(Array.from({length: 5}, () => apiError(503, {}, 'Service unavailable (try later).')))
-    const error = await waitForConnection(subject, {...options, timeoutMs: 500}, run.deps).catch(
-      (error_: unknown) => error_,
-    )
+    const error = await rejection(waitForConnection(subject, {...options, timeoutMs: 500}, run.deps))
     expect((error as Error).message).toMatch(/The last request failed: Service unavailable \(try later\)\.$/)
   })
 
   it('does not announce a retry that the deadline comes before', async () => {
     const run = scenario([pendingConnection(), apiError(429, {'retry-after': '60'})])
-    const error = await waitForConnection(subject, {...options, intervalMs: 1000, timeoutMs: 30_000}, run.deps).catch(
-      (error_: unknown) => error_,
+    const error = await rejection(
+      waitForConnection(subject, {...options, intervalMs: 1000, timeoutMs: 30_000}, run.deps),
     )
     expect(error).toMatchObject({exitCode: ExitCode.timeout})
     expect(run.events.filter((event) => event.kind === 'retry')).toEqual([])
@@ -209,9 +203,7 @@ describe('waitForConnection', () => {
   it('treats a request that timed out at the deadline as the end of the wait', async () => {
     const timedOut = () => new NetworkError('ETIMEDOUT', 'https://api.heroku.com', 'no answer')
     const run = scenario([pendingConnection(), timedOut()], 6000)
-    const error = await waitForConnection(subject, {...options, intervalMs: 1000, timeoutMs: 8000}, run.deps).catch(
-      (error_: unknown) => error_,
-    )
+    const error = await rejection(waitForConnection(subject, {...options, intervalMs: 1000, timeoutMs: 8000}, run.deps))
     expect(error).toMatchObject({exitCode: ExitCode.timeout})
     expect(run.polls.map((poll) => poll.timeoutMs)).toEqual([8000, 1000])
     expect(run.time()).toBe(8000)
@@ -265,9 +257,7 @@ describe('waitForDeletion', () => {
 
   it('ends with exit code 124 when the connection is still there at the deadline', async () => {
     const run = untilGone(Array.from({length: 10}, () => deprovisioning))
-    const error = await waitForDeletion(subject, {...options, timeoutMs: 25_000}, run.deps).catch(
-      (error_: unknown) => error_,
-    )
+    const error = await rejection(waitForDeletion(subject, {...options, timeoutMs: 25_000}, run.deps))
     expect(error).toMatchObject({exitCode: ExitCode.timeout})
     expect((error as Error).message).toBe(
       'Timed out after 25s waiting for VPN connection office in space acme to be destroyed. Last status: deprovisioning.',

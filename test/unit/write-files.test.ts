@@ -22,6 +22,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {processUser} from '../../src/cli/context.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
 import {type FileToWrite, outputDirProblem, writeFiles} from '../../src/lib/gateway/write-files.js'
+import {rejection} from '../support/fixtures.js'
 
 const FILES: FileToWrite[] = [
   {content: 'conn a\n', mode: 0o644, name: 'ipsec.conf'},
@@ -57,7 +58,7 @@ describe('writeFiles', () => {
 
   it('refuses (exit 2) when any file exists, names all of them, and writes nothing', async () => {
     await writeFile(join(root, 'ipsec.secrets'), 'old')
-    const error = await writeFiles(root, FILES, {force: false}).catch((error_: unknown) => error_)
+    const error = await rejection(writeFiles(root, FILES, {force: false}))
     expect(error).toMatchObject({exitCode: ExitCode.usage})
     expect((error as Error).message).toContain(`${join(root, 'ipsec.secrets')} exists`)
     expect((error as Error).message).toContain('Nothing was written.')
@@ -67,7 +68,7 @@ describe('writeFiles', () => {
 
   it('removes what it created when a later file cannot be written', async () => {
     const files = [FILES[0]!, {...FILES[1]!, name: join('no-such-dir', 'ipsec.secrets')}]
-    const error = await writeFiles(root, files, {force: false}).catch((error_: unknown) => error_)
+    const error = await rejection(writeFiles(root, files, {force: false}))
     expect(error).toMatchObject({
       exitCode: ExitCode.failed,
       message: `Could not write the files into ${root}: the system refused (ENOENT). Nothing was written.`,
@@ -107,7 +108,7 @@ describe('writeFiles', () => {
   it('with force, leaves every file as it was when a target is a directory', async () => {
     await writeFile(join(root, 'ipsec.conf'), 'old')
     await mkdir(join(root, 'ipsec.secrets'))
-    const error = await writeFiles(root, FILES, {force: true}).catch((error_: unknown) => error_)
+    const error = await rejection(writeFiles(root, FILES, {force: true}))
     expect(error).toMatchObject({exitCode: ExitCode.failed, message: expect.stringContaining('is a directory')})
     expect(await readFile(join(root, 'ipsec.conf'), 'utf8')).toBe('old')
     expect((await readdir(root)).sort()).toEqual(['ipsec.conf', 'ipsec.secrets'])

@@ -7,7 +7,7 @@ import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 import Config from '../../src/commands/spaces/vpn/config.js'
 import {configOptions, type ConfigOptions, runConfig} from '../../src/lib/actions/config.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
-import {API, pendingConnection, space, testContext, vpnConnection} from '../support/fixtures.js'
+import {API, pendingConnection, rejection, space, testContext, vpnConnection} from '../support/fixtures.js'
 
 const CONNECTION_PATH = '/spaces/acme-space/vpn-connections/office'
 const base = {name: 'office', space: 'acme-space'}
@@ -22,7 +22,7 @@ afterEach(async () => {
 })
 
 async function failure(options: ConfigOptions, context = testContext()) {
-  const error = await runConfig(options, context).catch((error_: unknown) => error_)
+  const error = await rejection(runConfig(options, context))
   return {context, error: error as Error & {exitCode: number; suggestions: readonly string[]}}
 }
 
@@ -256,5 +256,66 @@ describe('config flags', () => {
     expect(
       ((await runCommand(['office', '-s', 'acme-space', '--format', 'swanctl', '--json'])) as Error).message,
     ).toContain('cannot also be provided')
+  })
+})
+
+describe('config', () => {
+  it('prints the tunnel table with the pre-shared keys', async () => {
+    const context = testContext()
+    nock(API).get(CONNECTION_PATH).reply(200, vpnConnection())
+    await runConfig({...base, format: 'table'}, context)
+    expect(context.stdout()).toBe(`=== acme-space VPN connection office: tunnel configuration
+
+VPN Tunnel  Customer Gateway  VPN Gateway     Pre-shared Key  Routable Subnets  IKE Version
+──────────  ────────────────  ──────────────  ──────────────  ────────────────  ───────────
+Tunnel 1    52.91.173.226     34.203.187.158  abcdef12345     10.0.0.0/16       1
+Tunnel 2    52.91.173.226     34.227.70.143   123456abcdef    10.0.0.0/16       1
+`)
+  })
+
+  it('says to wait when the connection has no tunnels yet, with exit code 1', async () => {
+    const context = testContext()
+    nock(API)
+      .get(CONNECTION_PATH)
+      .reply(200, pendingConnection({status: 'provisioning'}))
+    const error = await rejection(runConfig({...base, format: 'table'}, context))
+    expect(error).toMatchObject({
+      exitCode: ExitCode.failed,
+      message: expect.stringContaining('is not ready (status: provisioning)'),
+    })
+    expect((error as {suggestions: string[]}).suggestions.join(',')).toContain(
+      'heroku spaces:vpn:wait office --space acme-space',
+    )
+  })
+
+  it('prints the table of a failed connection, keys included, with a warning on stderr saying how to replace it', async () => {
+    const context = testContext()
+    nock(API)
+      .get(CONNECTION_PATH)
+      .reply(200, vpnConnection({status: 'failed', status_message: 'rejected'}))
+    await runConfig({...base, format: 'table'}, context)
+    expect(context.stdout()).toContain('Tunnel 1    52.91.173.226     34.203.187.158  abcdef12345')
+    expect(context.stderr()).toBe(
+      'Warning: VPN connection office in space acme-space failed: rejected. Its tunnels will not come up. Destroy it with `heroku spaces:vpn:destroy office --space acme-space --confirm office --wait` and connect again once the cause is fixed.\n',
+    )
+  })
+
+  it('refuses a failed connection without tunnels, having no table to show (exit code 1)', async () => {
+    const context = testContext()
+    nock(API)
+      .get(CONNECTION_PATH)
+      .reply(200, pendingConnection({status: 'failed'}))
+    await expect(runConfig({...base, format: 'table'}, context)).rejects.toMatchObject({
+      exitCode: ExitCode.failed,
+      message: 'VPN connection office in space acme-space failed, so it has no tunnels to configure.',
+    })
+    expect(context.stdout()).toBe('')
+  })
+
+  it('prints the object unchanged with the json format, whatever its status', async () => {
+    const context = testContext()
+    nock(API).get(CONNECTION_PATH).reply(200, pendingConnection())
+    await runConfig({...base, format: 'json'}, context)
+    expect(JSON.parse(context.stdout())).toEqual(pendingConnection())
   })
 })

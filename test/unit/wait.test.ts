@@ -3,7 +3,15 @@ import {describe, expect, it} from 'vitest'
 
 import {runWait} from '../../src/lib/actions/wait.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
-import {API, pendingConnection, socketError, testContext, tunnel, vpnConnection} from '../support/fixtures.js'
+import {
+  API,
+  pendingConnection,
+  rejection,
+  socketError,
+  testContext,
+  tunnel,
+  vpnConnection,
+} from '../support/fixtures.js'
 
 const CONNECTION_PATH = '/spaces/acme-space/vpn-connections/office'
 const options = {
@@ -89,7 +97,7 @@ describe('spaces:vpn:wait', () => {
       .get(CONNECTION_PATH)
       .times(2)
       .reply(200, pendingConnection({status: 'provisioning'}))
-    const error = await runWait({...options, timeoutMs: 15_000}, context).catch((error_: unknown) => error_)
+    const error = await rejection(runWait({...options, timeoutMs: 15_000}, context))
     expect(error).toMatchObject({exitCode: ExitCode.timeout})
     expect(context.stdout()).toBe('')
     expect(context.sleeps).toEqual([10_000, 5000])
