@@ -4,7 +4,7 @@ import {constants} from 'node:os'
 import type {CommandContext} from '../lib/actions/context.js'
 
 import {OperationError, VpnCliError} from '../lib/errors.js'
-import {EXIT_CODES_HELP} from '../lib/exit-codes.js'
+import {COMMON_EXIT_CODES, exitCodesHelp, type ExitCodeValue} from '../lib/exit-codes.js'
 import {adviceFor} from '../lib/ui/advice.js'
 import {useProgramName} from '../lib/ui/command-lines.js'
 import {formatError} from '../lib/ui/render.js'
@@ -24,12 +24,12 @@ function keepSignalExitCodes(host: Pick<NodeJS.Process, 'exit' | 'listenerCount'
 }
 
 /**
- * The command description followed by the exit codes, which every command documents. Lines within a paragraph are
- * joined so that oclif can wrap them to the terminal's width.
+ * The command description followed by the exit codes it can end with, which every command documents: the common
+ * ones and its own. Lines within a paragraph are joined so that oclif can wrap them to the terminal's width.
  */
-export function describe(text: string): string {
+export function describe(text: string, ownExitCodes: readonly ExitCodeValue[] = []): string {
   const paragraphs = text.split('\n\n').map((paragraph) => paragraph.replaceAll('\n', ' '))
-  return [...paragraphs, EXIT_CODES_HELP].join('\n\n')
+  return [...paragraphs, exitCodesHelp([...COMMON_EXIT_CODES, ...ownExitCodes])].join('\n\n')
 }
 
 /** A failure nobody foresaw: one line, exit code 1, and the stack trace only for HEROKU_DEBUG. */

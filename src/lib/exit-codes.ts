@@ -7,17 +7,22 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
-const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [ExitCodeValue, string]> = [
-  [ExitCode.ok, 'done'],
-  [
-    ExitCode.failed,
+/** What each code means, in every command's help and the README. */
+const EXIT_CODE_MEANINGS: Readonly<Record<ExitCodeValue, string>> = {
+  [ExitCode.failed]:
     'the operation failed (API error, failed connection, network, unreachable proxy, untrusted certificate)',
-  ],
-  [ExitCode.usage, 'the input was wrong, or names a space or connection that does not exist; nothing was changed'],
-  [ExitCode.timeout, 'a wait ran out of time'],
-]
+  [ExitCode.ok]: 'done',
+  [ExitCode.timeout]: 'a wait ran out of time',
+  [ExitCode.usage]: 'the input was wrong, or names a space or connection that does not exist; nothing was changed',
+}
 
-export const EXIT_CODES_HELP = [
-  'Exit codes:',
-  ...EXIT_CODE_MEANINGS.map(([code, meaning]) => `  ${String(code).padEnd(3)} ${meaning}`),
-].join('\n')
+/** The codes every command can end with; a command adds the ones only it has (a wait's timeout). */
+export const COMMON_EXIT_CODES: readonly ExitCodeValue[] = [ExitCode.ok, ExitCode.failed, ExitCode.usage]
+
+/** The "Exit codes:" paragraph of a command's help: the codes it can end with, in order. */
+export function exitCodesHelp(codes: readonly ExitCodeValue[]): string {
+  const lines = [...codes]
+    .sort((a, b) => a - b)
+    .map((code) => `  ${String(code).padEnd(3)} ${EXIT_CODE_MEANINGS[code]}`)
+  return ['Exit codes:', ...lines].join('\n')
+}

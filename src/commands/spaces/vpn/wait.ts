@@ -3,15 +3,19 @@ import * as Flags from '@oclif/core/flags'
 import {describe, VpnCommand} from '../../../cli/base-command.js'
 import {intervalFlag, jsonFlag, nameArg, nameFlag, spaceFlag, timeoutFlag} from '../../../cli/flags.js'
 import {runWait, waitOptions} from '../../../lib/actions/wait.js'
+import {ExitCode} from '../../../lib/exit-codes.js'
 
 export default class Wait extends VpnCommand {
   static override args = {name: nameArg}
-  static override description = describe(`wait until a VPN connection is ready, then show it as spaces:vpn:info does
+  static override description = describe(
+    `wait until a VPN connection is ready, then show it as spaces:vpn:info does
 
 Made for CI pipelines: passing trouble while polling (HTTP 5xx, 429 with Retry-After, dropped or timed-out
 requests) is retried with backoff inside --timeout and never ends the wait by itself. A failed connection ends it at
 once with exit code 1 and the API's status message; the timeout ends it with exit code 124. Progress goes to stderr:
-a spinner at a terminal, one line per change of state elsewhere.`)
+a spinner at a terminal, one line per change of state elsewhere.`,
+    [ExitCode.timeout],
+  )
   static override examples = [
     `<%= config.bin %> <%= command.id %> office --space acme-space`,
     `<%= config.bin %> <%= command.id %> office --space acme-space --timeout 900 --tunnels-up --json > vpn.json`,
