@@ -72,7 +72,7 @@ const NAMED: Record<Exclude<CommandName, 'connections'>, {readonly argv: string[
     argv: [...SPACE, '--ip', '52.91.173.226', '--cidrs', '172.16.0.0/16'],
     options: {cidrs: '172.16.0.0/16', ifNotExists: false, ip: '52.91.173.226', json: false},
   },
-  destroy: {argv: SPACE, options: {confirm: undefined, json: false, wait: undefined}},
+  destroy: {argv: SPACE, options: {confirm: undefined, json: false, waitUntilGone: undefined}},
   info: {argv: SPACE, options: {json: false}},
   update: {argv: [...SPACE, '--cidrs', '172.16.0.0/16'], options: {cidrs: '172.16.0.0/16', json: false}},
   wait: {argv: SPACE, options: {...DEFAULT_TIMING, json: false, tunnelsUp: false}},
@@ -124,12 +124,12 @@ const VALID: Array<[CommandName, string[], object]> = [
   [
     'destroy',
     ['office', ...SPACE, '--confirm', 'office'],
-    {confirm: 'office', json: false, name: 'office', space: 'acme-space', wait: undefined},
+    {confirm: 'office', json: false, name: 'office', space: 'acme-space', waitUntilGone: undefined},
   ],
   [
     'destroy',
     ['office', ...SPACE, '--wait'],
-    {confirm: undefined, json: false, name: 'office', space: 'acme-space', wait: DEFAULT_TIMING},
+    {confirm: undefined, json: false, name: 'office', space: 'acme-space', waitUntilGone: DEFAULT_TIMING},
   ],
   [
     'destroy',
@@ -139,7 +139,7 @@ const VALID: Array<[CommandName, string[], object]> = [
       json: false,
       name: 'office',
       space: 'acme-space',
-      wait: {intervalMs: 1000, timeoutMs: 600_000},
+      waitUntilGone: {intervalMs: 1000, timeoutMs: 600_000},
     },
   ],
   ['info', ['office', ...SPACE, '--json'], {json: true, name: 'office', space: 'acme-space'}],
@@ -164,7 +164,7 @@ const VALID: Array<[CommandName, string[], object]> = [
   [
     'destroy',
     ['office', ...SPACE, '--wait', '--interval', '0'],
-    {...NAMED.destroy.options, name: 'office', space: 'acme-space', wait: pollingAtTheMinimum('0')},
+    {...NAMED.destroy.options, name: 'office', space: 'acme-space', waitUntilGone: pollingAtTheMinimum('0')},
   ],
 ]
 

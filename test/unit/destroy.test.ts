@@ -141,7 +141,7 @@ describe('destroy --wait', () => {
     json: false,
     name: 'office',
     space: 'acme-space',
-    wait: {intervalMs: 1000, timeoutMs: 60_000},
+    waitUntilGone: {intervalMs: 1000, timeoutMs: 60_000},
   }
   const gone = {id: 'not_found', message: 'Not found.'}
 

@@ -85,7 +85,7 @@ function connectionDifferences(
  * One connection per space: a second is refused, unless --if-not-exists and it is this very connection (by name or
  * id) with the same IP and CIDRs, which is then the answer.
  */
-async function existingConnection(
+async function sameConnectionOrRefuseSecond(
   options: ConnectOptions,
   cidrs: readonly string[],
   context: CommandContext,
@@ -166,7 +166,7 @@ async function createdMeanwhile(
 ): Promise<undefined | VpnConnection> {
   if (!asked.ifNotExists || !(error instanceof PlatformApiError && error.status === 422)) return undefined
   context.terminal.info('The create was refused; looking again, as another run may have just created this connection.')
-  return existingConnection(asked, cidrs, context)
+  return sameConnectionOrRefuseSecond(asked, cidrs, context)
 }
 
 export async function runConnect(options: ConnectOptions, context: CommandContext): Promise<undefined | VpnConnection> {
@@ -179,7 +179,7 @@ export async function runConnect(options: ConnectOptions, context: CommandContex
   const space = await requireSpace(context.api, options.space, NOTHING_CREATED)
   refuseSpace(options.space, space)
   const asked = {...options, ip: options.ip.trim()}
-  const existing = await existingConnection(asked, cidrCheck.cidrs, context)
+  const existing = await sameConnectionOrRefuseSecond(asked, cidrCheck.cidrs, context)
   if (existing) return reportExisting(existing, options, context)
   const spaceCheck = checkCidrsAgainstSpace(cidrCheck.cidrs, spaceBlocks(options.space, space))
   if (spaceCheck.problems.length > 0) throw inputErrors(spaceCheck.problems, NOTHING_CREATED)

@@ -14,8 +14,8 @@ import {pollTiming, type WaitTiming, waitUntilGone} from './wait.js'
 export interface DestroyOptions extends ConnectionTarget {
   readonly confirm?: string
   readonly json: boolean
-  /** Set by --wait: block until the connection is gone. */
-  readonly wait?: WaitTiming
+  /** Set by --wait: block until the connection is gone, polling with this timing. */
+  readonly waitUntilGone?: WaitTiming
 }
 
 export function destroyOptions(
@@ -31,8 +31,8 @@ export function destroyOptions(
   },
 ): DestroyOptions {
   const name = connectionName(args.name, flags.name)
-  const wait = flags.wait ? pollTiming(flags) : undefined
-  return {confirm: flags.confirm, json: flags.json === true, name, space: spaceName(flags.space), wait}
+  const waitUntilGone = flags.wait ? pollTiming(flags) : undefined
+  return {confirm: flags.confirm, json: flags.json === true, name, space: spaceName(flags.space), waitUntilGone}
 }
 
 /**
@@ -98,15 +98,15 @@ async function reportDestroying(
   connection: VpnConnection,
 ): Promise<void> {
   const destroying = `Destroying VPN connection ${options.name} in space ${options.space}: its tunnels are being torn down.`
-  if (options.wait) {
+  if (options.waitUntilGone) {
     context.terminal.info(destroying)
-    await waitUntilGone(options, options.wait, context)
+    await waitUntilGone(options, options.waitUntilGone, context)
   }
 
   if (options.json) context.terminal.json(connection)
   else
     context.terminal.out(
-      options.wait ? `Destroyed VPN connection ${options.name} in space ${options.space}.` : destroying,
+      options.waitUntilGone ? `Destroyed VPN connection ${options.name} in space ${options.space}.` : destroying,
     )
 }
 

@@ -468,7 +468,12 @@ dump_state() { # step: what a person debugging the gateway would look at, for th
   } >>"$RUN/state.txt" 2>&1
 }
 
+updown_idle() { # the gateway's updown script has no background job left (they add and remove the rules)
+  ! pgrep -f '/etc/(swanctl|ipsec\.d)/[^ ]*-updown\.sh' >/dev/null
+}
+
 count_rules() { # step: the gateway's firewall rules that name a tunnel interface, to see that none is left or doubled
+  wait_for 60 updown_idle
   local list='nft list ruleset'
   [[ $FIREWALL == iptables-legacy ]] && list='iptables-legacy-save'
   event firewall-rules "\"step\":\"$1\"" "\"count\":$(in_side gw $list 2>/dev/null | grep -c 'vti-')"
