@@ -5,7 +5,7 @@ export class VpnCliError extends Error {
   constructor(
     message: string,
     readonly exitCode: ExitCodeValue,
-    readonly suggestions: readonly string[] = [],
+    readonly advice: readonly string[] = [],
   ) {
     super(message)
     this.name = new.target.name
@@ -14,21 +14,21 @@ export class VpnCliError extends Error {
 
 /** The input was wrong: bad flags, a rule of the article broken, a refused precondition. Nothing was changed. */
 export class InputError extends VpnCliError {
-  constructor(message: string, suggestions: readonly string[] = []) {
-    super(message, ExitCode.usage, suggestions)
+  constructor(message: string, advice: readonly string[] = []) {
+    super(message, ExitCode.usage, advice)
   }
 }
 
 /** The operation was attempted and failed. */
 export class OperationError extends VpnCliError {
-  constructor(message: string, suggestions: readonly string[] = []) {
-    super(message, ExitCode.failed, suggestions)
+  constructor(message: string, advice: readonly string[] = []) {
+    super(message, ExitCode.failed, advice)
   }
 }
 
 export class WaitTimeoutError extends VpnCliError {
-  constructor(message: string, suggestions: readonly string[] = []) {
-    super(message, ExitCode.timeout, suggestions)
+  constructor(message: string, advice: readonly string[] = []) {
+    super(message, ExitCode.timeout, advice)
   }
 }
 

@@ -23,7 +23,7 @@ afterEach(async () => {
 
 async function failure(options: ConfigOptions, context = testContext()) {
   const error = await rejection(runConfig(options, context))
-  return {context, error: error as Error & {exitCode: number; suggestions: readonly string[]}}
+  return {context, error: error as Error & {advice: readonly string[]; exitCode: number}}
 }
 
 /** Runs the command class in this process, as oclif would; resolves with the error it ends with. */
@@ -141,7 +141,7 @@ describe('config --format strongswan|swanctl', () => {
     expect(error.message).toBe(
       `These files exist: ${join(dir, 'heroku-vpn-ipsec.conf')}, ${join(dir, 'heroku-vpn-ipsec.secrets')}, and files are never overwritten without --force. Nothing was sent to Heroku.`,
     )
-    expect(error.suggestions.join(',')).toContain('--force')
+    expect(error.advice.join(',')).toContain('--force')
     expect(await readFile(join(dir, 'heroku-vpn-ipsec.conf'), 'utf8')).toBe('mine')
     expect(context.stdout()).toBe('')
   })
@@ -169,7 +169,7 @@ describe('config --format strongswan|swanctl', () => {
     const {context, error} = await failure({...base, format: 'swanctl', outputDir: out})
     expect(error.exitCode).toBe(ExitCode.failed)
     expect(error.message).toContain('is not ready (status: provisioning)')
-    expect(error.suggestions.join(',')).toContain('heroku spaces:vpn:wait office --space acme-space')
+    expect(error.advice.join(',')).toContain('heroku spaces:vpn:wait office --space acme-space')
     await expect(stat(out)).rejects.toThrow()
     expect(context.stdout()).toBe('')
   })
@@ -186,7 +186,7 @@ describe('config --format strongswan|swanctl', () => {
     const {error} = await failure({...base, format: 'strongswan', outputDir: dir})
     expect(error.exitCode).toBe(ExitCode.failed)
     expect(error.message).toContain(`tunnel 1's IP "34.203.187.158 %any" is not an IPv4 address`)
-    expect(error.suggestions.join(',')).toContain('heroku spaces:vpn:info office --space acme-space --json')
+    expect(error.advice.join(',')).toContain('heroku spaces:vpn:info office --space acme-space --json')
     expect(await readdir(dir)).toEqual([])
   })
 })
@@ -283,9 +283,7 @@ Tunnel 2    52.91.173.226     34.227.70.143   123456abcdef    10.0.0.0/16       
       exitCode: ExitCode.failed,
       message: expect.stringContaining('is not ready (status: provisioning)'),
     })
-    expect((error as {suggestions: string[]}).suggestions.join(',')).toContain(
-      'heroku spaces:vpn:wait office --space acme-space',
-    )
+    expect((error as {advice: string[]}).advice.join(',')).toContain('heroku spaces:vpn:wait office --space acme-space')
   })
 
   it('prints the table of a failed connection, keys included, with a warning on stderr saying how to replace it', async () => {

@@ -159,7 +159,7 @@ describe('connect', () => {
       exitCode: ExitCode.failed,
       message: 'VPN connection office in space acme-space failed: Rejected. Nothing was created.',
     })
-    expect(error?.suggestions).toEqual([
+    expect(error?.advice).toEqual([
       'Destroy it with `heroku spaces:vpn:destroy office --space acme-space --confirm office --wait` and connect again once the cause is fixed.',
     ])
     expect(context.stdout()).toBe('')

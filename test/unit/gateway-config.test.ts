@@ -28,11 +28,11 @@ function plan(overrides: Partial<VpnConnection> = {}, input: Partial<PlanInput> 
   return planGateway({connection: vpnConnection(overrides), names: identity, target, ...input})
 }
 
-function refusal(overrides: Partial<VpnConnection>): Error & {exitCode: number; suggestions: string[]} {
+function refusal(overrides: Partial<VpnConnection>): Error & {advice: string[]; exitCode: number} {
   try {
     plan(overrides)
   } catch (error) {
-    return error as Error & {exitCode: number; suggestions: string[]}
+    return error as Error & {advice: string[]; exitCode: number}
   }
 
   throw new Error('planGateway accepted the connection')

@@ -67,9 +67,9 @@ describe('update', () => {
       .get(CONNECTION_PATH)
       .reply(404, {id: 'not_found', message: 'gone'})
     await expect(runUpdate(options, context)).rejects.toMatchObject({
+      advice: ["List the space's VPN connections with `heroku spaces:vpn:connections --space acme-space`."],
       exitCode: ExitCode.usage,
       message: 'VPN connection "office" was not found in space "acme-space".',
-      suggestions: ["List the space's VPN connections with `heroku spaces:vpn:connections --space acme-space`."],
     })
   })
 

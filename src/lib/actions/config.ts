@@ -4,10 +4,10 @@ import type {CommandContext} from './context.js'
 import {inputErrors, NOTHING_SENT, OperationError} from '../errors.js'
 import {GATEWAY_FORMAT_NAMES, GATEWAY_FORMATS, type GatewayFormatName} from '../gateway/formats.js'
 import {formatNextSteps, octalMode, printedFiles} from '../gateway/next-steps.js'
-import {FILE_MODES, type GatewayPlan, planGateway, type PlanInput, UnusableConnectionError} from '../gateway/plan.js'
+import {FILE_MODES, planGateway} from '../gateway/plan.js'
 import {existingFiles, outputDirProblem, refuseToOverwrite, writeFiles} from '../gateway/write-files.js'
 import {checkLocalIp} from '../rules/network.js'
-import {connectionCommand, replaceFailedHint} from '../ui/command-lines.js'
+import {connectionCommand, replaceFailedAdvice} from '../ui/command-lines.js'
 import {formatTunnelConfiguration} from '../ui/render.js'
 import {requireConnection} from './lookups.js'
 import {failedSentence} from './polling.js'
@@ -31,7 +31,7 @@ function requireTunnels(connection: VpnConnection, target: ConnectionTarget): vo
   if (connection.status === 'failed') {
     throw new OperationError(
       `VPN connection ${target.name} in space ${target.space} failed, so it has no tunnels to configure.`,
-      [replaceFailedHint(target)],
+      [replaceFailedAdvice(target)],
     )
   }
 
@@ -103,18 +103,6 @@ export function configOptions(
   return options
 }
 
-function planWithAdvice(input: PlanInput): GatewayPlan {
-  try {
-    return planGateway(input)
-  } catch (error) {
-    if (!(error instanceof UnusableConnectionError)) throw error
-    const {name, space} = input.target
-    throw new OperationError(error.message, [
-      `See what the API returned with \`${connectionCommand('info', name, space, '--json')}\`.`,
-    ])
-  }
-}
-
 async function writeGatewayConfig(
   format: GatewayFormatName,
   options: ConfigOptions,
@@ -139,7 +127,7 @@ async function writeGatewayConfig(
     space: space.name ?? options.space,
     spaceId: space.id,
   }
-  const plan = planWithAdvice({connection, localIp: options.localIp?.trim(), names, target: options})
+  const plan = planGateway({connection, localIp: options.localIp?.trim(), names, target: options})
   const gateway = build(plan)
   const {terminal} = context
   if (dir === undefined) {
@@ -173,7 +161,7 @@ export async function runConfig(options: ConfigOptions, context: CommandContext)
   // the keys of a failed connection are shown as the Heroku CLI shows them, for scripts that read them
   if (connection.status === 'failed' && (connection.tunnels ?? []).length > 0) {
     context.terminal.warn(
-      `${failedSentence(options, connection.status_message)} Its tunnels will not come up. ${replaceFailedHint(options)}`,
+      `${failedSentence(options, connection.status_message)} Its tunnels will not come up. ${replaceFailedAdvice(options)}`,
     )
   } else {
     requireTunnels(connection, options)

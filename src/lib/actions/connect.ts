@@ -7,7 +7,7 @@ import {InputError, inputErrors, NOTHING_CREATED, NOTHING_SENT, OperationError} 
 import {checkConnectionName} from '../rules/names.js'
 import {checkCidrsAgainstSpace, checkGatewayIp, checkRoutableCidrs} from '../rules/network.js'
 import {GENERATION_WITHOUT_VPN, spaceBlocks, spaceGeneration} from '../rules/space.js'
-import {connectionCommand, replaceFailedHint, suggestCommand} from '../ui/command-lines.js'
+import {connectionCommand, replaceFailedAdvice, suggestCommand} from '../ui/command-lines.js'
 import {connectionAfterChange} from './accepted.js'
 import {requireSpace} from './lookups.js'
 import {failedSentence} from './polling.js'
@@ -98,7 +98,7 @@ async function sameConnectionOrRefuseSecond(
     if (asked.status === 'failed') {
       const target = {name, space: options.space}
       throw new OperationError(`${failedSentence(target, asked.status_message)} ${NOTHING_CREATED}`, [
-        replaceFailedHint(target),
+        replaceFailedAdvice(target),
       ])
     }
 

@@ -2,7 +2,7 @@ import type {ConnectionTarget, VpnConnection} from '../api/types.js'
 import type {Terminal} from '../ui/terminal.js'
 import type {CommandContext} from './context.js'
 
-import {connectionCommand, replaceFailedHint} from '../ui/command-lines.js'
+import {connectionCommand, replaceFailedAdvice} from '../ui/command-lines.js'
 import {formatConnectionInfo} from '../ui/render.js'
 import {requireConnection} from './lookups.js'
 import {connectionName, spaceName} from './target.js'
@@ -27,13 +27,13 @@ export function printConnection(
     return
   }
 
-  const hints = {
+  const advice = {
     config: connectionCommand('config', target.name, target.space),
-    replaceFailed: replaceFailedHint(target),
+    replaceFailed: replaceFailedAdvice(target),
     wait: connectionCommand('wait', target.name, target.space),
     waitForTunnels: connectionCommand('wait', target.name, target.space, '--tunnels-up'),
   }
-  terminal.outRendered(formatConnectionInfo(target.space, connection, hints, terminal.styleOut))
+  terminal.outRendered(formatConnectionInfo(target.space, connection, advice, terminal.styleOut))
 }
 
 export async function runInfo(options: InfoOptions, context: CommandContext): Promise<void> {

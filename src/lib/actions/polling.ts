@@ -3,6 +3,7 @@ import type {VpnConnection} from '../api/types.js'
 import {retryDelayMs, type RetryPolicy} from '../api/retry.js'
 import {OperationError, WaitTimeoutError} from '../errors.js'
 import {formatDuration} from '../rules/duration.js'
+import {replaceFailedAdvice} from '../ui/command-lines.js'
 import {describeState} from '../ui/render.js'
 
 export const DEFAULT_WAIT_INTERVAL_SECONDS = 10
@@ -50,13 +51,10 @@ export function failedSentence(subject: WaitSubject, statusMessage: string | und
   return `VPN connection ${subject.name} in space ${subject.space} failed: ${reason}.`
 }
 
-/** The connection ended `failed`: waiting longer cannot help. */
+/** The connection ended `failed`: waiting longer cannot help, and it is replaced, not mended. */
 export class ConnectionFailedError extends OperationError {
-  constructor(
-    readonly subject: WaitSubject,
-    statusMessage: string | undefined,
-  ) {
-    super(failedSentence(subject, statusMessage))
+  constructor(subject: WaitSubject, statusMessage: string | undefined) {
+    super(failedSentence(subject, statusMessage), [replaceFailedAdvice(subject)])
   }
 }
 
@@ -105,8 +103,7 @@ function stateKey(connection: VpnConnection): string {
 /**
  * Polls the connection until `goal` is reached. Transient trouble (5xx, 429, dropped or timed-out requests) is retried
  * with backoff inside the deadline; a goal that can no longer be reached ends the wait at once; the deadline ends it on
- * time (WaitTimeoutError), with no request after the last poll. The errors say what happened; what to do next is for
- * the caller to say.
+ * time (WaitTimeoutError), with no request after the last poll.
  */
 export async function pollConnection<T>(
   subject: WaitSubject,
@@ -134,6 +131,7 @@ export async function pollConnection<T>(
         : ''
     return new WaitTimeoutError(
       `Timed out after ${formatDuration(timing.timeoutMs)} waiting for VPN connection ${subject.name} in space ${subject.space}${goal.describedAs}. ${seen}${problem}`,
+      ['Run the same command again to keep waiting, or give a longer --timeout.'],
     )
   }
 

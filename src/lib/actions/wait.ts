@@ -2,13 +2,11 @@ import type {ConnectionTarget, VpnConnection} from '../api/types.js'
 import type {CommandContext} from './context.js'
 
 import {findVpnConnection} from '../api/client.js'
-import {inputErrors, NOTHING_SENT, OperationError, WaitTimeoutError} from '../errors.js'
+import {inputErrors, NOTHING_SENT} from '../errors.js'
 import {parseSeconds} from '../rules/duration.js'
-import {replaceFailedHint} from '../ui/command-lines.js'
 import {printConnection} from './info.js'
 import {explainNotFound} from './lookups.js'
 import {
-  ConnectionFailedError,
   DEFAULT_WAIT_INTERVAL_SECONDS,
   DEFAULT_WAIT_TIMEOUT_SECONDS,
   GONE_GOAL,
@@ -66,19 +64,6 @@ export function waitOptions(
   }
 }
 
-/** How a wait ended, with what to do next: the polling loop only says what happened. */
-function withAdvice(error: unknown): unknown {
-  if (error instanceof ConnectionFailedError)
-    return new OperationError(error.message, [replaceFailedHint(error.subject)])
-  if (error instanceof WaitTimeoutError) {
-    return new WaitTimeoutError(error.message, [
-      'Run the same command again to keep waiting, or give a longer --timeout.',
-    ])
-  }
-
-  return error
-}
-
 interface WaitInView {
   readonly target: ConnectionTarget
   readonly timing: WaitTiming
@@ -101,7 +86,7 @@ async function withProgress<T extends undefined | VpnConnection>(
     result = await wait(progress.onEvent)
   } catch (error) {
     progress.abandon()
-    throw withAdvice(await explainNotFound(context.api, target, error))
+    throw await explainNotFound(context.api, target, error)
   }
 
   progress.finish(result, context.now() - started)

@@ -4,6 +4,7 @@ import type {ConnectionTarget, IkeVersion, VpnConnection, VpnTunnel} from '../ap
 
 import {listProblems, OperationError} from '../errors.js'
 import {isIpv4, isIpv4Network, isPrivateNetwork, networksOverlap} from '../rules/network.js'
+import {connectionCommand} from '../ui/command-lines.js'
 
 /**
  * The article's proposal, aes256-sha2-modp2048, for IKE and for ESP (with perfect forward secrecy in the same group),
@@ -272,8 +273,14 @@ function findProblems(connection: VpnConnection): string[] {
   return problems
 }
 
-/** The Platform API returned values no gateway configuration can be made from. */
-export class UnusableConnectionError extends OperationError {}
+/** The Platform API returned values no gateway configuration can be made from: see what it returned. */
+export class UnusableConnectionError extends OperationError {
+  constructor(message: string, target: ConnectionTarget) {
+    super(message, [
+      `See what the API returned with \`${connectionCommand('info', target.name, target.space, '--json')}\`.`,
+    ])
+  }
+}
 
 /**
  * Turns an active connection into what the gateway needs: two route-based tunnels, each one SA pair selecting
@@ -290,6 +297,7 @@ export function planGateway(input: PlanInput): GatewayPlan {
         `No gateway configuration was written for VPN connection ${target.name} in space ${target.space}.`,
         "the connection's data",
       ),
+      target,
     )
   }
 

@@ -82,5 +82,5 @@ export function adviceFor(error: VpnCliError): readonly string[] {
     ]
   }
 
-  return error.suggestions
+  return error.advice
 }

@@ -25,7 +25,7 @@ let programName = 'heroku'
 
 /**
  * The program that suggested command lines start with: `heroku` inside the Heroku CLI, the program the user ran on its
- * own. Set once at start-up, because hints are built deep inside plain functions (the gateway's next steps among them).
+ * own. Set once at start-up, because advice is built deep inside plain functions (the gateway's next steps among them).
  */
 export function useProgramName(name: string): void {
   programName = name
@@ -41,6 +41,6 @@ export function connectionCommand(verb: string, name: string, space: string, ...
 }
 
 /** The suggestion for a connection that failed: it cannot recover, so it is replaced (--wait: a connect can follow). */
-export function replaceFailedHint(target: {readonly name: string; readonly space: string}): string {
+export function replaceFailedAdvice(target: {readonly name: string; readonly space: string}): string {
   return `Destroy it with \`${connectionCommand('destroy', target.name, target.space, '--confirm', target.name, '--wait')}\` and connect again once the cause is fixed.`
 }

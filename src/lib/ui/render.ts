@@ -143,7 +143,7 @@ function formatConnectionSummary(connection: VpnConnection, stylist: Stylist = p
   )
 }
 
-export interface CommandHints {
+export interface ConnectionAdvice {
   readonly config: string
   /** What to do about a connection that failed. */
   readonly replaceFailed: string
@@ -153,10 +153,10 @@ export interface CommandHints {
   readonly waitForTunnels: string
 }
 
-function noTunnelsHint(connection: VpnConnection, hints: CommandHints): string {
-  if (connection.status === 'failed') return `No tunnels: the connection failed. ${hints.replaceFailed}`
+function noTunnelsAdvice(connection: VpnConnection, advice: ConnectionAdvice): string {
+  if (connection.status === 'failed') return `No tunnels: the connection failed. ${advice.replaceFailed}`
   if (connection.status === 'deprovisioning') return 'No tunnels: the connection is being destroyed.'
-  const wait = connection.status === 'active' ? hints.waitForTunnels : hints.wait
+  const wait = connection.status === 'active' ? advice.waitForTunnels : advice.wait
   return `No tunnels yet (status ${connection.status ?? 'unknown'}): run \`${wait}\` to wait for them.`
 }
 
@@ -164,7 +164,7 @@ function noTunnelsHint(connection: VpnConnection, hints: CommandHints): string {
 export function formatConnectionInfo(
   space: string,
   connection: VpnConnection,
-  hints: CommandHints,
+  advice: ConnectionAdvice,
   stylist: Stylist = plain,
 ): string {
   const sections = [
@@ -172,12 +172,12 @@ export function formatConnectionInfo(
     formatConnectionSummary(connection, stylist),
   ]
   if (tunnelsOf(connection).length === 0) {
-    sections.push(noTunnelsHint(connection, hints))
+    sections.push(noTunnelsAdvice(connection, advice))
   } else {
     sections.push(
       formatTunnelTable(connection, {withKeys: false}, stylist),
       formatTunnelStates(connection, stylist),
-      `Pre-shared keys are not shown here: run \`${hints.config}\`, or add --json.`,
+      `Pre-shared keys are not shown here: run \`${advice.config}\`, or add --json.`,
     )
   }
 
@@ -233,14 +233,14 @@ export function formatTunnelConfiguration(space: string, connection: VpnConnecti
  * An error in the Heroku CLI's layout (` ›   Error: ...`, then `Try this:`), but never hard-wrapped, so scripts
  * and CI logs can match its lines.
  */
-export function formatError(message: string, suggestions: readonly string[], stylist: Stylist = plain): string {
-  const advice =
-    suggestions.length === 0
+export function formatError(message: string, advice: readonly string[], stylist: Stylist = plain): string {
+  const adviceLines =
+    advice.length === 0
       ? []
-      : suggestions.length === 1
-        ? [`Try this: ${suggestions[0]}`]
-        : ['Try this:', ...suggestions.map((s) => `  * ${s}`)]
-  const lines = [`Error: ${message}`, ...advice].flatMap((line) => printable(line).split('\n'))
+      : advice.length === 1
+        ? [`Try this: ${advice[0]}`]
+        : ['Try this:', ...advice.map((line) => `  * ${line}`)]
+  const lines = [`Error: ${message}`, ...adviceLines].flatMap((line) => printable(line).split('\n'))
   const bang = stylist('red', '›')
   return lines.map((line) => ` ${bang}   ${line}`).join('\n') + '\n'
 }

@@ -115,7 +115,7 @@ export class Terminal {
     return this.openedStdin
   }
 
-  /** Progress and hints, on stderr. */
+  /** Progress, warnings and advice, on stderr. */
   info(text: string): void {
     this.stderr.write(`${printable(text)}\n`)
   }
