@@ -9,8 +9,8 @@ import {adviceFor} from '../lib/ui/advice.js'
 import {useProgramName} from '../lib/ui/command-lines.js'
 import {formatError} from '../lib/ui/render.js'
 import {guardStdout} from '../lib/ui/stdout-guard.js'
-import {processStreams, Terminal} from '../lib/ui/terminal.js'
-import {createCommandContext, herokuCredentials, nodeProcess, PACKAGE} from './context.js'
+import {Terminal} from '../lib/ui/terminal.js'
+import {type CommandProcess, createCommandContext, herokuCredentials, nodeProcess, PACKAGE} from './context.js'
 
 /**
  * Inside the Heroku CLI, its telemetry handlers turn Ctrl-C and SIGTERM into exit code 1. When a host CLI has such
@@ -44,8 +44,13 @@ function unexpected(error: unknown, terminal: Terminal): OperationError {
 
 /** The thin shell every spaces:vpn command shares: it builds the context and turns errors into exit codes. */
 export abstract class VpnCommand extends Command {
+  private context: CommandContext | undefined
+  /** The process the command runs in: its streams, clock and user, for the context and for the error it may end with. */
+  private readonly host: CommandProcess = nodeProcess()
+
   protected buildContext(): CommandContext {
-    return createCommandContext(nodeProcess(), herokuCredentials(this.config))
+    this.context = createCommandContext(this.host, herokuCredentials(this.config))
+    return this.context
   }
 
   /**
@@ -56,7 +61,8 @@ export abstract class VpnCommand extends Command {
   protected override async catch(error: Error & {exitCode?: number; oclif?: unknown}): Promise<unknown> {
     // oclif's own errors (flag parsing, exit) keep its handling, which prints no stack trace
     if (!(error instanceof VpnCliError) && error.oclif !== undefined) return super.catch(error)
-    const terminal = new Terminal(processStreams())
+    // the context's terminal, which may be drawing a spinner; before the context (bad input), one over the same streams
+    const terminal = this.context?.terminal ?? new Terminal(this.host)
     const known = error instanceof VpnCliError ? error : unexpected(error, terminal)
     terminal.stderr.write(formatError(known.message, adviceFor(known), terminal.styleErr))
     throw Object.assign(new Error(known.message), {oclif: {exit: known.exitCode}, skipOclifErrorHandling: true})

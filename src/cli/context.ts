@@ -21,6 +21,7 @@ const USER_AGENT = `${PACKAGE.name}/${PACKAGE.version} node-${process.version}`
 
 /** What a command takes from the process it runs in; tests hand in fake streams and a clock that moves on sleep. */
 export interface CommandProcess extends TerminalStreams {
+  readonly every: CommandContext['every']
   readonly now: () => number
   readonly sleep: (ms: number) => Promise<void>
   readonly user: LocalUser | undefined
@@ -31,8 +32,14 @@ export function processUser(): LocalUser | undefined {
   return process.getuid && process.getgid ? {gid: process.getgid(), uid: process.getuid()} : undefined
 }
 
+function every(ms: number, tick: () => void): () => void {
+  const ticker = setInterval(tick, ms)
+  ticker.unref()
+  return () => clearInterval(ticker)
+}
+
 export function nodeProcess(): CommandProcess {
-  return {...processStreams(), now: Date.now, sleep: (ms) => sleep(ms), user: processUser()}
+  return {...processStreams(), every, now: Date.now, sleep: (ms) => sleep(ms), user: processUser()}
 }
 
 /** Where the API token comes from, asked on the first request, so bad input is reported before credentials are looked up. */
@@ -80,5 +87,5 @@ export function createCommandContext(host: CommandProcess, credentials: TokenSou
     tokenFromEnv: Boolean(env.HEROKU_API_KEY?.trim()),
     transport,
   })
-  return {api, now: host.now, sleep: host.sleep, terminal, user: host.user}
+  return {api, every: host.every, now: host.now, sleep: host.sleep, terminal, user: host.user}
 }

@@ -80,6 +80,8 @@ export interface TestProcessOptions {
 }
 
 export interface TestProcess extends CommandProcess {
+  /** Moves the clock by `ms` and runs every ticker that is due, as that much time passing would. */
+  readonly advance: (ms: number) => void
   readonly sleeps: number[]
   readonly stderr: CapturedStream
   readonly stdout: CapturedStream
@@ -97,8 +99,26 @@ export function testProcess(options: TestProcessOptions = {}): TestProcess {
   if (options.stdinText !== undefined) stdin.end(options.stdinText)
   const sleeps: number[] = []
   let clock = 1_700_000_000_000
+  const tickers = new Set<{due: number; readonly ms: number; readonly tick: () => void}>()
   return {
+    advance(ms) {
+      const until = clock + ms
+      for (;;) {
+        const next = [...tickers].sort((a, b) => a.due - b.due)[0]
+        if (next === undefined || next.due > until) break
+        clock = next.due
+        next.due += next.ms
+        next.tick()
+      }
+
+      clock = until
+    },
     env: {CI: tty ? undefined : 'true', ...(options.tokenFromEnv ? {HEROKU_API_KEY: TOKEN} : {}), ...options.env},
+    every(ms, tick) {
+      const ticker = {due: clock + ms, ms, tick}
+      tickers.add(ticker)
+      return () => tickers.delete(ticker)
+    },
     now: () => clock,
     async sleep(ms) {
       sleeps.push(ms)
@@ -114,6 +134,7 @@ export function testProcess(options: TestProcessOptions = {}): TestProcess {
 }
 
 export interface TestContext extends CommandContext {
+  readonly advance: TestProcess['advance']
   readonly sleeps: number[]
   stderr(): string
   stdout(): string
@@ -123,7 +144,13 @@ export interface TestContext extends CommandContext {
 export function testContext(options: TestProcessOptions = {}): TestContext {
   const host = testProcess(options)
   const context = createCommandContext(host, async () => TOKEN)
-  return {...context, sleeps: host.sleeps, stderr: () => host.stderr.text, stdout: () => host.stdout.text}
+  return {
+    ...context,
+    advance: host.advance,
+    sleeps: host.sleeps,
+    stderr: () => host.stderr.text,
+    stdout: () => host.stdout.text,
+  }
 }
 
 /** A socket-level failure for nock's replyWithError (nock 14 only emits it for Error instances). */

@@ -4,6 +4,7 @@ import {describe, expect, it, vi} from 'vitest'
 
 import type {SpinnerAction} from '../../src/lib/ui/terminal.js'
 
+import {spinnerProgress} from '../../src/lib/actions/wait-progress.js'
 import {runWait} from '../../src/lib/actions/wait.js'
 import {Terminal} from '../../src/lib/ui/terminal.js'
 import {API, pendingConnection, testContext, vpnConnection} from '../support/fixtures.js'
@@ -43,6 +44,22 @@ function recordingSpinner(): SpinnerAction & {readonly shown: string[]} {
 }
 
 describe('wait progress at a terminal', () => {
+  it('redraws the time waited every second from the clock it is given, and stops with the wait', async () => {
+    const spinner = recordingSpinner()
+    const context = testContext({env: {CI: undefined, NO_COLOR: '1'}, spinnerAction: async () => spinner, tty: true})
+    const progress = spinnerProgress((await context.terminal.startSpinner('Waiting'))!, context.terminal, context)
+    context.advance(2500)
+    progress.finish(undefined, 2500)
+    context.advance(5000)
+    expect(spinner.shown).toEqual([
+      'start: Waiting',
+      'status: starting (0s)',
+      'status: starting (1s)',
+      'status: starting (2s)',
+      'stop: destroyed after 2.5s',
+    ])
+  })
+
   it('draws a spinner with the state and the time waited, warnings above it, and the end state when it stops', async () => {
     const spinner = recordingSpinner()
     const context = testContext({env: {CI: undefined, NO_COLOR: '1'}, spinnerAction: async () => spinner, tty: true})

@@ -1,5 +1,6 @@
 import type {VpnConnection} from '../api/types.js'
 import type {Spinner, Terminal} from '../ui/terminal.js'
+import type {CommandContext} from './context.js'
 import type {WaitEvent} from './polling.js'
 
 import {formatDuration} from '../rules/duration.js'
@@ -32,7 +33,12 @@ export function lineProgress(terminal: Terminal, title: string): WaitProgress {
 }
 
 /** At a terminal: a spinner showing the current state and the time waited so far. */
-export function spinnerProgress(spinner: Spinner, terminal: Terminal, now: () => number): WaitProgress {
+export function spinnerProgress(
+  spinner: Spinner,
+  terminal: Terminal,
+  clock: Pick<CommandContext, 'every' | 'now'>,
+): WaitProgress {
+  const {now} = clock
   const started = now()
   let state = 'starting'
   const render = () => {
@@ -40,15 +46,14 @@ export function spinnerProgress(spinner: Spinner, terminal: Terminal, now: () =>
   }
 
   render()
-  const ticker = setInterval(render, 1000)
-  ticker.unref()
+  const stopTicking = clock.every(1000, render)
   return {
     abandon() {
-      clearInterval(ticker)
+      stopTicking()
       spinner.stop(terminal.styleErr('red', 'stopped'))
     },
     finish(connection, elapsedMs) {
-      clearInterval(ticker)
+      stopTicking()
       spinner.stop(
         terminal.styleErr(
           'green',

@@ -79,7 +79,7 @@ async function withProgress<T extends undefined | VpnConnection>(
   const {terminal} = context
   if (timing.intervalWarning !== undefined) terminal.warn(timing.intervalWarning)
   const spinner = await terminal.startSpinner(title)
-  const progress = spinner ? spinnerProgress(spinner, terminal, context.now) : lineProgress(terminal, title)
+  const progress = spinner ? spinnerProgress(spinner, terminal, context) : lineProgress(terminal, title)
   const started = context.now()
   let result: T
   try {
