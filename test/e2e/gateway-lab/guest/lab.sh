@@ -504,8 +504,19 @@ bring_up() {
 
 gw_routes_up() { [[ $(ip -n gw route show "$SPACE_CIDR" | grep -c ' dev vti-') -eq 2 ]]; }
 
+tunnel_settled() { # tunnel: the far end holds one IKE SA and one CHILD_SA for it, neither being rekeyed
+  local sas
+  sas=$(in_side "aws$1" swanctl --list-sas --ike "tunnel$1" 2>/dev/null)
+  [[ $(grep -cE "^tunnel$1: #" <<<"$sas") -eq 1 && $(grep -cE "^  tunnel$1: #" <<<"$sas") -eq 1 ]] &&
+    grep -qE "^tunnel$1: #[0-9]+, ESTABLISHED" <<<"$sas" &&
+    grep -qE "^  tunnel$1: #[0-9]+, reqid [0-9]+, INSTALLED" <<<"$sas"
+}
+
 maintenance() { # tunnel: the far end deletes the tunnel's SAs, is away for a while, and comes back
   local n=$1
+  # not in the middle of a rekey of that tunnel: a DELETE that crosses the rekey's exchanges can be lost, and the
+  # gateway then finds out by dead-peer detection, as for a silent far end (docs/gateway-lab.md)
+  wait_for 30 tunnel_settled "$n"
   event maintenance-start "\"tunnel\":$n"
   # the endpoint going away takes no new negotiation (IKE_SA_INIT or Main Mode, on UDP 500) but carries ESP until it
   # says so with a DELETE
@@ -591,4 +602,8 @@ main() {
 }
 
 # run as a script, it plays a gateway's life; sourced, it lends its sides, networks and observations to another lab
-if [[ ${BASH_SOURCE[0]} == "$0" ]]; then main; fi
+# (exit: bash reads a script as it runs, so an edit made meanwhile is never read past main)
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  main
+  exit
+fi
