@@ -1,4 +1,7 @@
+import type {ArgInput, FlagInput, InferredArgs, InferredFlags} from '@oclif/core/interfaces'
+
 import {Command} from '@oclif/core/command'
+import {parse} from '@oclif/core/parser'
 import {constants} from 'node:os'
 
 import type {CommandContext} from '../lib/actions/context.js'
@@ -42,8 +45,34 @@ function unexpected(error: unknown, terminal: Terminal): OperationError {
   )
 }
 
+/**
+ * A command's work: its argv, parsed by the command's own definitions, to the options its action takes (checked
+ * before anything is sent), then the action. Written once per command; run() and the tests go through it.
+ */
+export interface CommandWork {
+  /** argv to options, as run() makes them: a refusal here comes before anything could be sent. */
+  readonly options: (argv: string[]) => Promise<unknown>
+  readonly run: (parsed: {readonly args: unknown; readonly flags: unknown}, context: CommandContext) => Promise<unknown>
+}
+
+export function commandWork<A extends ArgInput, F extends FlagInput, O>(
+  definitions: {readonly args: A; readonly flags: F},
+  toOptions: (args: InferredArgs<A>, flags: InferredFlags<F>) => O,
+  action: (options: O, context: CommandContext) => Promise<unknown>,
+): CommandWork {
+  return {
+    async options(argv) {
+      const {args, flags} = await parse(argv, definitions)
+      return toOptions(args as InferredArgs<A>, flags as InferredFlags<F>)
+    },
+    run: ({args, flags}, context) => action(toOptions(args as InferredArgs<A>, flags as InferredFlags<F>), context),
+  }
+}
+
 /** The thin shell every spaces:vpn command shares: it builds the context and turns errors into exit codes. */
 export abstract class VpnCommand extends Command {
+  /** Each command's argv to options, and its action. */
+  static work: CommandWork
   private context: CommandContext | undefined
   /** The process the command runs in: its streams, clock and user, for the context and for the error it may end with. */
   private readonly host: CommandProcess = nodeProcess()
@@ -75,5 +104,10 @@ export abstract class VpnCommand extends Command {
     if (this.config.name !== PACKAGE.name) keepSignalExitCodes(process)
     // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- a reader that went away (EPIPE) ends the program quietly
     guardStdout({exit: (code) => process.exit(code), stderr: process.stderr, stdout: process.stdout})
+  }
+
+  async run(): Promise<void> {
+    const command = this.constructor as typeof VpnCommand
+    await command.work.run(await this.parse(command), this.buildContext())
   }
 }

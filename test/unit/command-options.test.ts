@@ -1,4 +1,3 @@
-import {parse} from '@oclif/core/parser'
 import {describe, expect, it} from 'vitest'
 
 import Config from '../../src/commands/spaces/vpn/config.js'
@@ -8,46 +7,21 @@ import Destroy from '../../src/commands/spaces/vpn/destroy.js'
 import Info from '../../src/commands/spaces/vpn/info.js'
 import Update from '../../src/commands/spaces/vpn/update.js'
 import Wait from '../../src/commands/spaces/vpn/wait.js'
-import {configOptions} from '../../src/lib/actions/config.js'
-import {connectOptions} from '../../src/lib/actions/connect.js'
-import {connectionsOptions} from '../../src/lib/actions/connections.js'
-import {destroyOptions} from '../../src/lib/actions/destroy.js'
-import {infoOptions} from '../../src/lib/actions/info.js'
-import {updateOptions} from '../../src/lib/actions/update.js'
-import {waitOptions} from '../../src/lib/actions/wait.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
 import {rejection} from '../support/fixtures.js'
 
 /**
- * argv through each command's own oclif definitions, then its options function, as run() does. The options functions
- * take no context, so a refusal here is made before anything could be sent.
+ * argv through each command's work, as run() takes it: its own oclif definitions, then its options function. The
+ * options functions take no context, so a refusal here is made before anything could be sent.
  */
 const OPTIONS = {
-  async config(argv: string[]) {
-    const {args, flags} = await parse(argv, Config)
-    return configOptions(args, flags)
-  },
-  async connect(argv: string[]) {
-    const {args, flags} = await parse(argv, Connect)
-    return connectOptions(args, flags)
-  },
-  connections: async (argv: string[]) => connectionsOptions((await parse(argv, Connections)).flags),
-  async destroy(argv: string[]) {
-    const {args, flags} = await parse(argv, Destroy)
-    return destroyOptions(args, flags)
-  },
-  async info(argv: string[]) {
-    const {args, flags} = await parse(argv, Info)
-    return infoOptions(args, flags)
-  },
-  async update(argv: string[]) {
-    const {args, flags} = await parse(argv, Update)
-    return updateOptions(args, flags)
-  },
-  async wait(argv: string[]) {
-    const {args, flags} = await parse(argv, Wait)
-    return waitOptions(args, flags)
-  },
+  config: (argv: string[]) => Config.work.options(argv),
+  connect: (argv: string[]) => Connect.work.options(argv),
+  connections: (argv: string[]) => Connections.work.options(argv),
+  destroy: (argv: string[]) => Destroy.work.options(argv),
+  info: (argv: string[]) => Info.work.options(argv),
+  update: (argv: string[]) => Update.work.options(argv),
+  wait: (argv: string[]) => Wait.work.options(argv),
 }
 
 type CommandName = keyof typeof OPTIONS

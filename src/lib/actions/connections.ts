@@ -9,7 +9,8 @@ export interface ConnectionsOptions {
   readonly space: string
 }
 
-export function connectionsOptions(flags: {json?: boolean; space: string}): ConnectionsOptions {
+/** The command takes no arguments: only its flags make its options. */
+export function connectionsOptions(_args: object, flags: {json?: boolean; space: string}): ConnectionsOptions {
   return {json: flags.json === true, space: spaceName(flags.space)}
 }
 

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {describe, VpnCommand} from '../../../cli/base-command.js'
+import {commandWork, describe, VpnCommand} from '../../../cli/base-command.js'
 import {nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
 import {CONFIG_FORMATS, configOptions, runConfig} from '../../../lib/actions/config.js'
 import {GATEWAY_FORMAT_NAMES, GATEWAY_FORMATS} from '../../../lib/gateway/formats.js'
@@ -13,8 +13,25 @@ const GATEWAY_FORMATS_HELP = GATEWAY_FORMAT_NAMES.map(
 /** What the help of the flags only the gateway formats take starts with: "strongswan/swanctl". */
 const GATEWAY_ONLY = GATEWAY_FORMAT_NAMES.join('/')
 
+const definitions = {
+  args: {name: nameArg},
+  flags: {
+    force: Flags.boolean({description: 'with --output-dir: replace files that exist'}),
+    format: Flags.option({default: 'table', description: 'what to print', options: CONFIG_FORMATS})(),
+    json: Flags.boolean({description: 'shorthand for --format json', exclusive: ['format']}),
+    'local-ip': Flags.string({
+      description: `${GATEWAY_ONLY}: your VPN host's own IPv4 address (the private one behind a 1:1 NAT), if it has several [default: the one it routes to the tunnel IPs from]`,
+    }),
+    name: nameFlag,
+    'output-dir': Flags.string({
+      description: `${GATEWAY_ONLY}: write the files into this directory, one only you and root can change, instead of printing them`,
+    }),
+    space: spaceFlag,
+  },
+}
+
 export default class Config extends VpnCommand {
-  static override args = {name: nameArg}
+  static override args = definitions.args
   static override description =
     describe(`show what your VPN gateway needs, pre-shared keys included, or generate its strongSwan configuration
 
@@ -37,22 +54,6 @@ Wrote gateway/heroku-vpn-strongswan.conf (mode 0644), for /etc/strongswan.d/hero
 Wrote gateway/heroku-vpn-sysctl.conf (mode 0644), for /etc/sysctl.d/90-heroku-spaces-vpn.conf`,
     `<%= config.bin %> <%= command.id %> office --space acme-space --format swanctl > gateway.txt`,
   ]
-  static override flags = {
-    force: Flags.boolean({description: 'with --output-dir: replace files that exist'}),
-    format: Flags.option({default: 'table', description: 'what to print', options: CONFIG_FORMATS})(),
-    json: Flags.boolean({description: 'shorthand for --format json', exclusive: ['format']}),
-    'local-ip': Flags.string({
-      description: `${GATEWAY_ONLY}: your VPN host's own IPv4 address (the private one behind a 1:1 NAT), if it has several [default: the one it routes to the tunnel IPs from]`,
-    }),
-    name: nameFlag,
-    'output-dir': Flags.string({
-      description: `${GATEWAY_ONLY}: write the files into this directory, one only you and root can change, instead of printing them`,
-    }),
-    space: spaceFlag,
-  }
-
-  async run(): Promise<void> {
-    const {args, flags} = await this.parse(Config)
-    await runConfig(configOptions(args, flags), this.buildContext())
-  }
+  static override flags = definitions.flags
+  static override work = commandWork(definitions, configOptions, runConfig)
 }

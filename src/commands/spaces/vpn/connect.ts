@@ -1,12 +1,30 @@
 import * as Flags from '@oclif/core/flags'
 
-import {describe, VpnCommand} from '../../../cli/base-command.js'
+import {commandWork, describe, VpnCommand} from '../../../cli/base-command.js'
 import {jsonFlag, nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
 import {connectOptions, runConnect} from '../../../lib/actions/connect.js'
 import {RFC1918_BLOCKS} from '../../../lib/rules/network.js'
 
+const definitions = {
+  args: {name: nameArg},
+  flags: {
+    cidrs: Flags.string({
+      char: 'c',
+      description: 'routable CIDRs of your network, separated by commas',
+      required: true,
+    }),
+    'if-not-exists': Flags.boolean({
+      description: 'succeed without a change if the space already has this connection with the same IP and CIDRs',
+    }),
+    ip: Flags.string({char: 'i', description: 'static public IPv4 address of your VPN gateway', required: true}),
+    json: jsonFlag,
+    name: nameFlag,
+    space: spaceFlag,
+  },
+}
+
 export default class Connect extends VpnCommand {
-  static override args = {name: nameArg}
+  static override args = definitions.args
   static override description = describe(`create a VPN connection between a Private Space and your network
 
 Every constraint of the Private Space VPN article is checked before anything is sent: the gateway IP must be a
@@ -27,23 +45,6 @@ Setting up the gateway takes a few minutes. Wait for it with \`<%= config.bin %>
     `<%= config.bin %> <%= command.id %> office --ip 52.91.173.226 --cidrs 172.16.0.0/16,192.168.10.0/24 --space acme-space --if-not-exists
 VPN connection office already existed in space acme-space with the same public IP and routable CIDRs (status: active); nothing was changed.`,
   ]
-  static override flags = {
-    cidrs: Flags.string({
-      char: 'c',
-      description: 'routable CIDRs of your network, separated by commas',
-      required: true,
-    }),
-    'if-not-exists': Flags.boolean({
-      description: 'succeed without a change if the space already has this connection with the same IP and CIDRs',
-    }),
-    ip: Flags.string({char: 'i', description: 'static public IPv4 address of your VPN gateway', required: true}),
-    json: jsonFlag,
-    name: nameFlag,
-    space: spaceFlag,
-  }
-
-  async run(): Promise<void> {
-    const {args, flags} = await this.parse(Connect)
-    await runConnect(connectOptions(args, flags), this.buildContext())
-  }
+  static override flags = definitions.flags
+  static override work = commandWork(definitions, connectOptions, runConnect)
 }

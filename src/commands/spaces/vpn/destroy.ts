@@ -1,12 +1,27 @@
 import * as Flags from '@oclif/core/flags'
 
-import {describe, VpnCommand} from '../../../cli/base-command.js'
+import {commandWork, describe, VpnCommand} from '../../../cli/base-command.js'
 import {intervalFlag, jsonFlag, nameArg, nameFlag, spaceFlag, timeoutFlag} from '../../../cli/flags.js'
 import {destroyOptions, runDestroy} from '../../../lib/actions/destroy.js'
 import {ExitCode} from '../../../lib/exit-codes.js'
 
+const definitions = {
+  args: {name: nameArg},
+  flags: {
+    confirm: Flags.string({description: "the connection's name, to destroy it without a prompt"}),
+    interval: {...intervalFlag, dependsOn: ['wait']},
+    json: jsonFlag,
+    name: nameFlag,
+    space: spaceFlag,
+    timeout: {...timeoutFlag, dependsOn: ['wait']},
+    wait: Flags.boolean({
+      description: 'wait until the connection is gone (before connecting again, as a key rotation does)',
+    }),
+  },
+}
+
 export default class Destroy extends VpnCommand {
-  static override args = {name: nameArg}
+  static override args = definitions.args
   static override description = describe(
     `destroy a VPN connection
 
@@ -24,20 +39,6 @@ within --timeout, which ends the wait with exit code 124.`,
 Destroying VPN connection office in space acme-space: its tunnels are being torn down.`,
     `<%= config.bin %> <%= command.id %> office --space acme-space --confirm office --wait --timeout 600`,
   ]
-  static override flags = {
-    confirm: Flags.string({description: "the connection's name, to destroy it without a prompt"}),
-    interval: {...intervalFlag, dependsOn: ['wait']},
-    json: jsonFlag,
-    name: nameFlag,
-    space: spaceFlag,
-    timeout: {...timeoutFlag, dependsOn: ['wait']},
-    wait: Flags.boolean({
-      description: 'wait until the connection is gone (before connecting again, as a key rotation does)',
-    }),
-  }
-
-  async run(): Promise<void> {
-    const {args, flags} = await this.parse(Destroy)
-    await runDestroy(destroyOptions(args, flags), this.buildContext())
-  }
+  static override flags = definitions.flags
+  static override work = commandWork(definitions, destroyOptions, runDestroy)
 }

@@ -1,9 +1,11 @@
-import {describe, VpnCommand} from '../../../cli/base-command.js'
+import {commandWork, describe, VpnCommand} from '../../../cli/base-command.js'
 import {jsonFlag, nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
 import {infoOptions, runInfo} from '../../../lib/actions/info.js'
 
+const definitions = {args: {name: nameArg}, flags: {json: jsonFlag, name: nameFlag, space: spaceFlag}}
+
 export default class Info extends VpnCommand {
-  static override args = {name: nameArg}
+  static override args = definitions.args
   static override description =
     describe(`show a VPN connection: its state, and the tunnel table your gateway is configured from
 
@@ -33,10 +35,6 @@ Tunnel 2  UP      2026-11-24T10:02:13Z
 Pre-shared keys are not shown here: run \`<%= config.bin %> spaces:vpn:config office --space acme-space\`, or add --json.`,
     `<%= config.bin %> <%= command.id %> office --space acme-space --json | jq -r '.tunnels[].pre_shared_key'`,
   ]
-  static override flags = {json: jsonFlag, name: nameFlag, space: spaceFlag}
-
-  async run(): Promise<void> {
-    const {args, flags} = await this.parse(Info)
-    await runInfo(infoOptions(args, flags), this.buildContext())
-  }
+  static override flags = definitions.flags
+  static override work = commandWork(definitions, infoOptions, runInfo)
 }

@@ -1,12 +1,26 @@
 import * as Flags from '@oclif/core/flags'
 
-import {describe, VpnCommand} from '../../../cli/base-command.js'
+import {commandWork, describe, VpnCommand} from '../../../cli/base-command.js'
 import {intervalFlag, jsonFlag, nameArg, nameFlag, spaceFlag, timeoutFlag} from '../../../cli/flags.js'
 import {runWait, waitOptions} from '../../../lib/actions/wait.js'
 import {ExitCode} from '../../../lib/exit-codes.js'
 
+const definitions = {
+  args: {name: nameArg},
+  flags: {
+    interval: intervalFlag,
+    json: jsonFlag,
+    name: nameFlag,
+    space: spaceFlag,
+    timeout: timeoutFlag,
+    'tunnels-up': Flags.boolean({
+      description: 'also wait until every tunnel reports UP (after configuring your gateway)',
+    }),
+  },
+}
+
 export default class Wait extends VpnCommand {
-  static override args = {name: nameArg}
+  static override args = definitions.args
   static override description = describe(
     `wait until a VPN connection is ready, then show it as spaces:vpn:info does
 
@@ -20,19 +34,6 @@ a spinner at a terminal, one line per change of state elsewhere.`,
     `<%= config.bin %> <%= command.id %> office --space acme-space`,
     `<%= config.bin %> <%= command.id %> office --space acme-space --timeout 900 --tunnels-up --json > vpn.json`,
   ]
-  static override flags = {
-    interval: intervalFlag,
-    json: jsonFlag,
-    name: nameFlag,
-    space: spaceFlag,
-    timeout: timeoutFlag,
-    'tunnels-up': Flags.boolean({
-      description: 'also wait until every tunnel reports UP (after configuring your gateway)',
-    }),
-  }
-
-  async run(): Promise<void> {
-    const {args, flags} = await this.parse(Wait)
-    await runWait(waitOptions(args, flags), this.buildContext())
-  }
+  static override flags = definitions.flags
+  static override work = commandWork(definitions, waitOptions, runWait)
 }
