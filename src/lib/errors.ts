@@ -26,6 +26,13 @@ export class OperationError extends VpnCliError {
   }
 }
 
+/** The host cannot run what was asked (not Linux, no strongSwan): nothing was checked. */
+export class EnvironmentError extends VpnCliError {
+  constructor(message: string, suggestions: readonly string[] = []) {
+    super(message, ExitCode.environment, suggestions)
+  }
+}
+
 export class WaitTimeoutError extends VpnCliError {
   constructor(message: string, advice: readonly string[] = []) {
     super(message, ExitCode.timeout, advice)

@@ -4,6 +4,7 @@ import Config from '../../src/commands/spaces/vpn/config.js'
 import Connect from '../../src/commands/spaces/vpn/connect.js'
 import Connections from '../../src/commands/spaces/vpn/connections.js'
 import Destroy from '../../src/commands/spaces/vpn/destroy.js'
+import Doctor from '../../src/commands/spaces/vpn/doctor.js'
 import Info from '../../src/commands/spaces/vpn/info.js'
 import Update from '../../src/commands/spaces/vpn/update.js'
 import Wait from '../../src/commands/spaces/vpn/wait.js'
@@ -35,6 +36,10 @@ describe("each command's help lists the exit codes it can end with", () => {
     ['destroy', Destroy],
   ])('%s: 124 besides, for a wait that ran out of time', (_name, command) => {
     expect(listedCodes(command.description)).toEqual([0, 1, 2, 124])
+  })
+
+  it('doctor: 3 for problems found and 4 for a host it cannot check, and no timeout', () => {
+    expect(listedCodes(Doctor.description)).toEqual([0, 1, 2, 3, 4])
   })
 
   it('lists codes in order, once each, with their meaning', () => {

@@ -16,6 +16,7 @@ const LAYERS = [
   'lib/ui',
   'lib/gateway',
   'lib/actions',
+  'lib/doctor',
   'cli',
   'commands',
   'hooks',

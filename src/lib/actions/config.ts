@@ -4,7 +4,7 @@ import type {CommandContext} from './context.js'
 import {inputErrors, NOTHING_SENT, OperationError} from '../errors.js'
 import {GATEWAY_FORMAT_NAMES, GATEWAY_FORMATS, type GatewayFormatName} from '../gateway/formats.js'
 import {formatNextSteps, octalMode, printedFiles} from '../gateway/next-steps.js'
-import {FILE_MODES, planGateway} from '../gateway/plan.js'
+import {FILE_MODES, namesAtHeroku, planGateway} from '../gateway/plan.js'
 import {existingFiles, outputDirProblem, refuseToOverwrite, writeFiles} from '../gateway/write-files.js'
 import {checkLocalIp} from '../rules/network.js'
 import {connectionCommand, replaceFailedAdvice} from '../ui/command-lines.js'
@@ -121,12 +121,7 @@ async function writeGatewayConfig(
   requireTunnels(connection, options)
   // the names as the API spells them, so the same connection always yields the same files, however it was asked for
   const space = await context.api.getSpace(options.space)
-  const names = {
-    connectionId: connection.id,
-    name: connection.name ?? options.name,
-    space: space.name ?? options.space,
-    spaceId: space.id,
-  }
+  const names = namesAtHeroku(connection, space, options)
   const plan = planGateway({connection, localIp: options.localIp?.trim(), names, target: options})
   const gateway = build(plan)
   const {terminal} = context

@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
 
-import type {ConnectionTarget, IkeVersion, VpnConnection, VpnTunnel} from '../api/types.js'
+import type {ConnectionTarget, IkeVersion, SpaceInfo, VpnConnection, VpnTunnel} from '../api/types.js'
 
 import {listProblems, OperationError} from '../errors.js'
 import {isIpv4, isIpv4Network, isPrivateNetwork, networksOverlap} from '../rules/network.js'
@@ -180,6 +180,20 @@ function hex(value: number): string {
 export interface ConnectionIdentity extends ConnectionTarget {
   readonly connectionId?: string
   readonly spaceId?: string
+}
+
+/** A connection's identity as the Platform API spells it, so the same connection always gets the same names, however it was asked for. */
+export function namesAtHeroku(
+  connection: VpnConnection,
+  space: SpaceInfo,
+  target: ConnectionTarget,
+): ConnectionIdentity {
+  return {
+    connectionId: connection.id,
+    name: connection.name ?? target.name,
+    space: space.name ?? target.space,
+    spaceId: space.id,
+  }
 }
 
 /** Bits that differ for every (space id, connection id) pair, stable across runs; the names stand in for missing ids. */
