@@ -7,7 +7,7 @@ import {constants} from 'node:os'
 import type {CommandContext} from '../lib/actions/context.js'
 
 import {OperationError, VpnCliError} from '../lib/errors.js'
-import {COMMON_EXIT_CODES, exitCodesHelp, type ExitCodeValue} from '../lib/exit-codes.js'
+import {COMMON_EXIT_CODES, ExitCode, exitCodesHelp, type ExitCodeValue} from '../lib/exit-codes.js'
 import {adviceFor} from '../lib/ui/advice.js'
 import {useProgramName} from '../lib/ui/command-lines.js'
 import {formatError} from '../lib/ui/render.js'
@@ -53,6 +53,17 @@ export interface CommandWork {
   /** argv to options, as run() makes them: a refusal here comes before anything could be sent. */
   readonly options: (argv: string[]) => Promise<unknown>
   readonly run: (parsed: {readonly args: unknown; readonly flags: unknown}, context: CommandContext) => Promise<unknown>
+}
+
+/** What an action resolves to when it ends with an exit code other than 0 without an error: doctor's findings. */
+export interface ExitOutcome {
+  readonly exitCode: ExitCodeValue
+}
+
+function isExitOutcome(outcome: unknown): outcome is ExitOutcome {
+  return (
+    typeof outcome === 'object' && outcome !== null && 'exitCode' in outcome && typeof outcome.exitCode === 'number'
+  )
 }
 
 export function commandWork<A extends ArgInput, F extends FlagInput, O>(
@@ -108,6 +119,8 @@ export abstract class VpnCommand extends Command {
 
   async run(): Promise<void> {
     const command = this.constructor as typeof VpnCommand
-    await command.work.run(await this.parse(command), this.buildContext())
+    const outcome = await command.work.run(await this.parse(command), this.buildContext())
+    // an action that ends with a code of its own (doctor's "problems found") says so; the others end with 0
+    if (isExitOutcome(outcome) && outcome.exitCode !== ExitCode.ok) this.exit(outcome.exitCode)
   }
 }

@@ -1,18 +1,39 @@
 import * as Flags from '@oclif/core/flags'
 
-import {describe, VpnCommand} from '../../../cli/base-command.js'
+import type {CommandContext} from '../../../lib/actions/context.js'
+
+import {commandWork, describe, type ExitOutcome, VpnCommand} from '../../../cli/base-command.js'
 import {nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
 import {nodeDoctorHost} from '../../../lib/doctor/host.js'
 import {
   DEFAULT_COUNTER_INTERVAL_SECONDS,
   doctorOptions,
+  type DoctorOptions,
   MAX_COUNTER_INTERVAL_SECONDS,
   runDoctor,
 } from '../../../lib/doctor/run.js'
 import {ExitCode} from '../../../lib/exit-codes.js'
 
+const definitions = {
+  args: {name: nameArg},
+  flags: {
+    interval: Flags.string({
+      char: 'i',
+      description: `seconds between the two reads of the IPsec error counters, 0 to ${MAX_COUNTER_INTERVAL_SECONDS} [default: ${DEFAULT_COUNTER_INTERVAL_SECONDS}]`,
+    }),
+    json: Flags.boolean({description: 'print the findings as one JSON document on stdout'}),
+    name: nameFlag,
+    space: spaceFlag,
+  },
+}
+
+/** On the host it runs on: the commands it reads state with are this machine's. */
+async function doctorOnThisHost(options: DoctorOptions, context: CommandContext): Promise<ExitOutcome> {
+  return {exitCode: await runDoctor(options, {...context, host: nodeDoctorHost()})}
+}
+
 export default class Doctor extends VpnCommand {
-  static override args = {name: nameArg}
+  static override args = definitions.args
   static override description = describe(
     `on the VPN host, say what is wrong with a VPN connection and how to fix it
 
@@ -34,20 +55,6 @@ ERROR tunnel 2: the installed pre-shared key is not Heroku's: IKE authentication
 1 problem found.`,
     `sudo <%= config.bin %> <%= command.id %> office --space acme-space --json --interval 0 | jq -r '.findings[].id'`,
   ]
-  static override flags = {
-    interval: Flags.string({
-      char: 'i',
-      description: `seconds between the two reads of the IPsec error counters, 0 to ${MAX_COUNTER_INTERVAL_SECONDS} [default: ${DEFAULT_COUNTER_INTERVAL_SECONDS}]`,
-    }),
-    json: Flags.boolean({description: 'print the findings as one JSON document on stdout'}),
-    name: nameFlag,
-    space: spaceFlag,
-  }
-
-  async run(): Promise<void> {
-    const {args, flags} = await this.parse(Doctor)
-    const options = doctorOptions(args, flags)
-    const code = await runDoctor(options, {...this.buildContext(), host: nodeDoctorHost()})
-    if (code !== ExitCode.ok) this.exit(code)
-  }
+  static override flags = definitions.flags
+  static override work = commandWork(definitions, doctorOptions, doctorOnThisHost)
 }
