@@ -32,7 +32,7 @@ import {startLoggingProxy} from '../test/support/network.js'
 /**
  * Issue 20's goals: every standalone path under 1.5x the floor; inside the Heroku CLI, no slower than its own
  * command plus 10 %. Each is judged on CPU time (user + system), which another program's load moves far less than
- * wall time. The standalone paths do not meet their goal yet (1.80-1.88 in CPU, 1.38-1.58 in wall time, on the
+ * wall time. The standalone paths do not meet their goal yet (1.80-1.96 in CPU, 1.38-1.83 in wall time, on the
  * loaded 2-core machine): their budget is what they reach now, so that the check catches the next regression; lower
  * it to the goal when they get there.
  */
@@ -41,7 +41,7 @@ const BUDGETS = [
   {base: 'floor', budget: 1.9, goal: 1.5, key: 'oursNetrc', label: 'standalone, token from ~/.netrc / floor'},
   {
     base: 'floorProxy',
-    budget: 1.9,
+    budget: 2,
     goal: 1.5,
     key: 'oursProxy',
     label: 'standalone, through HTTP_PROXY / floor through it',
@@ -50,10 +50,10 @@ const BUDGETS = [
 ] as const
 
 /**
- * How far over its budget a ratio may read before --check fails. On the 2-core machine with QEMU VMs beside it (load
- * 6-10), the CPU ratios of 15 paired rounds read 1.78-1.88 across runs for the same build (about 5 %), and wall-time
- * ratios moved by several times that: 15 % keeps a loaded CI machine green, while a return to the old start-up (2.7x
- * the floor in CPU) or any regression of a fifth fails.
+ * How far over its budget a ratio may read before --check fails. On the 2-core machine with QEMU VMs beside it
+ * (load 4-10), the CPU ratios of 15 paired rounds moved by up to 0.08 between runs of the same build (about 5 %), and
+ * wall-time ratios by several times that: 15 % keeps a loaded CI machine green, while a return to the old start-up
+ * (2.7x the floor in CPU) or any regression of a fifth fails.
  */
 const CHECK_MARGIN = 0.15
 
