@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-import {readFileSync} from 'node:fs'
-import {basename, relative} from 'node:path'
+import {accessSync, constants, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import Module, {createRequire} from 'node:module'
+import {basename, dirname, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {Script} from 'node:vm'
 
 const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
 
@@ -15,24 +17,71 @@ let args = process.argv.slice(2)
 // `help COMMAND` is `COMMAND --help`, as in the Heroku CLI.
 if (args[0] === 'help') args = [...args.slice(1), '--help']
 
+/** What the bundle imports instead of import(), which a script compiled from a code cache cannot do (esm-externals). */
+const importEsm = (specifier) => import(specifier)
+
 // oclif and the commands, bundled by the build (scripts/bundle-standalone.mjs): a checkout runs it on `npm install`,
 // the package ships its output.
-const bundle = new URL('standalone/cli.js', import.meta.url)
-const oclif = await import(bundle.href).catch((error) => {
-  if (error.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes(fileURLToPath(bundle))) throw error
-  process.stderr.write(`${fileURLToPath(bundle)} is missing: build it with \`npm run build\`.\n`)
+const bundle = fileURLToPath(new URL('standalone/cli.cjs', import.meta.url))
+let source
+try {
+  source = readFileSync(bundle, 'utf8')
+} catch (error) {
+  if (error.code !== 'ENOENT') throw error
+  process.stderr.write(`${bundle} is missing: build it with \`npm run build\`.\n`)
   // eslint-disable-next-line n/no-process-exit -- nothing else of this program can run without the bundle
   process.exit(1)
-})
+}
+
+const oclif = loadBundle(bundle, source)
+
+/**
+ * Runs the bundle as CommonJS from V8's code cache beside it (compiling it costs more than the rest of the start),
+ * and registers it as a loaded module: oclif requires it again by path for the command registry. The first run, and
+ * the first after Node changes, writes the cache when the folder is writable.
+ */
+function loadBundle(file, text) {
+  const cacheFile = `${file}.v8-cache`
+  let cachedData
+  try {
+    cachedData = readFileSync(cacheFile)
+  } catch {}
+
+  const wrapper = `(function (exports, require, module, __filename, __dirname, importEsm) {${text}\n})`
+  const script = new Script(wrapper, {cachedData, filename: file})
+  const module = new Module(file)
+  module.filename = file
+  module.paths = Module._nodeModulePaths(dirname(file))
+  Module._cache[file] = module
+  script
+    .runInThisContext()
+    .call(module.exports, module.exports, createRequire(file), module, file, dirname(file), importEsm)
+  module.loaded = true
+  if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => writeCache(script, cacheFile))
+  return module.exports
+}
+
+/** After the run, so that the functions it compiled are in the cache; written whole or not at all. */
+function writeCache(script, cacheFile) {
+  const partial = `${cacheFile}.${process.pid}`
+  try {
+    accessSync(dirname(cacheFile), constants.W_OK)
+    writeFileSync(partial, script.createCachedData())
+    renameSync(partial, cacheFile)
+  } catch {
+    rmSync(partial, {force: true})
+  }
+}
+
 const wanted = args[0]
 // Only the command asked for is loaded; for anything else (help, a typo) all of them, as oclif would.
 for (const id of Object.hasOwn(oclif.LOADERS, wanted ?? '') ? [wanted] : Object.keys(oclif.LOADERS)) {
   oclif.COMMANDS[id] = (await oclif.LOADERS[id]()).default
 }
 
-const commands = {identifier: 'COMMANDS', strategy: 'explicit', target: './cli.js'}
+const commands = {identifier: 'COMMANDS', strategy: 'explicit', target: './cli.cjs'}
 // Not the init hook: it takes over the Heroku CLI's built-in commands, and there is no Heroku CLI here.
-const hooks = {command_not_found: {identifier: 'COMMAND_NOT_FOUND', target: './cli.js'}}
+const hooks = {command_not_found: {identifier: 'COMMAND_NOT_FOUND', target: './cli.cjs'}}
 const loadOptions = {
   // The data directory is the Heroku CLI's (oclif.dirname): its plugins are not this program's to load.
   devPlugins: false,

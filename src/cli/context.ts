@@ -3,12 +3,12 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {CommandContext} from '../lib/actions/context.js'
 import type {Env} from '../lib/env.js'
+import type {LocalUser} from '../lib/gateway/write-files.js'
 
 import {createPlatformApi} from '../lib/api/client.js'
 import {apiEndpoint, type HerokuConfig, processCredentialHost, resolveCredentials} from '../lib/api/credentials.js'
 import {type NetworkRoute, networkRoute} from '../lib/api/network-route.js'
 import {createTransport} from '../lib/api/transport.js'
-import {type LocalUser} from '../lib/gateway/write-files.js'
 import {retryNotice} from '../lib/ui/render.js'
 import {processStreams, Terminal, type TerminalStreams} from '../lib/ui/terminal.js'
 

@@ -65,7 +65,7 @@ describe('the standalone program', () => {
       })
       expect(result).toMatchObject({
         code: 1,
-        stderr: `${join(checkout, 'bin', 'standalone', 'cli.js')} is missing: build it with \`npm run build\`.\n`,
+        stderr: `${join(checkout, 'bin', 'standalone', 'cli.cjs')} is missing: build it with \`npm run build\`.\n`,
         stdout: '',
       })
     } finally {

@@ -436,7 +436,7 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
         'oclif.manifest.json',
         'package.json',
       ])
-      expect(packed.files).toContain('bin/standalone/cli.js')
+      expect(packed.files).toContain('bin/standalone/cli.cjs')
       expect(packed.files).toContain('dist/hooks/init/override-builtins.js')
       expect(packed.files).toContain('dist/sandbox/cli.js')
     })
