@@ -1,11 +1,15 @@
 /** One line of the lab's events.jsonl. */
 export interface LabEvent {
+  /** A spaces:vpn:doctor run's exit code. */
+  readonly code?: number
   readonly count?: number
   readonly counts?: Readonly<Record<string, number>>
   readonly direction?: 'download' | 'upload'
   readonly error?: string
   readonly event: string
   readonly from?: string
+  /** The ids of a spaces:vpn:doctor run's findings; null when its output was not its JSON document. */
+  readonly ids?: null | readonly string[]
   readonly installed?: Readonly<Record<string, number>>
   readonly ok?: boolean
   readonly reason?: string

@@ -10,7 +10,7 @@ import {formatNextSteps} from '../../../src/lib/gateway/next-steps.js'
 import {FILE_MODES, planGateway} from '../../../src/lib/gateway/plan.js'
 import {writeFiles} from '../../../src/lib/gateway/write-files.js'
 import {CUSTOM_BLOCKS_SPACE, DEFAULT_BLOCKS_SPACE, startSandbox} from '../../../src/sandbox/index.js'
-import {runCli} from '../../support/run-cli.js'
+import {BIN, runCli} from '../../support/run-cli.js'
 import {type LabEvent, type LabFigures, labFigures, parseLines} from './figures.js'
 import {bootLab, missingForLab, noLabKernelsLeft, removeInitramfs} from './vm.js'
 
@@ -55,6 +55,8 @@ const CUSTOMER_IP = '192.0.2.10'
 const PRIVATE_IP = '198.18.1.2'
 const PUBLIC_IP = '52.91.173.226'
 const NAME = 'office'
+/** The space of the runs that make their connection without the sandbox (bring-up only, doctor). */
+const LAB_SPACE = 'acme-space'
 const CIDRS = {one: ['172.16.0.0/16'], several: ['172.16.0.0/16', '192.168.50.0/24', '10.99.0.0/24']}
 
 /** How lab.sh starts and watches each format's daemon: a format without a driver does not compile. */
@@ -134,14 +136,17 @@ function parsePrinted(stdout: string): Map<string, string> {
 }
 
 interface LabParams {
-  /** Only bring the tunnels up and check the traffic, without the outages and the restarts. */
-  readonly bringUpOnly?: boolean
   readonly cidrs: readonly string[]
   readonly firewall: Firewall
   readonly format: GatewayFormatName
   readonly ike: number
   readonly ips: readonly string[]
   readonly psks: readonly string[]
+  /**
+   * What the gateway goes through: its whole life (the default); only bringing the tunnels up and checking the traffic;
+   * or that, then one fault at a time for spaces:vpn:doctor to name.
+   */
+  readonly scenarios?: 'bring-up' | 'doctor'
   /** A slow host: each `ip` command of the updown script takes this long. */
   readonly slowIpSeconds?: number
   readonly soak: boolean
@@ -149,7 +154,6 @@ interface LabParams {
   readonly topology: Topology
 }
 
-/** Boots one lab machine on `runDir`, where the generated files are, and returns what it saw; fails the test if the lab did not finish. */
 /** A failed run's folder stays for a person to read (its path is in the failure message); the others go. */
 let keepWorkDir = false
 
@@ -162,6 +166,7 @@ async function keptOnFailure(body: () => Promise<void>): Promise<void> {
   }
 }
 
+/** Boots one lab machine on `runDir`, where the generated files are, and returns what it saw; fails the test if the lab did not finish. */
 async function runLab(runDir: string, nextSteps: string, params: LabParams) {
   await writeFile(join(runDir, 'next-steps.txt'), nextSteps)
   // the far end reads every key in base64, so that any key the API gives reaches it unchanged
@@ -170,16 +175,19 @@ async function runLab(runDir: string, nextSteps: string, params: LabParams) {
     params.psks.map((psk) => `0s${Buffer.from(psk, 'utf8').toString('base64')}\n`).join(''),
   )
   const env = {
+    CLI: BIN,
+    CONNECTION_NAME: NAME,
     CUSTOMER_IP,
     FIREWALL: params.firewall,
     IKE: String(params.ike),
     MAINTENANCE_AWAY: String(MAINTENANCE_AWAY_SECONDS),
     ROUTABLE_CIDRS: params.cidrs.join(' '),
-    SCENARIOS: params.bringUpOnly ? 'bring-up' : 'all',
+    SCENARIOS: params.scenarios ?? 'all',
     SILENT_AWAY: String(SILENT_AWAY_SECONDS),
     SLOW_IP: String(params.slowIpSeconds ?? 0),
     SOAK_SECONDS: String(params.soak ? SOAK_SECONDS : 0),
     SPACE_CIDR: params.spaceCidr,
+    SPACE_NAME: LAB_SPACE,
     STYLE: LAB_DRIVER[params.format],
     TOPOLOGY: params.topology,
     TRANSFER_BYTES: String(TRANSFER_BYTES),
@@ -432,10 +440,12 @@ describe.skipIf(missing.length > 0 && !required)(
         format: GatewayFormatName
         ike: 1 | 2
         psks: readonly string[]
+        /** Then one fault at a time for spaces:vpn:doctor. */
+        scenarios?: 'doctor'
         slowIpSeconds?: number
       },
-    ): Promise<void> {
-      const names = {name: NAME, space: 'acme-space'}
+    ): Promise<readonly LabEvent[]> {
+      const names = {name: NAME, space: LAB_SPACE}
       const ips = ['203.0.113.21', '198.51.100.21']
       const connection: VpnConnection = {
         ike_version: params.ike,
@@ -457,13 +467,13 @@ describe.skipIf(missing.length > 0 && !required)(
         {force: false},
       )
       const {diagnosis, events} = await runLab(runDir, formatNextSteps(plan, gateway, names, written), {
-        bringUpOnly: true,
         cidrs: CIDRS.one,
         firewall: 'iptables-nft',
         format: params.format,
         ike: params.ike,
         ips,
         psks: params.psks,
+        scenarios: params.scenarios ?? 'bring-up',
         slowIpSeconds: params.slowIpSeconds,
         soak: false,
         spaceCidr: '10.0.0.0/16',
@@ -477,6 +487,7 @@ describe.skipIf(missing.length > 0 && !required)(
 
       expectTcpBothWays(events, 'initial', CIDRS.one, diagnosis)
       expectTransfers(events, 'initial', CIDRS.one, diagnosis)
+      return events
     }
 
     /** The sandbox's keys are plain; these are written in base64 (0s...), which every file must read back exactly. */
@@ -490,16 +501,56 @@ describe.skipIf(missing.length > 0 && !required)(
     it.concurrent.each(GATEWAY_FORMAT_NAMES)(
       '--format %s, IKEv1, on a host slow to set a tunnel up, with keys that need base64: both ends install both tunnels',
       (format) =>
-        keptOnFailure(() =>
-          bringUpOnly('slow-host', {
+        keptOnFailure(async () => {
+          await bringUpOnly('slow-host', {
             filesContain: AWKWARD_PSKS.map((psk) => `0s${Buffer.from(psk, 'utf8').toString('base64')}`),
             format,
             ike: 1,
             psks: AWKWARD_PSKS,
             slowIpSeconds: 3,
-          }),
-        ),
+          })
+        }),
       RUN_TIMEOUT_MS * 2,
+    )
+
+    /**
+     * The faults a user meets on a working gateway, one at a time, each undone before the next: spaces:vpn:doctor, run
+     * on the gateway without Heroku credentials as a monitoring job would, names that fault, and nothing once it is
+     * undone. Faults that need Heroku's view (keys, tunnel IPs, a tunnel DOWN at Heroku) are unit-tested on captured
+     * state (test/unit/doctor.test.ts).
+     */
+    it.concurrent(
+      'spaces:vpn:doctor names each fault injected into a working gateway, and finds nothing before and after',
+      () =>
+        keptOnFailure(async () => {
+          const events = await bringUpOnly('doctor', {
+            format: 'swanctl',
+            ike: 2,
+            psks: ['doctor-key-1', 'doctor-key-2'],
+            scenarios: 'doctor',
+          })
+          const doctor = new Map(
+            events.filter((event) => event.event === 'doctor').map((event) => [event.step!, event]),
+          )
+          const context = JSON.stringify([...doctor.values()])
+          for (const step of ['healthy', 'healthy-again']) {
+            expect(doctor.get(step)?.code, `${step}: ${context}`).toBe(0)
+            expect(doctor.get(step)?.ids, `${step}: ${context}`).toEqual([])
+          }
+
+          for (const fault of [
+            'forwarding-off',
+            'rp-filter-strict',
+            'mss-clamp-missing',
+            'firewall-blocks-tunnel',
+            'charon-routes',
+            'charon-not-running',
+          ]) {
+            expect(doctor.get(fault)?.code, `${fault}: ${context}`).toBe(3)
+            expect(doctor.get(fault)?.ids, `${fault}: ${context}`).toContain(fault)
+          }
+        }),
+      RUN_TIMEOUT_MS,
     )
   },
 )

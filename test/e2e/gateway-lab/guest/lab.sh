@@ -577,10 +577,64 @@ step() { # name: the checks every phase of a gateway's life ends with
   count_rules "$1"
 }
 
+# ---------------------------------------------------------------- spaces:vpn:doctor on a gateway broken one way at a time
+doctor_check() { # step: doctor, run on the gateway as its README says, without Heroku credentials (the host alone)
+  local out code ids
+  out=$(in_side gw env -u HEROKU_API_KEY HOME="$STATE/doctor-home" NO_COLOR=1 \
+    node "$CLI" spaces:vpn:doctor "$CONNECTION_NAME" --space "$SPACE_NAME" --json --interval 1 2>>"$RUN/doctor.log")
+  code=$?
+  printf '%s\n' "$out" >"$RUN/doctor-$1.json"
+  ids=$(python3 -c 'import json, sys; print(json.dumps([f["id"] for f in json.load(sys.stdin)["findings"]]))' \
+    <<<"$out" 2>/dev/null) || ids=null
+  event doctor "\"step\":\"$1\"" "\"code\":$code" "\"ids\":$ids"
+}
+
+mss_rules() { in_side gw iptables -w -t mangle -S FORWARD | grep -- '-j TCPMSS'; }
+charon_gone() { ! in_side gw swanctl --stats >/dev/null 2>&1; }
+
+doctor_faults() { # each fault a user meets, injected into the working gateway, named by doctor, then undone
+  local settings setting rules tunnel2=${TUNNEL_IP[1]}
+  mkdir -p "$STATE/doctor-home"
+  doctor_check healthy
+
+  in_side gw sysctl -qw net.ipv4.ip_forward=0
+  doctor_check forwarding-off
+  in_side gw sysctl -qw net.ipv4.ip_forward=1
+
+  # strict: the kernel takes the larger of `all` and the interface's value, so a hardened host has both at 1
+  settings=$(in_side gw sh -c 'sysctl net.ipv4.conf.all.rp_filter; for vti in /proc/sys/net/ipv4/conf/vti-*; do sysctl "net.ipv4.conf.${vti##*/}.rp_filter"; done' | tr -d ' ')
+  for setting in $settings; do in_side gw sysctl -qw "${setting%=*}=1"; done
+  doctor_check rp-filter-strict
+  for setting in $settings; do in_side gw sysctl -qw "$setting"; done
+
+  rules=$(mss_rules)
+  sed 's/^-A /-D /' <<<"$rules" | while read -r rule; do in_side gw sh -c "iptables -w -t mangle $rule"; done
+  doctor_check mss-clamp-missing
+  while read -r rule; do in_side gw sh -c "iptables -w -t mangle $rule"; done <<<"$rules"
+
+  in_side gw iptables -w -I OUTPUT -d "$tunnel2" -p udp --dport 4500 -j DROP
+  doctor_check firewall-blocks-tunnel
+  in_side gw iptables -w -D OUTPUT -d "$tunnel2" -p udp --dport 4500 -j DROP
+
+  in_side gw ip route add "$SPACE_CIDR" dev wan0 table 220
+  doctor_check charon-routes
+  in_side gw ip route del "$SPACE_CIDR" dev wan0 table 220
+
+  in_side gw sh -c 'kill "$(cat /run/lab-strongswan.pid)"'
+  wait_for 30 charon_gone
+  doctor_check charon-not-running
+  start_daemon start
+  wait_for 120 both_up && event both-up || event both-up-timeout
+  wait_for 60 gw_routes_up
+  wait_for 60 updown_idle
+  doctor_check healthy-again
+}
+
 main() {
   bring_up
   step initial
   [[ $SCENARIOS == bring-up ]] && { event done; return 0; }
+  [[ $SCENARIOS == doctor ]] && { doctor_faults; event done; return 0; }
   start_probe
   if [[ ${SOAK_SECONDS:-0} -gt 0 ]]; then
     soak "$SOAK_SECONDS"
