@@ -55,15 +55,12 @@ export interface CommandWork {
   readonly run: (parsed: {readonly args: unknown; readonly flags: unknown}, context: CommandContext) => Promise<unknown>
 }
 
-/** What an action resolves to when it ends with an exit code other than 0 without an error: doctor's findings. */
-export interface ExitOutcome {
-  readonly exitCode: ExitCodeValue
-}
-
-function isExitOutcome(outcome: unknown): outcome is ExitOutcome {
-  return (
-    typeof outcome === 'object' && outcome !== null && 'exitCode' in outcome && typeof outcome.exitCode === 'number'
-  )
+/**
+ * What an action resolves to when it ends with an exit code other than 0 without an error: doctor's findings. A class,
+ * so that only an action can say it: the API's objects, which other actions resolve to, may carry any field.
+ */
+export class ExitOutcome {
+  constructor(readonly exitCode: ExitCodeValue) {}
 }
 
 export function commandWork<A extends ArgInput, F extends FlagInput, O>(
@@ -121,6 +118,6 @@ export abstract class VpnCommand extends Command {
     const command = this.constructor as typeof VpnCommand
     const outcome = await command.work.run(await this.parse(command), this.buildContext())
     // an action that ends with a code of its own (doctor's "problems found") says so; the others end with 0
-    if (isExitOutcome(outcome) && outcome.exitCode !== ExitCode.ok) this.exit(outcome.exitCode)
+    if (outcome instanceof ExitOutcome && outcome.exitCode !== ExitCode.ok) this.exit(outcome.exitCode)
   }
 }

@@ -1,4 +1,5 @@
-import {describe, expect, it} from 'vitest'
+import nock from 'nock'
+import {describe, expect, it, vi} from 'vitest'
 
 import Config from '../../src/commands/spaces/vpn/config.js'
 import Connect from '../../src/commands/spaces/vpn/connect.js'
@@ -9,6 +10,7 @@ import Info from '../../src/commands/spaces/vpn/info.js'
 import Update from '../../src/commands/spaces/vpn/update.js'
 import Wait from '../../src/commands/spaces/vpn/wait.js'
 import {exitCodesHelp} from '../../src/lib/exit-codes.js'
+import {API, vpnConnection} from '../support/fixtures.js'
 
 /** The codes listed at the end of a command's help. */
 function listedCodes(description: string | undefined): number[] {
@@ -52,5 +54,25 @@ describe("each command's help lists the exit codes it can end with", () => {
         '  124 a wait ran out of time',
       ].join('\n'),
     )
+  })
+})
+
+describe('the exit code of a command that succeeded', () => {
+  it('is 0 even when the API answers with an object that has an exitCode field (wait resolves to that object)', async () => {
+    vi.stubEnv('HEROKU_API_KEY', 'test-token')
+    vi.stubEnv('HEROKU_HOST', undefined)
+    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    nock(API)
+      .get('/spaces/acme-space/vpn-connections/office')
+      .reply(200, {...vpnConnection(), exitCode: 7})
+    try {
+      await expect(
+        Wait.run(['office', '--space', 'acme-space', '--json'], new URL('../..', import.meta.url).pathname),
+      ).resolves.toBeUndefined()
+      expect(written.mock.calls.join('')).toContain('"exitCode": 7')
+    } finally {
+      written.mockRestore()
+      vi.unstubAllEnvs()
+    }
   })
 })

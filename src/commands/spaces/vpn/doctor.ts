@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags'
 
 import type {CommandContext} from '../../../lib/actions/context.js'
 
-import {commandWork, describe, type ExitOutcome, VpnCommand} from '../../../cli/base-command.js'
+import {commandWork, describe, ExitOutcome, VpnCommand} from '../../../cli/base-command.js'
 import {nameArg, nameFlag, spaceFlag} from '../../../cli/flags.js'
 import {nodeDoctorHost} from '../../../lib/doctor/host.js'
 import {
@@ -29,7 +29,7 @@ const definitions = {
 
 /** On the host it runs on: the commands it reads state with are this machine's. */
 async function doctorOnThisHost(options: DoctorOptions, context: CommandContext): Promise<ExitOutcome> {
-  return {exitCode: await runDoctor(options, {...context, host: nodeDoctorHost()})}
+  return new ExitOutcome(await runDoctor(options, {...context, host: nodeDoctorHost()}))
 }
 
 export default class Doctor extends VpnCommand {
