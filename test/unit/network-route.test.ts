@@ -1,4 +1,8 @@
-import {describe, expect, it} from 'vitest'
+import {mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {rootCertificates} from 'node:tls'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {chooseProxy, networkRoute} from '../../src/lib/api/network-route.js'
 
@@ -69,5 +73,39 @@ describe('chooseProxy', () => {
 describe('networkRoute', () => {
   it('is empty, and loads nothing, when no variable applies', async () => {
     await expect(networkRoute(API, {PATH: '/usr/bin'})).resolves.toEqual({})
+  })
+})
+
+describe('networkRoute: the certificates of SSL_CERT_FILE and SSL_CERT_DIR', () => {
+  const PEM = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----'
+  let dir: string
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'certs-'))
+    await mkdir(join(dir, 'folder'))
+    await writeFile(join(dir, 'folder', 'ca.pem'), `${PEM}\n`)
+    await writeFile(join(dir, 'folder', 'README'), 'not a certificate')
+    await mkdir(join(dir, 'folder', 'nested'))
+    await symlink(join(dir, 'nowhere.pem'), join(dir, 'folder', 'dangling.0'))
+  })
+
+  afterAll(() => rm(dir, {force: true, recursive: true}))
+
+  it("are a folder's certificate files, past other files, folders and dangling links, next to Node's own roots", async () => {
+    const route = await networkRoute(API, {SSL_CERT_DIR: join(dir, 'folder')})
+    expect(route.ca?.at(-1)).toBe(PEM)
+    expect(route.ca?.length).toBe(rootCertificates.length + 1)
+  })
+
+  it('are not read where no TLS is spoken: an http API without a proxy, or through an http proxy', async () => {
+    const missing = {SSL_CERT_FILE: join(dir, 'missing.pem')}
+    const plain = new URL('http://127.0.0.1:5000')
+    await expect(networkRoute(plain, missing)).resolves.toEqual({})
+    expect((await networkRoute(plain, {...missing, HTTP_PROXY: 'http://proxy:3128'})).ca).toBeUndefined()
+    await expect(networkRoute(plain, {...missing, HTTP_PROXY: 'https://proxy:3128'})).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining(`SSL_CERT_FILE "${missing.SSL_CERT_FILE}" cannot be read (ENOENT)`),
+    })
+    await expect(networkRoute(API, missing)).rejects.toMatchObject({exitCode: 2})
   })
 })

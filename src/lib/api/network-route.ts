@@ -1,5 +1,8 @@
 import type {Agent} from 'node:http'
 
+import {readdirSync, readFileSync, statSync} from 'node:fs'
+import {delimiter, join} from 'node:path'
+
 import {InputError, NOTHING_SENT, OperationError, shortened} from '../errors.js'
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -88,18 +91,23 @@ function redactText(value: string): string {
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
 
-/** The certificates SSL_CERT_FILE and SSL_CERT_DIR name (each folder's files, as OpenSSL's hashed folders hold them). */
-async function extraCertificates(env: Env): Promise<string[]> {
-  const {readdir, readFile, stat} = await import('node:fs/promises')
-  const {delimiter, join} = await import('node:path')
+/**
+ * The certificates SSL_CERT_FILE and SSL_CERT_DIR name (each folder's files, as OpenSSL's hashed folders hold them).
+ * Read synchronously: nothing else runs yet, and a folder such as /etc/ssl/certs holds hundreds of files, which one
+ * promise after another made several times slower to read.
+ */
+function extraCertificates(env: Env): string[] {
   const certificates: string[] = []
-  const readPem = async (file: string) => (await readFile(file, 'utf8')).match(PEM_CERTIFICATE) ?? []
   if (env.SSL_CERT_FILE) {
-    const found = await readPem(env.SSL_CERT_FILE).catch((error: NodeJS.ErrnoException) => {
+    let found: string[]
+    try {
+      found = readPem(env.SSL_CERT_FILE)
+    } catch (error) {
       throw new InputError(
-        `SSL_CERT_FILE "${env.SSL_CERT_FILE}" cannot be read (${error.code ?? error.message}): it must name a file of PEM certificates. ${NOTHING_SENT}`,
+        `SSL_CERT_FILE "${env.SSL_CERT_FILE}" cannot be read (${errorCode(error)}): it must name a file of PEM certificates. ${NOTHING_SENT}`,
       )
-    })
+    }
+
     if (found.length === 0)
       throw new InputError(
         `SSL_CERT_FILE "${env.SSL_CERT_FILE}" holds no PEM certificate (-----BEGIN CERTIFICATE-----). ${NOTHING_SENT}`,
@@ -108,22 +116,23 @@ async function extraCertificates(env: Env): Promise<string[]> {
   }
 
   for (const dir of (env.SSL_CERT_DIR ?? '').split(delimiter).filter(Boolean)) {
-    const files = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    let files: string[]
+    try {
+      files = readdirSync(dir)
+    } catch (error) {
       throw new InputError(
-        `SSL_CERT_DIR "${dir}" cannot be read (${error.code ?? error.message}): it must name folders of PEM certificates. ${NOTHING_SENT}`,
+        `SSL_CERT_DIR "${dir}" cannot be read (${errorCode(error)}): it must name folders of PEM certificates. ${NOTHING_SENT}`,
       )
-    })
-    const found: string[] = []
-    for (const file of files.map((name) => join(dir, name))) {
-      if (
-        await stat(file).then(
-          (info) => info.isFile(),
-          () => false,
-        )
-      )
-        found.push(...(await readPem(file).catch(() => [])))
     }
 
+    const found = files.flatMap((name) => {
+      try {
+        const file = join(dir, name)
+        return statSync(file).isFile() ? readPem(file) : []
+      } catch {
+        return []
+      }
+    })
     if (found.length === 0) throw new InputError(`SSL_CERT_DIR "${dir}" holds no PEM certificate. ${NOTHING_SENT}`)
     certificates.push(...found)
   }
@@ -131,20 +140,32 @@ async function extraCertificates(env: Env): Promise<string[]> {
   return certificates
 }
 
+function readPem(file: string): string[] {
+  return readFileSync(file, 'utf8').match(PEM_CERTIFICATE) ?? []
+}
+
+function errorCode(error: unknown): string {
+  const {code, message} = error as NodeJS.ErrnoException
+  return code ?? message
+}
+
 /**
  * The route to `target`. Nothing is loaded when no proxy or CA variable applies, so that the usual start pays nothing;
- * the proxy agents are loaded only for a proxy.
+ * the proxy agents are loaded only for a proxy, and the certificates only where TLS is spoken (to the API or the proxy).
  */
 export async function networkRoute(target: URL, env: Env): Promise<NetworkRoute> {
   const proxy = chooseProxy(target, env)
-  const extra = env.SSL_CERT_FILE || env.SSL_CERT_DIR ? await extraCertificates(env) : []
+  const speaksTls = target.protocol === 'https:' || proxy?.url.protocol === 'https:'
+  const extra = speaksTls && (env.SSL_CERT_FILE || env.SSL_CERT_DIR) ? extraCertificates(env) : []
   let ca: string[] | undefined
   if (extra.length > 0) {
     // A `ca` option replaces Node's store: its roots and NODE_EXTRA_CA_CERTS are added back.
     const {rootCertificates} = await import('node:tls')
-    const nodeExtra = env.NODE_EXTRA_CA_CERTS
-      ? await extraCertificates({SSL_CERT_FILE: env.NODE_EXTRA_CA_CERTS}).catch(() => [])
-      : []
+    let nodeExtra: string[] = []
+    try {
+      nodeExtra = env.NODE_EXTRA_CA_CERTS ? extraCertificates({SSL_CERT_FILE: env.NODE_EXTRA_CA_CERTS}) : []
+    } catch {}
+
     ca = [...rootCertificates, ...nodeExtra, ...extra]
   }
 
