@@ -1,6 +1,6 @@
 import type {ActiveFault, FaultInjector, FaultRule} from './faults.js'
 import type {RequestLog, RequestLogEntry} from './request-log.js'
-import type {ConnectionJson, SandboxState, TunnelRef, TunnelStatus} from './state.js'
+import type {ConnectionJson, ExistingConnection, SandboxState, TunnelRef, TunnelStatus} from './state.js'
 
 import {InvalidControlInput} from './answers.js'
 import {checkTiming, type SandboxTiming} from './timing.js'
@@ -20,6 +20,8 @@ export interface SandboxControl {
   faults(): readonly ActiveFault[]
   /** Arms a fault for the next matching API requests; throws InvalidControlInput for a bad rule. */
   injectFault(rule: FaultRule): ActiveFault
+  /** Puts an active connection with the tunnels given, both DOWN until set; replaces a live one of that name. */
+  putConnection(space: string, connection: ExistingConnection): ConnectionJson
   /** The API requests received so far (admin requests are not logged). */
   requests(): readonly RequestLogEntry[]
   /** Back to the seeds: connections, faults, the request log, the starting timing, no pending failure. */
@@ -48,6 +50,7 @@ export function createControl(
     failNextConnection: (message = DEFAULT_FAILURE_MESSAGE) => state.failNextConnection(message),
     faults: () => faults.list(),
     injectFault: (rule) => faults.add(rule),
+    putConnection: (space, connection) => state.putConnection(space, connection),
     requests: () => log.entries(),
     reset() {
       dropHeld()

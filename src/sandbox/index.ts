@@ -28,7 +28,13 @@ export {
   SPACE_WITH_CONNECTION,
   type SpaceSeed,
 } from './seeds.js'
-export {type ConnectionJson, type SpaceJson, type TunnelJson, type TunnelStatus} from './state.js'
+export {
+  type ConnectionJson,
+  type ExistingConnection,
+  type SpaceJson,
+  type TunnelJson,
+  type TunnelStatus,
+} from './state.js'
 export {DEMO_TIMING, INSTANT_TIMING, REALISTIC_TIMING, type SandboxTiming} from './timing.js'
 
 /** The key the sandbox accepts unless told otherwise: it guards nothing, it only proves the client sends one. */

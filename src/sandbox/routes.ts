@@ -6,7 +6,7 @@ import {type Answer, badRequest, parseJsonBody} from './answers.js'
 import {FAULT_RULE_KEYS, type FaultRule} from './faults.js'
 import {describeSpaceSeed, SPACE_SEEDS} from './seeds.js'
 import {type SandboxTiming, TIMING_KEYS} from './timing.js'
-import {newConnectionFrom, routableCidrsFrom} from './validation.js'
+import {existingConnectionFrom, newConnectionFrom, routableCidrsFrom} from './validation.js'
 
 export const ADMIN_PREFIX = '/__sandbox'
 
@@ -151,6 +151,13 @@ const ROUTES: readonly Route[] = [
     ADMIN_CONNECTION,
     'a connection, without a request in the log',
     ({control, params: [space, connection]}) => ok(control.connection(space, connection)),
+  ),
+  route(
+    'PUT',
+    ADMIN_CONNECTION,
+    'put an active connection with its tunnels, both DOWN until set: {id?, public_ip, routable_cidrs, tunnels: [{ip, pre_shared_key}] × 2}',
+    ({body, control, params: [space, connection]}) =>
+      ok(control.putConnection(space, existingConnectionFrom(connection, body()))),
   ),
   route(
     'POST',

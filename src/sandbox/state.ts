@@ -59,6 +59,13 @@ export interface NewConnection {
   readonly routableCidrs: readonly string[]
 }
 
+/** A connection as a gateway already has it: its tunnels' IPs and keys are given, not made up. */
+export interface ExistingConnection extends NewConnection {
+  /** Its id at Heroku, which the generated files' names derive from; a new one when absent. */
+  readonly id?: string
+  readonly tunnels: ReadonlyArray<{readonly ip: string; readonly preSharedKey: string}>
+}
+
 interface TunnelRecord {
   readonly ip: string
   /** Set through the control; from `at` on it overrides the automatic status. */
@@ -129,15 +136,7 @@ export class SandboxState {
   }
 
   createConnection(spaceRef: string, request: NewConnection): ConnectionJson {
-    const space = this.findSpace(spaceRef)
-    if (generationName(space.seed.generation) === GENERATION_WITHOUT_VPN) throw invalidParams(FIR_REFUSAL)
-    const existing = this.liveConnections(space)[0]
-    if (existing) {
-      throw invalidParams(
-        `Space ${space.seed.name} already has the VPN connection ${existing.name}: only one VPN connection is supported per space.`,
-      )
-    }
-
+    const space = this.spaceTaking(spaceRef, undefined)
     const connection = this.newConnection(request)
     space.connections.push(connection)
     return this.connectionJson(space, connection)
@@ -172,6 +171,28 @@ export class SandboxState {
   listConnections(spaceRef: string): ConnectionJson[] {
     const space = this.findSpace(spaceRef)
     return this.liveConnections(space).map((connection) => this.connectionJson(space, connection))
+  }
+
+  /**
+   * Puts a connection that is active at once, with the tunnels given, both DOWN until set; it replaces a live one of
+   * the same name. For a gateway set up outside the sandbox (the gateway lab's), so that the API shows its keys.
+   */
+  putConnection(spaceRef: string, request: ExistingConnection): ConnectionJson {
+    const space = this.spaceTaking(spaceRef, request.name)
+    const now = this.now()
+    const connection: ConnectionRecord = {
+      activeAt: now,
+      deprovisioningMs: this.timing.deprovisioning * 1000,
+      id: request.id ?? randomUUID(),
+      name: request.name,
+      provisioningAt: now,
+      publicIp: request.publicIp,
+      routableCidrs: [...request.routableCidrs],
+      tunnels: request.tunnels.map(({ip, preSharedKey}) => ({ip, preSharedKey})),
+      tunnelsUpAt: null,
+    }
+    space.connections = [...space.connections.filter((existing) => existing.name !== request.name), connection]
+    return this.connectionJson(space, connection)
   }
 
   reset(): void {
@@ -280,6 +301,20 @@ export class SandboxState {
       tunnels: this.newTunnels(),
       tunnelsUpAt: upSince,
     }
+  }
+
+  /** The space, if it can take a new connection: one per space, though `replacing` names one that may be replaced. */
+  private spaceTaking(spaceRef: string, replacing: string | undefined): SpaceRecord {
+    const space = this.findSpace(spaceRef)
+    if (generationName(space.seed.generation) === GENERATION_WITHOUT_VPN) throw invalidParams(FIR_REFUSAL)
+    const existing = this.liveConnections(space).find((connection) => connection.name !== replacing)
+    if (existing) {
+      throw invalidParams(
+        `Space ${space.seed.name} already has the VPN connection ${existing.name}: only one VPN connection is supported per space.`,
+      )
+    }
+
+    return space
   }
 
   private withConnection(

@@ -1,6 +1,6 @@
 import {isIPv4} from 'node:net'
 
-import type {NewConnection} from './state.js'
+import type {ExistingConnection, NewConnection} from './state.js'
 
 import {invalidParams} from './answers.js'
 
@@ -33,6 +33,46 @@ export function newConnectionFrom(body: unknown): NewConnection {
     routableCidrProblem(routableCidrs),
   ])
   return {name: name as string, publicIp: publicIp as string, routableCidrs: routableCidrs as string[]}
+}
+
+function tunnelsProblem(value: unknown): string | undefined {
+  const valid =
+    Array.isArray(value) &&
+    value.length === 2 &&
+    value.every((tunnel: unknown) => {
+      const fields = typeof tunnel === 'object' && tunnel !== null ? (tunnel as Record<string, unknown>) : {}
+      return (
+        typeof fields.ip === 'string' &&
+        isIPv4(fields.ip) &&
+        typeof fields.pre_shared_key === 'string' &&
+        fields.pre_shared_key !== ''
+      )
+    })
+  return valid
+    ? undefined
+    : 'tunnels must be two objects, each {ip: an IPv4 address, pre_shared_key: a non-empty string}.'
+}
+
+/** The body of an admin put: a connection with the tunnels its gateway already has. */
+export function existingConnectionFrom(name: string, body: unknown): ExistingConnection {
+  const fields = fieldsOf(body)
+  const {id, public_ip: publicIp, routable_cidrs: routableCidrs, tunnels} = fields
+  rejectIfAny([
+    id === undefined || (typeof id === 'string' && id.trim() !== '') ? undefined : 'id must be a non-empty string.',
+    typeof publicIp === 'string' && isIPv4(publicIp) ? undefined : 'public_ip must be an IPv4 address.',
+    routableCidrProblem(routableCidrs),
+    tunnelsProblem(tunnels),
+  ])
+  return {
+    id: id as string | undefined,
+    name,
+    publicIp: publicIp as string,
+    routableCidrs: routableCidrs as string[],
+    tunnels: (tunnels as Array<{ip: string; pre_shared_key: string}>).map((tunnel) => ({
+      ip: tunnel.ip,
+      preSharedKey: tunnel.pre_shared_key,
+    })),
+  }
 }
 
 export function routableCidrsFrom(body: unknown): readonly string[] {

@@ -167,6 +167,69 @@ describe('the admin endpoints', () => {
     expect((await admin('PUT', `${OFFICE}/tunnels/1`, {status: 'UP', status_message: 3})).status).toBe(400)
   })
 
+  it('put a connection with the tunnels a gateway already has: active at once, both DOWN until set, one per space', async () => {
+    const {admin, api} = await sandboxForTest()
+    const gateway = `/spaces/${DEFAULT_BLOCKS_SPACE}/vpn-connections/lab`
+    const tunnels = [
+      {ip: '203.0.113.21', pre_shared_key: 'key one'},
+      {ip: '198.51.100.21', pre_shared_key: 'key two'},
+    ]
+    const put = await admin('PUT', gateway, {public_ip: '192.0.2.1', routable_cidrs: ['172.16.0.0/24'], tunnels})
+    expect(put.status).toBe(200)
+    const shown = (await api('GET', gateway)).body
+    expect([shown.name, shown.status, shown.public_ip, shown.routable_cidrs]).toEqual([
+      'lab',
+      'active',
+      '192.0.2.1',
+      ['172.16.0.0/24'],
+    ])
+    expect(
+      shown.tunnels.map((tunnel: {ip: string; pre_shared_key: string}) => [tunnel.ip, tunnel.pre_shared_key]),
+    ).toEqual(tunnels.map((tunnel) => [tunnel.ip, tunnel.pre_shared_key]))
+    expect(tunnelStatuses(shown)).toEqual(['DOWN', 'DOWN'])
+    expect(tunnelStatuses((await admin('PUT', `${gateway}/tunnels/1`, {status: 'UP'})).body)).toEqual(['UP', 'DOWN'])
+
+    const id = '6f1c2d3e-4b5a-4c6d-8e7f-001122334455'
+    const replaced = await admin('PUT', gateway, {
+      id,
+      public_ip: '192.0.2.2',
+      routable_cidrs: ['172.16.0.0/24'],
+      tunnels,
+    })
+    expect([replaced.body.id, replaced.body.public_ip, ...tunnelStatuses(replaced.body)]).toEqual([
+      id,
+      '192.0.2.2',
+      'DOWN',
+      'DOWN',
+    ])
+    expect((await api('GET', `/spaces/${DEFAULT_BLOCKS_SPACE}/vpn-connections`)).body).toHaveLength(1)
+
+    const second = await admin('PUT', `/spaces/${DEFAULT_BLOCKS_SPACE}/vpn-connections/other`, {
+      public_ip: '192.0.2.3',
+      routable_cidrs: ['172.16.1.0/24'],
+      tunnels,
+    })
+    expect([second.status, second.body.message]).toEqual([
+      422,
+      expect.stringContaining('already has the VPN connection lab'),
+    ])
+    const bad = await admin('PUT', gateway, {
+      public_ip: '192.0.2.1',
+      routable_cidrs: ['172.16.0.0/24'],
+      tunnels: [tunnels[0]],
+    })
+    expect([bad.status, bad.body.message]).toEqual([422, expect.stringContaining('tunnels must be two objects')])
+    const badKey = await admin('PUT', gateway, {
+      id: 7,
+      public_ip: 'nowhere',
+      routable_cidrs: ['172.16.0.0/24'],
+      tunnels: [tunnels[0], {ip: '198.51.100.21', pre_shared_key: ''}],
+    })
+    expect(badKey.body.message).toMatch(
+      /^id must be a non-empty string\. public_ip must be an IPv4 address\. tunnels must be two objects/,
+    )
+  })
+
   it('show a connection without logging a request, and answer 404 for what they do not have', async () => {
     const {admin, sandbox} = await sandboxForTest()
     const shown = await admin('GET', OFFICE)

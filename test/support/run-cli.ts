@@ -2,6 +2,8 @@ import {spawn} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
 export const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+/** The sandbox as the package installs it (`heroku-spaces-vpn-sandbox`), built. */
+export const SANDBOX_BIN = fileURLToPath(new URL('../../dist/sandbox/cli.js', import.meta.url))
 
 export interface CliResult {
   readonly code: null | number

@@ -7,10 +7,10 @@ import type {VpnConnection} from '../../../src/lib/api/types.js'
 
 import {GATEWAY_FORMAT_NAMES, GATEWAY_FORMATS, type GatewayFormatName} from '../../../src/lib/gateway/formats.js'
 import {formatNextSteps} from '../../../src/lib/gateway/next-steps.js'
-import {FILE_MODES, planGateway} from '../../../src/lib/gateway/plan.js'
+import {FILE_MODES, namesAtHeroku, planGateway} from '../../../src/lib/gateway/plan.js'
 import {writeFiles} from '../../../src/lib/gateway/write-files.js'
-import {CUSTOM_BLOCKS_SPACE, DEFAULT_BLOCKS_SPACE, startSandbox} from '../../../src/sandbox/index.js'
-import {BIN, runCli} from '../../support/run-cli.js'
+import {CUSTOM_BLOCKS_SPACE, DEFAULT_BLOCKS_SPACE, SPACE_SEEDS, startSandbox} from '../../../src/sandbox/index.js'
+import {BIN, runCli, SANDBOX_BIN} from '../../support/run-cli.js'
 import {type LabEvent, type LabFigures, labFigures, parseLines} from './figures.js'
 import {bootLab, missingForLab, noLabKernelsLeft, removeInitramfs} from './vm.js'
 
@@ -55,8 +55,15 @@ const CUSTOMER_IP = '192.0.2.10'
 const PRIVATE_IP = '198.18.1.2'
 const PUBLIC_IP = '52.91.173.226'
 const NAME = 'office'
-/** The space of the runs that make their connection without the sandbox (bring-up only, doctor). */
-const LAB_SPACE = 'acme-space'
+/** The id of the connection the runs without the sandbox make; doctor's run puts it in the sandbox. */
+const CONNECTION_ID = '5e0c7a4f-2d1b-4c3a-9f8e-0a1b2c3d4e5f'
+/** The sandbox's space of each IKE version: a run's connection is made there, or put there for doctor to read. */
+function labSpace(ike: number): {cidr: string; id: string; name: string} {
+  const name = ike === 1 ? DEFAULT_BLOCKS_SPACE : CUSTOM_BLOCKS_SPACE
+  const {cidr, id} = SPACE_SEEDS.find((seed) => seed.name === name)!
+  return {cidr, id, name}
+}
+
 const CIDRS = {one: ['172.16.0.0/16'], several: ['172.16.0.0/16', '192.168.50.0/24', '10.99.0.0/24']}
 
 /** How lab.sh starts and watches each format's daemon: a format without a driver does not compile. */
@@ -150,7 +157,7 @@ interface LabParams {
   /** A slow host: each `ip` command of the updown script takes this long. */
   readonly slowIpSeconds?: number
   readonly soak: boolean
-  readonly spaceCidr: string
+  readonly space: {readonly cidr: string; readonly name: string}
   readonly topology: Topology
 }
 
@@ -176,18 +183,21 @@ async function runLab(runDir: string, nextSteps: string, params: LabParams) {
   )
   const env = {
     CLI: BIN,
+    CONNECTION_ID,
     CONNECTION_NAME: NAME,
     CUSTOMER_IP,
     FIREWALL: params.firewall,
     IKE: String(params.ike),
     MAINTENANCE_AWAY: String(MAINTENANCE_AWAY_SECONDS),
+    PUBLIC_IP,
     ROUTABLE_CIDRS: params.cidrs.join(' '),
+    SANDBOX: SANDBOX_BIN,
     SCENARIOS: params.scenarios ?? 'all',
     SILENT_AWAY: String(SILENT_AWAY_SECONDS),
     SLOW_IP: String(params.slowIpSeconds ?? 0),
     SOAK_SECONDS: String(params.soak ? SOAK_SECONDS : 0),
-    SPACE_CIDR: params.spaceCidr,
-    SPACE_NAME: LAB_SPACE,
+    SPACE_CIDR: params.space.cidr,
+    SPACE_NAME: params.space.name,
     STYLE: LAB_DRIVER[params.format],
     TOPOLOGY: params.topology,
     TRANSFER_BYTES: String(TRANSFER_BYTES),
@@ -297,7 +307,9 @@ describe.skipIf(missing.length > 0 && !required)(
 
       expect(noLabKernelsLeft(), 'a lab machine outlived its test').toBe(true)
       await removeInitramfs()
-      if (workDir && !keepWorkDir) await rm(workDir, {force: true, recursive: true})
+      // LAB_KEEP=1 keeps every run's folder, to read what doctor printed or a run's logs
+      if (workDir && (keepWorkDir || process.env.LAB_KEEP)) console.log(`Gateway lab runs kept in ${workDir}`)
+      else if (workDir) await rm(workDir, {force: true, recursive: true})
     })
 
     // one machine per core at a time (the project's maxConcurrency): most of a run waits on DPD and retransmissions
@@ -305,7 +317,7 @@ describe.skipIf(missing.length > 0 && !required)(
       '%s',
       (_name, run) =>
         keptOnFailure(async () => {
-          const space = run.ike === 1 ? DEFAULT_BLOCKS_SPACE : CUSTOM_BLOCKS_SPACE
+          const space = labSpace(run.ike).name
           const routable = CIDRS.several
           const sandbox = await startSandbox({
             timing: {deprovisioning: 0, pending: 0.2, provisioning: 0.2, tunnelsUpAfter: null},
@@ -368,7 +380,7 @@ describe.skipIf(missing.length > 0 && !required)(
               ips: tunnels.map((tunnel) => tunnel.ip!),
               psks: tunnels.map((tunnel) => tunnel.pre_shared_key!),
               soak: run.soak,
-              spaceCidr: connection.space_cidr_block!,
+              space: {cidr: connection.space_cidr_block!, name: space},
               topology: run.topology,
             })
             const figures = labFigures(events, probes)
@@ -445,18 +457,22 @@ describe.skipIf(missing.length > 0 && !required)(
         slowIpSeconds?: number
       },
     ): Promise<readonly LabEvent[]> {
-      const names = {name: NAME, space: LAB_SPACE}
+      const space = labSpace(params.ike)
+      const target = {name: NAME, space: space.name}
       const ips = ['203.0.113.21', '198.51.100.21']
       const connection: VpnConnection = {
+        id: CONNECTION_ID,
         ike_version: params.ike,
         name: NAME,
         public_ip: PUBLIC_IP,
         routable_cidrs: CIDRS.one,
-        space_cidr_block: '10.0.0.0/16',
+        space_cidr_block: space.cidr,
         status: 'active',
         tunnels: ips.map((ip, index) => ({ip, pre_shared_key: params.psks[index]})),
       }
-      const plan = planGateway({connection, localIp: CUSTOMER_IP, names, target: names})
+      // named as config names them from the API's answers, so that doctor, reading the API, finds these files
+      const names = namesAtHeroku(connection, {id: space.id, name: space.name}, target)
+      const plan = planGateway({connection, localIp: CUSTOMER_IP, names, target})
       const gateway = GATEWAY_FORMATS[params.format].build(plan)
       for (const text of params.filesContain ?? [])
         expect(gateway.files.map((file) => file.content).join(',')).toContain(text)
@@ -466,7 +482,7 @@ describe.skipIf(missing.length > 0 && !required)(
         gateway.files.map((file) => ({...file, mode: FILE_MODES[file.kind]})),
         {force: false},
       )
-      const {diagnosis, events} = await runLab(runDir, formatNextSteps(plan, gateway, names, written), {
+      const {diagnosis, events} = await runLab(runDir, formatNextSteps(plan, gateway, target, written), {
         cidrs: CIDRS.one,
         firewall: 'iptables-nft',
         format: params.format,
@@ -476,7 +492,7 @@ describe.skipIf(missing.length > 0 && !required)(
         scenarios: params.scenarios ?? 'bring-up',
         slowIpSeconds: params.slowIpSeconds,
         soak: false,
-        spaceCidr: '10.0.0.0/16',
+        space,
         topology: 'direct',
       })
       expect(
@@ -514,13 +530,13 @@ describe.skipIf(missing.length > 0 && !required)(
     )
 
     /**
-     * The faults a user meets on a working gateway, one at a time, each undone before the next: spaces:vpn:doctor, run
-     * on the gateway without Heroku credentials as a monitoring job would, names that fault, and nothing once it is
-     * undone. Faults that need Heroku's view (keys, tunnel IPs, a tunnel DOWN at Heroku) are unit-tested on captured
-     * state (test/unit/doctor.test.ts).
+     * The faults a user meets on a working gateway, one at a time: spaces:vpn:doctor, run on the gateway, names that
+     * fault, and nothing once it is gone. First without Heroku credentials, as a monitoring job would (the host alone),
+     * each fault undone by hand; then with them, against the sandbox holding the lab's connection, whose tunnel statuses
+     * follow the far end as Heroku's follow AWS's, each fault on tunnel 2 undone by running the fix doctor printed.
      */
     it.concurrent(
-      'spaces:vpn:doctor names each fault injected into a working gateway, and finds nothing before and after',
+      'spaces:vpn:doctor names each fault injected into a working gateway, its fix brings the tunnels back, and it finds nothing before and after',
       () =>
         keptOnFailure(async () => {
           const events = await bringUpOnly('doctor', {
@@ -532,23 +548,47 @@ describe.skipIf(missing.length > 0 && !required)(
           const doctor = new Map(
             events.filter((event) => event.event === 'doctor').map((event) => [event.step!, event]),
           )
-          const context = JSON.stringify([...doctor.values()])
-          for (const step of ['healthy', 'healthy-again']) {
-            expect(doctor.get(step)?.code, `${step}: ${context}`).toBe(0)
-            expect(doctor.get(step)?.ids, `${step}: ${context}`).toEqual([])
-          }
-
-          for (const fault of [
+          const context = JSON.stringify(events.filter((event) => event.step !== undefined))
+          const hostFaults = [
             'forwarding-off',
             'rp-filter-strict',
             'mss-clamp-missing',
             'firewall-blocks-tunnel',
             'charon-routes',
+            'lan-not-routable',
+            'local-ip-not-host',
             'charon-not-running',
-          ]) {
+          ]
+          const herokuFaults = [
+            'wrong-key',
+            'stale-tunnel-ips',
+            'proposals-changed',
+            'tunnel-not-configured',
+            'up-here-down-at-heroku',
+          ]
+          const healthy = [
+            'healthy',
+            'healthy-again',
+            'healthy-at-heroku',
+            ...herokuFaults.map((fault) => `${fault}-fixed`),
+          ]
+          for (const step of healthy) {
+            expect(doctor.get(step)?.code, `${step}: ${context}`).toBe(0)
+            expect(doctor.get(step)?.ids, `${step}: ${context}`).toEqual([])
+          }
+
+          for (const fault of [...hostFaults, ...herokuFaults]) {
             expect(doctor.get(fault)?.code, `${fault}: ${context}`).toBe(3)
             expect(doctor.get(fault)?.ids, `${fault}: ${context}`).toContain(fault)
           }
+
+          for (const fault of herokuFaults) {
+            const fixed = (name: string) => events.find((event) => event.event === name && event.step === fault)
+            expect(fixed('fix')?.ok, `the fix for ${fault}: ${context}`).toBe(true)
+            expect(fixed('tunnels-back'), `both tunnels back after the fix for ${fault}: ${context}`).toBeDefined()
+          }
+
+          expectTcpBothWays(events, 'after-fixes', CIDRS.one, context)
         }),
       RUN_TIMEOUT_MS,
     )

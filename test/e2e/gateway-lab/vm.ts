@@ -31,6 +31,7 @@ const REQUIRED: ReadonlyArray<readonly [path: string, debianPackage: string]> = 
   ['/usr/sbin/ip', 'iproute2'],
   ['/usr/bin/nsenter', 'util-linux'],
   ['/usr/bin/python3', 'python3'],
+  ['/usr/bin/curl', 'curl'],
   ['/usr/sbin/ipsec', 'strongswan-starter'],
   ['/usr/sbin/swanctl', 'strongswan-swanctl'],
   ['/usr/sbin/charon-systemd', 'charon-systemd'],

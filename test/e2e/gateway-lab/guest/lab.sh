@@ -578,10 +578,16 @@ step() { # name: the checks every phase of a gateway's life ends with
 }
 
 # ---------------------------------------------------------------- spaces:vpn:doctor on a gateway broken one way at a time
-doctor_check() { # step: doctor, run on the gateway as its README says, without Heroku credentials (the host alone)
-  local out code ids
-  out=$(in_side gw env -u HEROKU_API_KEY HOME="$STATE/doctor-home" NO_COLOR=1 \
-    node "$CLI" spaces:vpn:doctor "$CONNECTION_NAME" --space "$SPACE_NAME" --json --interval 1 2>>"$RUN/doctor.log")
+# the shell of the person at the gateway: doctor runs there, and so do the fixes it prints
+USER_HOME=$STATE/doctor-home
+user_shell() { in_side gw env PATH="$STATE/shim:$PATH" HOME="$USER_HOME" NO_COLOR=1 "$@"; }
+
+doctor_check() { # step [heroku]: doctor, run on the gateway as its README says: without Heroku credentials (the host
+  # alone), or with them
+  local out code ids credentials=(-u HEROKU_API_KEY)
+  [[ ${2:-} == heroku ]] && credentials=("${HEROKU_ENV[@]}")
+  out=$(user_shell env "${credentials[@]}" sh -c 'cd "$HOME" && exec node "$0" "$@"' "$CLI" \
+    spaces:vpn:doctor "$CONNECTION_NAME" --space "$SPACE_NAME" --json --interval 1 2>>"$RUN/doctor.log")
   code=$?
   printf '%s\n' "$out" >"$RUN/doctor-$1.json"
   ids=$(python3 -c 'import json, sys; print(json.dumps([f["id"] for f in json.load(sys.stdin)["findings"]]))' \
@@ -594,7 +600,7 @@ charon_gone() { ! in_side gw swanctl --stats >/dev/null 2>&1; }
 
 doctor_faults() { # each fault a user meets, injected into the working gateway, named by doctor, then undone
   local settings setting rules tunnel2=${TUNNEL_IP[1]}
-  mkdir -p "$STATE/doctor-home"
+  mkdir -p "$USER_HOME"
   doctor_check healthy
 
   in_side gw sysctl -qw net.ipv4.ip_forward=0
@@ -620,6 +626,16 @@ doctor_faults() { # each fault a user meets, injected into the working gateway, 
   doctor_check charon-routes
   in_side gw ip route del "$SPACE_CIDR" dev wan0 table 220
 
+  # a second LAN on the gateway that the connection does not route
+  in_side gw ip addr add 192.168.77.1/24 dev lan0
+  doctor_check lan-not-routable
+  in_side gw ip addr del 192.168.77.1/24 dev lan0
+
+  # files generated with a --local-ip that is not this host's (behind NAT: the public address instead of the private)
+  in_side gw sh -c "cp '$(conf_file)' $STATE/conf.saved && sed -i 's/^\( *local_addrs = \).*/\1198.51.100.200/' '$(conf_file)'"
+  doctor_check local-ip-not-host
+  in_side gw sh -c "cp $STATE/conf.saved '$(conf_file)'"
+
   in_side gw sh -c 'kill "$(cat /run/lab-strongswan.pid)"'
   wait_for 30 charon_gone
   doctor_check charon-not-running
@@ -630,11 +646,126 @@ doctor_faults() { # each fault a user meets, injected into the working gateway, 
   doctor_check healthy-again
 }
 
+# ---------------------------------------------------------------- spaces:vpn:doctor with Heroku's view
+# Heroku's API for doctor: the sandbox on the gateway's loopback, holding the lab's connection (its tunnel IPs and keys).
+# A tunnel's status there follows the far end, as Heroku's follows AWS's: UP while the far end holds its SA pair.
+API=http://127.0.0.1:8800
+API_CONNECTION=$API/__sandbox/spaces/$SPACE_NAME/vpn-connections/$CONNECTION_NAME
+HEROKU_ENV=(HEROKU_API_KEY=sandbox-api-key HEROKU_HOST="$API")
+
+api_admin() { # method path-after-the-connection [json body]
+  in_side gw curl -sSf -X "$1" "$API_CONNECTION$2" ${3:+-d "$3"} >>"$RUN/sandbox-admin.log" 2>&1
+}
+
+follow_far_end() { # for ever: each tunnel's status at Heroku is whether the far end holds its SA pair
+  local n status said=(none none none)
+  while :; do
+    for n in 1 2; do
+      status=DOWN
+      [[ $(sa_count aws "$n") -ge 2 ]] && status=UP
+      if [[ ${said[n]} != "$status" ]] && api_admin PUT "/tunnels/$n" "{\"status\":\"$status\"}"; then
+        said[n]=$status
+        echo "$status" >"$STATE/heroku-$n"
+      fi
+    done
+    sleep 0.5
+  done
+}
+
+heroku_shows() { [[ $(cat "$STATE/heroku-$1" 2>/dev/null) == "$2" ]]; } # tunnel status
+api_up() { in_side gw curl -sf -o /dev/null "$API/__sandbox"; }
+
+start_heroku_api() {
+  in_side gw setsid node "$SANDBOX" --port "${API##*:}" --quiet >"$RUN/sandbox.log" 2>&1 </dev/null &
+  wait_for 60 api_up || fail "the sandbox did not start"
+  api_admin PUT "" "$(python3 -c '
+import base64, json, sys
+connection_id, public_ip, cidrs, ips, psks = sys.argv[1:]
+keys = [base64.b64decode(line[2:]).decode() for line in open(psks).read().split()]
+print(json.dumps({"id": connection_id, "public_ip": public_ip, "routable_cidrs": cidrs.split(), "tunnels": [
+  {"ip": ip, "pre_shared_key": key} for ip, key in zip(ips.split(), keys)]}))' \
+    "$CONNECTION_ID" "$PUBLIC_IP" "$ROUTABLE_CIDRS" "$TUNNEL_IPS" "$RUN/far-end-psks")" || fail "the sandbox refused the connection"
+  follow_far_end &
+}
+
+conf_file() { in_side gw sh -c 'ls /etc/swanctl/conf.d/*.conf'; }
+tunnel2() { in_side gw sed -n '/^  ike-/!s/^  \([^ ]*-tunnel2\) {$/\1/p' "$(conf_file)"; }
+
+edit_tunnel2() { # fault: changes tunnel 2 in the installed file as a person editing it by hand would
+  in_side gw python3 - "$(conf_file)" "$1" "${TUNNEL_IP[1]}" <<'EOF'
+import re, sys
+path, fault, ip = sys.argv[1:]
+text = open(path).read()
+block = re.search(r"^  (\S+-tunnel2) \{\n.*?^  \}\n", text, re.M | re.S).group(0)
+if fault == "wrong-key":
+    text = re.sub(r"(-tunnel2 \{\n\s+id = \S+\n\s+secret = ).*", r'\1"not-the-key"', text)
+elif fault == "stale-tunnel-ips":
+    text = text.replace(ip, "192.0.2.99")
+elif fault == "proposals-changed":
+    text = text.replace(block, re.sub(r"^(\s+)proposals = .*$", r"\1proposals = aes256-sha256-curve25519", block, count=1, flags=re.M))
+elif fault == "tunnel-not-configured":
+    text = text.replace(block, "")
+open(path, "w").write(text)
+EOF
+}
+
+break_tunnel2() { # fault: the edited file loaded, tunnel 2 negotiated again with it
+  local name
+  name=$(tunnel2)
+  edit_tunnel2 "$1"
+  {
+    in_side gw timeout 20 swanctl --terminate --ike "$name"
+    in_side gw swanctl --load-all
+    [[ $1 == tunnel-not-configured ]] || in_side gw timeout 10 swanctl --initiate --child "$name"
+  } >>"$RUN/gateway-commands.log" 2>&1
+}
+
+apply_fix() { # step finding-id: the fix doctor gave for that finding, run on the gateway as printed, then the next steps
+  # it prints, if any, as a user follows them
+  local fix line
+  fix=$(python3 -c 'import json, sys
+print(next(f["fix"] for f in json.load(open(sys.argv[1]))["findings"] if f["id"] == sys.argv[2]))' \
+    "$RUN/doctor-$1.json" "$2") || { event fix "\"step\":\"$1\"" '"ok":false'; return; }
+  fix=${fix% (then run the next steps it prints)}
+  say "fix for $1: $fix"
+  # the files of an earlier fix are installed: config never overwrites them, so they go first
+  rm -rf "$USER_HOME/heroku-vpn"
+  user_shell env "${HEROKU_ENV[@]}" sh -c "cd \"\$HOME\" && $fix" >"$RUN/fix-$1.txt" 2>&1 ||
+    { event fix "\"step\":\"$1\"" '"ok":false'; return; }
+  sed -n 's/^       \(sudo .*\)$/\1/p' "$RUN/fix-$1.txt" >"$STATE/fix-steps.sh"
+  while IFS= read -r line; do
+    user_shell sh -c "cd \"\$HOME\" && $line" >>"$RUN/fix-$1.txt" 2>&1 || { event fix "\"step\":\"$1\"" '"ok":false'; return; }
+  done <"$STATE/fix-steps.sh"
+  event fix "\"step\":\"$1\"" '"ok":true' "\"nextSteps\":$(wc -l <"$STATE/fix-steps.sh")"
+}
+
+heroku_healthy() { both_up && gw_routes_up && updown_idle && heroku_shows 1 UP && heroku_shows 2 UP; }
+
+heroku_faults() { # faults that need Heroku's view, each on tunnel 2, named by doctor, then fixed by the fix it gave
+  local fault
+  start_heroku_api
+  wait_for 60 heroku_healthy
+  doctor_check healthy-at-heroku heroku
+  for fault in wrong-key stale-tunnel-ips proposals-changed tunnel-not-configured up-here-down-at-heroku; do
+    if [[ $fault == up-here-down-at-heroku ]]; then
+      ip -n aws2 xfrm state flush # the far end no longer holds the tunnel; charon on the gateway does not know
+    else
+      break_tunnel2 "$fault"
+    fi
+    wait_for 60 heroku_shows 2 DOWN
+    doctor_check "$fault" heroku
+    apply_fix "$fault" "$fault"
+    wait_for 120 heroku_healthy && event tunnels-back "\"step\":\"$fault\"" || event tunnels-back-timeout "\"step\":\"$fault\""
+    doctor_check "$fault-fixed" heroku
+  done
+  check_tcp after-fixes
+}
+
 main() {
   bring_up
   step initial
   [[ $SCENARIOS == bring-up ]] && { event done; return 0; }
-  [[ $SCENARIOS == doctor ]] && { doctor_faults; event done; return 0; }
+  [[ $SCENARIOS == doctor ]] && { doctor_faults; heroku_faults; event done; return 0; }
   start_probe
   if [[ ${SOAK_SECONDS:-0} -gt 0 ]]; then
     soak "$SOAK_SECONDS"
