@@ -202,6 +202,9 @@ describe('spaces:vpn:doctor names each fault', () => {
     )
     expect(ids(report)).toContain('tunnel-not-configured@2')
     expect(report.findings.find((finding) => finding.id === 'tunnel-not-configured')!.severity).toBe('error')
+    // not each of the missing tunnel's settings as changed: its proposals above all, which would come first
+    expect(ids(report)).not.toContain('proposals-changed')
+    expect(ids(report)).not.toContain('conf-differs')
   })
 
   it('IPv4 forwarding off: forwarding-off', async () => {
@@ -264,6 +267,8 @@ describe('spaces:vpn:doctor names each fault', () => {
     const {report} = await doctor(healthyHost(natPlan))
     expect(ids(report)).toEqual(['local-ip-not-host'])
     expect(report.findings[0]!.severity).toBe('critical')
+    // each address once, though the tunnel interfaces hold the WAN's too
+    expect(report.findings[0]!.evidence).toMatch(/this host has 127\.0\.0\.1, [\d.]+, 172\.16\.0\.1$/)
   })
 
   it('a LAN whose network is not among the routable CIDRs: lan-not-routable, with the update that adds it', async () => {

@@ -202,6 +202,12 @@ function expectedSettings(format: InstalledFormat, gateway: GatewayConfig, baseN
   return settings
 }
 
+/** The connection a flattened setting belongs to: `connections.NAME.…` in swanctl.conf, `NAME.key` in ipsec.conf. */
+function connectionOfSetting(key: string): string {
+  const [first = '', second = ''] = key.split('.')
+  return first === 'connections' ? second : first
+}
+
 const PROPOSAL_KEY = /\.(esp|esp_proposals|ike|proposals)$/
 const REMOTE_KEY = /\.(remote_addrs|right|rightid|remote\.id)$/
 
@@ -293,7 +299,11 @@ function checkTunnelsAgainstHeroku({add, installed}: FileChecks, plan: GatewayPl
 function checkSettings({add, installed}: FileChecks, wanted: ReadonlyMap<string, string>, staleIps: boolean): void {
   const have = installed.confSettings
   if (have === undefined) return
-  const differing = [...new Set([...have.keys(), ...wanted.keys()])].filter((key) => wanted.get(key) !== have.get(key))
+  // a tunnel that is not configured at all is tunnel-not-configured, not each of its settings missing
+  const configured = new Set(installed.tunnels.map((tunnel) => tunnel.name))
+  const differing = [...new Set([...have.keys(), ...wanted.keys()])].filter(
+    (key) => wanted.get(key) !== have.get(key) && (have.has(key) || configured.has(connectionOfSetting(key))),
+  )
   const shown = (key: string) =>
     `${key} = ${have.get(key) ?? '(none)'} in ${installed.confPath}; config writes ${wanted.get(key) ?? '(none)'}`
   const proposals = differing.filter((key) => PROPOSAL_KEY.test(key))

@@ -557,7 +557,7 @@ async function checkAddresses(host: DoctorHost, input: RunningInput, collector: 
   )
   if (input.localIp && !own.some((info) => info.local === input.localIp)) {
     add(collector, {
-      evidence: `the files say ${input.localIp}; this host has ${own.map((info) => info.local).join(', ')}`,
+      evidence: `the files say ${input.localIp}; this host has ${[...new Set(own.map((info) => info.local))].join(', ')}`,
       fix: "generate the files again with --local-ip set to this host's own address (the private one behind NAT), or without it",
       id: 'local-ip-not-host',
       problem: "the local address in the files is not one of this host's: the tunnels never come up",

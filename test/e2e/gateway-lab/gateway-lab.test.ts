@@ -583,6 +583,8 @@ describe.skipIf(missing.length > 0 && !required)(
           }
 
           for (const fault of herokuFaults) {
+            // worst first: the cause, not what follows from it (tunnel 2 down)
+            expect(doctor.get(fault)?.ids?.[0], `${fault} first: ${context}`).toBe(fault)
             const fixed = (name: string) => events.find((event) => event.event === name && event.step === fault)
             expect(fixed('fix')?.ok, `the fix for ${fault}: ${context}`).toBe(true)
             expect(fixed('tunnels-back'), `both tunnels back after the fix for ${fault}: ${context}`).toBeDefined()
