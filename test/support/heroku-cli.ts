@@ -120,7 +120,8 @@ function cliAt(prefix: string, version: string): HerokuCli {
 /**
  * Installs `heroku@version` from npm into the cache (about 30 s and 400 MB the first time), or finds it there.
  * Install scripts are skipped: the CLI needs none of them, and nothing native is built. A concurrent install of the
- * same version is harmless: each installs into a folder of its own and the first to finish is kept.
+ * same version (each test file asks) is harmless: each installs into a folder of its own and the first to finish is
+ * kept.
  */
 export async function installHerokuCli(version = HEROKU_CLI_VERSION, timeoutMs = 600_000): Promise<HerokuCli> {
   const prefix = join(HEROKU_CLI_CACHE, `heroku-cli-${version}`)
@@ -167,6 +168,8 @@ export async function installHerokuCli(version = HEROKU_CLI_VERSION, timeoutMs =
       )
     }
 
+    // another test file's install finished first, and its tests may be running it: keep that one
+    if ((await installedVersion(prefix)) === version) return cliAt(prefix, version)
     await rm(prefix, {force: true, recursive: true})
     await rename(staging, prefix).catch(async (error: NodeJS.ErrnoException) => {
       if ((await installedVersion(prefix)) !== version) throw error

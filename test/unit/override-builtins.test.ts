@@ -6,7 +6,7 @@ import overrideBuiltins, {BUILTIN_ENV, PLUGIN_NAME} from '../../src/hooks/init/o
 
 /*
  * The init hook on the shapes of oclif's Config and Plugin objects, including the fallback for an oclif whose
- * command map is not where 4.x keeps it. heroku-cli.test.ts runs it inside the real Heroku CLI.
+ * command map is not where 4.x keeps it. test/e2e/heroku/installed.test.ts runs it inside the real Heroku CLI.
  */
 
 interface FakeCommand {

@@ -2,102 +2,44 @@ import {spawn} from 'node:child_process'
 import {mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
 import {BUILTIN_ENV, PLUGIN_NAME} from '../../../src/hooks/init/override-builtins.js'
+import {DEFAULT_BLOCKS_SPACE, SEEDED_CONNECTION, SPACE_WITH_CONNECTION} from '../../../src/sandbox/index.js'
 import {
-  DEFAULT_BLOCKS_SPACE,
-  type Sandbox,
-  SEEDED_CONNECTION,
-  SPACE_WITH_CONNECTION,
-  startSandbox,
-} from '../../../src/sandbox/index.js'
-import {
-  createHerokuHome,
   HEROKU_CLI_VERSION,
-  type HerokuCli,
   type HerokuHome,
   installedPluginBin,
-  installHerokuCli,
   installPlugin,
-  killProcesses,
   leftoverProcesses,
   type PackedPlugin,
   packPlugin,
   type ProcessResult,
-  REPO_ROOT,
   run,
   runHeroku,
 } from '../../support/heroku-cli.js'
 import {BIN, runCli} from '../../support/run-cli.js'
+import {requireCli, skipWithoutHerokuCli, useHerokuSuite} from './suite.js'
 
 /*
  * The plugin inside the real Heroku CLI, which ships spaces:vpn commands of its own: packed with `npm pack`,
  * installed with `heroku plugins:install file:...` as a user would, and each command run through `heroku` against
- * the sandbox, side by side with ./bin/run.js. A smaller test links the working tree instead.
+ * the sandbox, side by side with ./bin/run.js; then what the package holds, and its bundled bin.
  */
 
 const VPN_COMMANDS = new Set(
   ['config', 'connect', 'connections', 'destroy', 'info', 'update', 'wait'].map((verb) => `spaces:vpn:${verb}`),
 )
-const FAST = {deprovisioning: 0.2, pending: 0.2, provisioning: 0.3, tunnelsUpAfter: 0.2}
-
-const required = process.env.REQUIRE_HEROKU_CLI === '1'
-let cli: HerokuCli | undefined
-let unavailable = ''
-try {
-  cli = await installHerokuCli()
-} catch (error) {
-  unavailable = error instanceof Error ? error.message : String(error)
-  if (!required) {
-    console.warn(
-      `Skipping the tests through the real Heroku CLI: heroku@${HEROKU_CLI_VERSION} could not be installed from npm.\n${unavailable}\n(REQUIRE_HEROKU_CLI=1 turns this into a failure.)`,
-    )
-  }
-}
-
-function requireCli(): HerokuCli {
-  if (!cli)
-    throw new Error(
-      `REQUIRE_HEROKU_CLI=1, but heroku@${HEROKU_CLI_VERSION} could not be installed from npm:\n${unavailable}`,
-    )
-  return cli
-}
-
-let sandbox: Sandbox
-const homes: HerokuHome[] = []
-
-async function newHome(): Promise<HerokuHome> {
-  const home = await createHerokuHome()
-  homes.push(home)
-  return home
-}
-
-const apiRequests = () => sandbox.control.requests().map((entry) => `${entry.method} ${entry.path}`)
 
 /** Exit code and stdout, which must be the same through `heroku` and through ./bin/run.js. */
 const outcome = (result: Pick<ProcessResult, 'code' | 'stdout'>) => ({code: result.code, stdout: result.stdout})
 
-describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
-  beforeAll(async () => {
-    requireCli()
-    sandbox = await startSandbox({timing: FAST})
-  })
+describe.skipIf(skipWithoutHerokuCli)(
+  `heroku@${HEROKU_CLI_VERSION} with the plugin installed from its npm pack`,
+  () => {
+    const suite = useHerokuSuite()
+    const apiRequests = () => suite.sandbox.control.requests().map((entry) => `${entry.method} ${entry.path}`)
 
-  afterAll(async () => {
-    await sandbox?.stop()
-    // Nothing the Heroku CLI started may outlive the tests: no auto-update, telemetry or version-check process.
-    const leftovers = (await Promise.all(homes.map((home) => leftoverProcesses(home)))).flat()
-    killProcesses(leftovers)
-    await Promise.all(homes.map((home) => home.remove()))
-    expect(leftovers).toEqual([])
-  })
-
-  beforeEach(() => {
-    sandbox.control.reset()
-  })
-
-  describe('with the plugin installed from its npm pack', () => {
     let home: HerokuHome
     let packDir: string
     let packed: PackedPlugin
@@ -105,7 +47,7 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
     beforeAll(async () => {
       packDir = await mkdtemp(join(tmpdir(), 'heroku-spaces-vpn-tgz-'))
       packed = await packPlugin(packDir)
-      home = await newHome()
+      home = await suite.newHome()
       await installPlugin(requireCli(), home, packed.tarball)
       await mkdir(join(packDir, 'tree'))
       await mkdir(join(packDir, 'installed'))
@@ -133,10 +75,10 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
       '172.16.0.0/16',
     ]
     const heroku = (args: readonly string[], env: Record<string, string> = {}) =>
-      runHeroku(requireCli(), home, args, {env: {...sandbox.env, ...env}})
+      runHeroku(requireCli(), home, args, {env: {...suite.sandbox.env, ...env}})
     // Run under the name `heroku`, the standalone program's usage and hints read as the plugin's do inside heroku.
     const standalone = (args: readonly string[]) =>
-      runCli(args, {bin: join(packDir, 'tree', 'heroku'), env: sandbox.env})
+      runCli(args, {bin: join(packDir, 'tree', 'heroku'), env: suite.sandbox.env})
 
     it('answers every spaces:vpn command itself and leaves every other command to the Heroku CLI', async () => {
       const ours = await heroku(['commands', '--json'])
@@ -280,14 +222,14 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
       ])
       expect(updated.code).toBe(0)
       expect(updated.stdout).toContain('172.16.0.0/16, 192.168.20.0/24')
-      expect(sandbox.control.connection(DEFAULT_BLOCKS_SPACE, 'office').routable_cidrs).toEqual([
+      expect(suite.sandbox.control.connection(DEFAULT_BLOCKS_SPACE, 'office').routable_cidrs).toEqual([
         '172.16.0.0/16',
         '192.168.20.0/24',
       ])
     })
 
     it('ends wait with exit code 124 on its deadline', async () => {
-      sandbox.control.setTiming({tunnelsUpAfter: null})
+      suite.sandbox.control.setTiming({tunnelsUpAfter: null})
       expect((await heroku(CONNECT_LAB)).code).toBe(0)
       const result = await heroku([
         'spaces:vpn:wait',
@@ -310,7 +252,7 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
     ] as const)(
       'ends wait with %s as 128 + the signal number even when the host has signal handlers (telemetry)',
       async (signal, code) => {
-        sandbox.control.setTiming({tunnelsUpAfter: null})
+        suite.sandbox.control.setTiming({tunnelsUpAfter: null})
         expect((await heroku(CONNECT_LAB)).code).toBe(0)
         // What the Heroku CLI's telemetry does when it is on (DISABLE_TELEMETRY keeps it off in these tests).
         const telemetry = `data:text/javascript,for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(1))`
@@ -331,7 +273,7 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
             '60',
           ],
           {
-            env: {...home.env, ...sandbox.env},
+            env: {...home.env, ...suite.sandbox.env},
             stdio: ['ignore', 'ignore', 'pipe'],
           },
         )
@@ -355,7 +297,7 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
       const args = ['spaces:vpn:config', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION]
       const result = await heroku(args)
       expect(result.code).toBe(0)
-      for (const tunnel of sandbox.control.connection(SPACE_WITH_CONNECTION, SEEDED_CONNECTION).tunnels) {
+      for (const tunnel of suite.sandbox.control.connection(SPACE_WITH_CONNECTION, SEEDED_CONNECTION).tunnels) {
         expect(result.stdout).toContain(tunnel.pre_shared_key)
       }
 
@@ -379,7 +321,7 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
       const destroyed = await heroku(args)
       expect(destroyed.code).toBe(0)
       expect(apiRequests()).toContain(`DELETE /spaces/${SPACE_WITH_CONNECTION}/vpn-connections/${SEEDED_CONNECTION}`)
-      sandbox.control.reset()
+      suite.sandbox.control.reset()
       expect(outcome(destroyed)).toEqual(outcome(await standalone(args)))
     })
 
@@ -387,12 +329,12 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
       const netrc = join(home.dir, '.netrc')
       await writeFile(
         netrc,
-        `machine ${new URL(sandbox.url).host}\n  login demo@example.com\n  password ${sandbox.apiKey}\n`,
+        `machine ${new URL(suite.sandbox.url).host}\n  login demo@example.com\n  password ${suite.sandbox.apiKey}\n`,
         {mode: 0o600},
       )
       try {
         const args = ['spaces:vpn:info', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--json']
-        const env = {HEROKU_HOST: sandbox.url}
+        const env = {HEROKU_HOST: suite.sandbox.url}
         const through = await runHeroku(requireCli(), home, args, {env})
         const bundled = await run(process.execPath, [installedPluginBin(home), ...args], {
           env: {HOME: home.dir, PATH: process.env.PATH, ...env},
@@ -459,7 +401,7 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
       ['an unknown command', ['spaces:vpn:nope']],
     ])("ships a standalone bin/run.js that answers %s as the working tree's does", async (_case, args) => {
       const bundled = await run(process.execPath, [join(packDir, 'installed', 'heroku'), ...args], {
-        env: {PATH: process.env.PATH, ...sandbox.env},
+        env: {PATH: process.env.PATH, ...suite.sandbox.env},
       })
       const modules = await standalone(args)
       // the same words, and the time a wait took however long each machine took
@@ -469,34 +411,5 @@ describe.skipIf(!cli && !required)(`heroku@${HEROKU_CLI_VERSION}`, () => {
         stderr: elapsed(modules.stderr),
       })
     })
-  })
-
-  describe('with the working tree linked (development)', () => {
-    let home: HerokuHome
-
-    beforeAll(async () => {
-      home = await newHome()
-      const linked = await runHeroku(requireCli(), home, ['plugins:link', REPO_ROOT, '--no-install'])
-      expect(linked.code, linked.stderr).toBe(0)
-    }, 120_000)
-
-    it("runs the linked plugin's commands", async () => {
-      const plugins = await runHeroku(requireCli(), home, ['plugins'])
-      expect(plugins.stdout).toContain(`${PLUGIN_NAME} `)
-      expect(plugins.stdout).toContain('(link)')
-      const which = await runHeroku(requireCli(), home, ['which', 'spaces:vpn:wait'])
-      expect(which.stdout).toMatch(new RegExp(`plugin: ${PLUGIN_NAME}$`, 'm'))
-      const waited = await runHeroku(
-        requireCli(),
-        home,
-        ['spaces:vpn:wait', SEEDED_CONNECTION, '--space', SPACE_WITH_CONNECTION, '--json'],
-        {
-          env: sandbox.env,
-        },
-      )
-      expect(waited.code).toBe(0)
-      expect(JSON.parse(waited.stdout)).toMatchObject({name: SEEDED_CONNECTION, status: 'active'})
-      expect(waited.stderr).toContain('Ready after')
-    })
-  })
-})
+  },
+)
