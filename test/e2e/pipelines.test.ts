@@ -16,7 +16,7 @@ import {REPO_ROOT} from '../support/heroku-cli.js'
 import {startBarrierFront} from '../support/network.js'
 import {BIN, runCli} from '../support/run-cli.js'
 
-/* Pipelines that run twice, destroy --wait, and the README's key-rotation script, run as it is against the sandbox. */
+/* Pipelines that run twice, destroy --wait, and docs/key-rotation.md's script, run as it is against the sandbox. */
 
 const FAST = {deprovisioning: 0.3, pending: 0.2, provisioning: 0.3, tunnelsUpAfter: 0.2}
 const IP = '52.91.173.226'
@@ -230,10 +230,10 @@ describe('destroy --wait', () => {
   })
 })
 
-describe("the README's key rotation script", () => {
+describe("docs/key-rotation.md's script", () => {
   it('changes the keys, and the new gateway files hold the new keys and not the old ones', async () => {
-    const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8')
-    const script = /<!-- key-rotation:start -->\n```bash\n([\s\S]+?)```\n<!-- key-rotation:end -->/.exec(readme)?.[1]
+    const doc = await readFile(join(REPO_ROOT, 'docs', 'key-rotation.md'), 'utf8')
+    const script = /<!-- key-rotation:start -->\n```bash\n([\s\S]+?)```\n<!-- key-rotation:end -->/.exec(doc)?.[1]
     expect(script).toBeDefined()
     const bin = join(scratch, 'bin')
     await mkdir(bin, {recursive: true})
