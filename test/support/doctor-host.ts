@@ -1,3 +1,5 @@
+import {readFileSync} from 'node:fs'
+
 import type {PlatformApi} from '../../src/lib/api/client.js'
 import type {CommandResult, DoctorHost, FileRead} from '../../src/lib/doctor/host.js'
 
@@ -17,6 +19,13 @@ export function healthyPlan(overrides: Parameters<typeof vpnConnection>[0] = {})
   })
 }
 
+/** Output captured from the real tools: see test/unit/doctor-captures/README.md. */
+export function captured(name: string): string {
+  return readFileSync(new URL(`../unit/doctor-captures/${name}`, import.meta.url), 'utf8')
+}
+
+const EMPTY_NFT_RULESET =
+  '{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}]}'
 const WAN = 'eth0'
 const LAN = 'eth1'
 const HOST_ADDRESS = '198.51.100.20'
@@ -155,6 +164,8 @@ export function healthyHost(plan: GatewayPlan = healthyPlan(), format: Installed
       ].join('\n'),
     ],
     ['ip xfrm state list', `${xfrmPair(one!.ip, one!.markOut)}\n${xfrmPair(two!.ip, two!.markOut)}\n`],
+    // nft 1.0.6 with no rule of its own (iptables' tables are left out here)
+    ['nft -j list ruleset', EMPTY_NFT_RULESET],
     [
       'swanctl --list-conns --raw',
       `${names.map((name) => `list-conn event {${name} {local_addrs=[%any] version=IKEv1}}`).join('\n')}\nlist-conns reply {}\n`,

@@ -1,4 +1,3 @@
-import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 
 import {
@@ -7,6 +6,7 @@ import {
   parseIpsecSecrets,
   parseIpsecStatusAll,
   parseIptablesRules,
+  parseNftDrops,
   parseSwanctlConf,
   parseSwanctlConns,
   parseSwanctlSas,
@@ -15,10 +15,8 @@ import {
   parseXfrmStat,
 } from '../../src/lib/doctor/parse.js'
 import {charonTunnelState, hostInside, networkOf, telling} from '../../src/lib/doctor/running.js'
-import {establishedSa, xfrmPair} from '../support/doctor-host.js'
+import {captured, establishedSa, xfrmPair} from '../support/doctor-host.js'
 
-/** Output captured from the real tools: see doctor-captures/README.md. */
-const captured = (name: string) => readFileSync(new URL(`doctor-captures/${name}`, import.meta.url), 'utf8')
 const BASE = 'acme-space-office-0123456789ab'
 
 describe('swanctl --raw (captured)', () => {
@@ -86,6 +84,29 @@ describe('iptables -S (captured)', () => {
       '-A FORWARD -i vti-012345678-1 -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1379',
     ])
     expect(parseIptablesRules(captured('iptables-filter-drops.txt'))).toHaveLength(2)
+  })
+})
+
+describe('nft -j list ruleset (captured)', () => {
+  it('the rules that drop or reject, with what each matches; not those with a limit, nor accepts', () => {
+    const drops = parseNftDrops(captured('nft-ruleset.json'))
+    expect(drops.map((rule) => `${rule.family} ${rule.table} ${rule.chain} ${rule.handle} ${rule.hook}`)).toEqual([
+      'inet filter output 4 output',
+      'inet filter output 5 output',
+      'inet filter output 7 output',
+      'inet filter input 8 input',
+      'ip filter OUTPUT 2 output',
+    ])
+    expect(drops[2]!.conditions).toEqual([
+      {field: 'ip daddr', op: '==', value: '34.203.187.0/24'},
+      {field: 'udp dport', op: '==', value: [500, 4500]},
+    ])
+    expect(drops[1]!.conditions[0]).toEqual({field: 'meta oifname', op: '==', value: 'eth9'})
+  })
+
+  it('nothing from what is not its JSON', () => {
+    expect(parseNftDrops('table inet filter {')).toEqual([])
+    expect(parseNftDrops('{"nftables": {}}')).toEqual([])
   })
 })
 

@@ -7,6 +7,7 @@ import {type DoctorOptions, doctorOptions, runDoctor} from '../../src/lib/doctor
 import {ExitCode} from '../../src/lib/exit-codes.js'
 import {Terminal} from '../../src/lib/ui/terminal.js'
 import {
+  captured,
   fakeHost,
   healthyHost,
   healthyPlan,
@@ -259,7 +260,59 @@ describe('spaces:vpn:doctor names each fault', () => {
     state.commands.set('nft list tables', `table ip heroku-vpn-${one!.interfaceName}\n`)
     const {report} = await doctor(state)
     expect(ids(report)).toEqual(['mss-clamp-missing@2'])
-    expect(report.skipped.map((skipped) => skipped.check)).toEqual(['nftables rules that drop IKE or ESP'])
+    expect(report.skipped).toEqual([])
+  })
+
+  it("nftables rules that drop a tunnel's IKE or ESP, on an nftables-only host: each with the nft line that deletes it", async () => {
+    const state = healthyHost()
+    state.commands.set('iptables -w -t mangle -S FORWARD', null)
+    state.commands.set(
+      'nft list tables',
+      plan.tunnels.map((tunnel) => `table ip heroku-vpn-${tunnel.interfaceName}`).join('\n'),
+    )
+    state.commands.set('nft -j list ruleset', captured('nft-ruleset.json'))
+    const {report} = await doctor(state)
+    expect(ids(report)).toEqual(['firewall-blocks-tunnel@1', 'firewall-blocks-tunnel@2'])
+    // tunnel 1: not the rule for another interface, nor the rate-limited one, but the /24 with both ports
+    expect(report.findings.map((finding) => [finding.evidence, finding.fix])).toEqual([
+      [
+        `nft: table inet filter chain output: ip daddr 34.203.187.0/24 udp dport { 500, 4500 } drop # handle 7`,
+        'sudo nft delete rule inet filter output handle 7',
+      ],
+      [
+        `nft: table inet filter chain output: ip daddr ${two!.ip} udp dport 4500 drop # handle 4`,
+        'sudo nft delete rule inet filter output handle 4',
+      ],
+    ])
+    expect(report.skipped).toEqual([])
+  })
+
+  it('a rule iptables shows is named as iptables shows it, and nftables rules only for the tunnels it left', async () => {
+    const state = healthyHost()
+    state.commands.set(
+      'iptables -w -S',
+      `-P OUTPUT ACCEPT\n-A OUTPUT -d ${two!.ip}/32 -p udp -m udp --dport 500 -j DROP\n`,
+    )
+    state.commands.set('nft -j list ruleset', captured('nft-ruleset.json'))
+    const {report} = await doctor(state)
+    expect(report.findings.map((finding) => [finding.tunnel, finding.fix])).toEqual([
+      [1, 'sudo nft delete rule inet filter output handle 7'],
+      [2, `sudo iptables -D OUTPUT -d ${two!.ip}/32 -p udp -m udp --dport 500 -j DROP`],
+    ])
+  })
+
+  it('says when the nftables rules cannot be read, and why', async () => {
+    const state = healthyHost()
+    state.commands.set('nft -j list ruleset', {
+      code: 1,
+      stderr: 'Operation not permitted (you must be root)\n',
+      stdout: '',
+    })
+    const {report} = await doctor(state)
+    expect(ids(report)).toEqual([])
+    expect(report.skipped).toEqual([
+      {check: 'nftables rules that drop IKE or ESP', reason: 'Operation not permitted (you must be root)'},
+    ])
   })
 
   it("behind NAT with --local-ip not the host's address: local-ip-not-host", async () => {

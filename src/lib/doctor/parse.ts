@@ -259,3 +259,91 @@ export function parseSysctl(text: string | undefined): number | undefined {
   const value = text?.trim()
   return value === undefined || !/^\d+$/.test(value) ? undefined : Number(value)
 }
+
+/** What an nftables rule matches on, as far as doctor reads it: one `match` of `nft -j list ruleset`. */
+export interface NftCondition {
+  /** `ip daddr`, `udp dport`, `meta l4proto`…: what nft prints before the value. */
+  readonly field: string
+  readonly op: string
+  /** A number, an address, `ADDRESS/LEN`, or the members of a set. */
+  readonly value: number | ReadonlyArray<number | string> | string
+}
+
+/** A rule that drops or rejects, with where it is and what it matches. */
+export interface NftDropRule {
+  readonly chain: string
+  readonly conditions: readonly NftCondition[]
+  readonly family: string
+  readonly handle: number
+  /** The chain's hook (`input`, `output`…); absent for a chain that is only jumped to. */
+  readonly hook?: string
+  readonly table: string
+}
+
+type NftValue = number | string | {prefix?: {addr?: unknown; len?: unknown}; set?: unknown[]}
+
+function nftValue(right: NftValue): NftCondition['value'] | undefined {
+  if (typeof right === 'string' || typeof right === 'number') return right
+  if (right?.prefix && typeof right.prefix.addr === 'string') return `${right.prefix.addr}/${String(right.prefix.len)}`
+  if (Array.isArray(right?.set) && right.set.every((item) => typeof item === 'string' || typeof item === 'number'))
+    return right.set as Array<number | string>
+  return undefined
+}
+
+function nftField(left: Record<string, {field?: unknown; key?: unknown; protocol?: unknown}>): string | undefined {
+  if (left.payload) return `${String(left.payload.protocol)} ${String(left.payload.field)}`
+  if (left.meta) return `meta ${String(left.meta.key)}`
+  if (left.ct) return `ct ${String(left.ct.key)}`
+  return undefined
+}
+
+/**
+ * The rules that drop or reject, from `nft -j list ruleset`. A rule with a statement other than a match, a counter, a
+ * log or its verdict (a limit, a quota) is left out: what it drops is not read from its matches alone.
+ */
+export function parseNftDrops(json: string): NftDropRule[] {
+  let document: {nftables?: unknown}
+  try {
+    document = JSON.parse(json) as {nftables?: unknown}
+  } catch {
+    return []
+  }
+
+  const items = Array.isArray(document.nftables)
+    ? (document.nftables as Array<Record<string, Record<string, unknown>>>)
+    : []
+  const hooks = new Map<string, string>()
+  for (const {chain} of items) {
+    if (chain && typeof chain.hook === 'string')
+      hooks.set(`${String(chain.family)} ${String(chain.table)} ${String(chain.name)}`, chain.hook)
+  }
+
+  const drops: NftDropRule[] = []
+  for (const {rule} of items) {
+    if (!rule || !Array.isArray(rule.expr)) continue
+    const statements = rule.expr as Array<Record<string, unknown>>
+    const verdict = statements.at(-1)
+    if (!verdict || !('drop' in verdict || 'reject' in verdict)) continue
+    const conditions: NftCondition[] = []
+    const readable = statements.slice(0, -1).every((statement) => {
+      if ('counter' in statement || 'log' in statement) return true
+      const match = statement.match as undefined | {left?: Record<string, never>; op?: unknown; right?: NftValue}
+      if (!match?.left || typeof match.op !== 'string') return false
+      const field = nftField(match.left)
+      const value = match.right === undefined ? undefined : nftValue(match.right)
+      if (field === undefined || value === undefined) return false
+      conditions.push({field, op: match.op, value})
+      return true
+    })
+    if (!readable) continue
+    const where = {chain: String(rule.chain), family: String(rule.family), table: String(rule.table)}
+    drops.push({
+      ...where,
+      conditions,
+      handle: Number(rule.handle),
+      hook: hooks.get(`${where.family} ${where.table} ${where.chain}`),
+    })
+  }
+
+  return drops
+}

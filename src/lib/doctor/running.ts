@@ -1,14 +1,17 @@
 import type {ConnectionTarget} from '../api/types.js'
 import type {Finding, Skipped, TunnelSummary} from './report.js'
 
-import {isPrivateNetwork, networksOverlap} from '../rules/network.js'
+import {isIpv4, isPrivateNetwork, networksOverlap} from '../rules/network.js'
 import {connectionCommand, shellWord} from '../ui/command-lines.js'
 import {type DoctorHost, textOf} from './host.js'
 import {type InstalledFormat} from './installed.js'
 import {
   type CharonSa,
+  type NftCondition,
+  type NftDropRule,
   parseIpsecStatusAll,
   parseIptablesRules,
+  parseNftDrops,
   parseSwanctlConns,
   parseSwanctlSas,
   parseSysctl,
@@ -476,7 +479,7 @@ async function checkFirewall(
       })
     }
 
-    collector.skipped.push({check: 'nftables rules that drop IKE or ESP', reason: 'only iptables rules are read'})
+    await checkNftDrops(host, input, collector, new Set())
     return
   }
 
@@ -504,19 +507,129 @@ async function checkFirewall(
 
   const filter = await host.run('iptables', ['-w', '-S'])
   const filterRules = filter?.code === 0 ? parseIptablesRules(filter.stdout) : []
+  const blocked = new Set<number>()
   for (const tunnel of input.tunnels) {
     if (!tunnel.ip) continue
     const [rule] = blockingRules(filterRules, tunnel.ip)
     if (rule === undefined) continue
-    add(collector, {
-      evidence: `iptables -S: ${rule}`,
-      fix: `sudo iptables ${rule.replace(/^-A /, '-D ')}`,
-      id: 'firewall-blocks-tunnel',
-      problem: `this host's firewall drops IKE (UDP 500/4500) or ESP of the tunnel to ${tunnel.ip}: it stays DOWN, charon retransmits`,
-      severity: 'error',
-      tunnel: tunnel.number,
-    })
+    blocked.add(tunnel.number)
+    addFirewallBlock(collector, tunnel, `iptables -S: ${rule}`, `sudo iptables ${rule.replace(/^-A /, '-D ')}`)
   }
+
+  await checkNftDrops(host, input, collector, blocked)
+}
+
+function addFirewallBlock(collector: Collector, tunnel: HostTunnel, evidence: string, fix: string): void {
+  add(collector, {
+    evidence,
+    fix,
+    id: 'firewall-blocks-tunnel',
+    problem: `this host's firewall drops IKE (UDP 500/4500) or ESP of the tunnel to ${tunnel.ip}: it stays DOWN, charon retransmits`,
+    severity: 'error',
+    tunnel: tunnel.number,
+  })
+}
+
+/** The fields of a tunnel's IKE (UDP 500 and 4500) and ESP packets, leaving this host or reaching it, as nft names them. */
+function tunnelPackets(ip: string, direction: 'in' | 'out'): Array<ReadonlyMap<string, number | string>> {
+  const address = direction === 'out' ? 'ip daddr' : 'ip saddr'
+  const ike = [500, 4500].map(
+    (port) =>
+      new Map<string, number | string>([
+        ['ip protocol', 'udp'],
+        ['meta l4proto', 'udp'],
+        ['meta nfproto', 'ipv4'],
+        ['th dport', port],
+        ['th sport', port],
+        ['udp dport', port],
+        ['udp sport', port],
+        [address, ip],
+      ]),
+  )
+  const esp = new Map<string, number | string>([
+    ['ip protocol', 'esp'],
+    ['meta l4proto', 'esp'],
+    ['meta nfproto', 'ipv4'],
+    [address, ip],
+  ])
+  return [...ike, esp]
+}
+
+const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {esp: 50, udp: 17}
+
+function nftValueHas(value: NftCondition['value'], field: number | string): boolean {
+  if (Array.isArray(value)) return value.some((member) => nftValueHas(member, field))
+  if (typeof value === 'string' && value.includes('/') && typeof field === 'string')
+    return isIpv4(field) && networksOverlap(value, `${field}/32`)
+  return value === field || value === PROTOCOL_NUMBERS[String(field)]
+}
+
+/** Whether a packet with these fields meets every condition; a condition on a field it lacks is not met. */
+function nftMatches(conditions: readonly NftCondition[], packet: ReadonlyMap<string, number | string>): boolean {
+  return conditions.every((condition) => {
+    const field = packet.get(condition.field)
+    if (field === undefined) return false
+    const has = nftValueHas(condition.value, field)
+    return condition.op === '!=' ? !has : has
+  })
+}
+
+function shownNftValue(value: NftCondition['value']): string {
+  return Array.isArray(value) ? `{ ${value.join(', ')} }` : String(value)
+}
+
+function describeNftRule(rule: NftDropRule): string {
+  const matches = rule.conditions.map(
+    ({field, op, value}) => `${field} ${op === '==' || op === 'in' ? '' : `${op} `}${shownNftValue(value)}`,
+  )
+  return `table ${rule.family} ${rule.table} chain ${rule.chain}: ${[...matches, 'drop'].join(' ')} # handle ${rule.handle}`
+}
+
+/** nftables rules (nft's own, and iptables-nft's) that drop a tunnel's IKE or ESP, for tunnels iptables -S did not explain. */
+async function checkNftDrops(
+  host: DoctorHost,
+  input: RunningInput,
+  collector: Collector,
+  explained: ReadonlySet<number>,
+): Promise<void> {
+  const ruleset = await host.run('nft', ['-j', 'list', 'ruleset'])
+  if (ruleset === undefined) return
+  if (ruleset.code !== 0) {
+    const reason = ruleset.stderr.trim().split('\n')[0] || `nft exited with ${ruleset.code}`
+    collector.skipped.push({check: 'nftables rules that drop IKE or ESP', reason})
+    return
+  }
+
+  const drops = parseNftDrops(ruleset.stdout)
+  for (const tunnel of input.tunnels) {
+    if (!tunnel.ip || explained.has(tunnel.number)) continue
+    const rule = drops.find((drop) => {
+      const directions: Array<'in' | 'out'> =
+        drop.hook === undefined
+          ? ['out', 'in']
+          : NFT_HOOK_DIRECTIONS[drop.hook]
+            ? [NFT_HOOK_DIRECTIONS[drop.hook]!]
+            : []
+      return directions.some((direction) =>
+        tunnelPackets(tunnel.ip!, direction).some((packet) => nftMatches(drop.conditions, packet)),
+      )
+    })
+    if (rule === undefined) continue
+    addFirewallBlock(
+      collector,
+      tunnel,
+      `nft: ${describeNftRule(rule)}`,
+      `sudo nft delete rule ${rule.family} ${rule.table} ${rule.chain} handle ${rule.handle}`,
+    )
+  }
+}
+
+/** The hooks a tunnel's own packets pass: this host sends and receives them, it does not forward them. */
+const NFT_HOOK_DIRECTIONS: Readonly<Record<string, 'in' | 'out'>> = {
+  input: 'in',
+  output: 'out',
+  postrouting: 'out',
+  prerouting: 'in',
 }
 
 async function checkCounters(host: DoctorHost, input: RunningInput, collector: Collector): Promise<void> {

@@ -622,6 +622,13 @@ doctor_faults() { # each fault a user meets, injected into the working gateway, 
   doctor_check firewall-blocks-tunnel
   in_side gw iptables -w -D OUTPUT -d "$tunnel2" -p udp --dport 4500 -j DROP
 
+  # the same in nftables' own syntax, in a table of its own (as /etc/nftables.conf makes them), which iptables -S never shows
+  in_side gw nft add table inet lab-filter
+  in_side gw nft add chain inet lab-filter out '{ type filter hook output priority 0; policy accept; }'
+  in_side gw nft add rule inet lab-filter out ip daddr "$tunnel2" udp dport 4500 drop
+  doctor_check nft-blocks-tunnel
+  in_side gw nft delete table inet lab-filter
+
   in_side gw ip route add "$SPACE_CIDR" dev wan0 table 220
   doctor_check charon-routes
   in_side gw ip route del "$SPACE_CIDR" dev wan0 table 220
