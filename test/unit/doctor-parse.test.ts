@@ -107,6 +107,7 @@ describe('nft -j list ruleset (captured)', () => {
   it('nothing from what is not its JSON', () => {
     expect(parseNftDrops('table inet filter {')).toEqual([])
     expect(parseNftDrops('{"nftables": {}}')).toEqual([])
+    expect(parseNftDrops('{"nftables": [null, 3, {"rule": {"expr": [null, {"drop": null}]}}]}')).toEqual([])
   })
 })
 

@@ -276,7 +276,7 @@ describe('spaces:vpn:doctor names each fault', () => {
     // tunnel 1: not the rule for another interface, nor the rate-limited one, but the /24 with both ports
     expect(report.findings.map((finding) => [finding.evidence, finding.fix])).toEqual([
       [
-        `nft: table inet filter chain output: ip daddr 34.203.187.0/24 udp dport { 500, 4500 } drop # handle 7`,
+        `nft: table inet filter chain output: ip daddr 34.203.187.0/24 udp dport { 500, 4500 } reject # handle 7`,
         'sudo nft delete rule inet filter output handle 7',
       ],
       [

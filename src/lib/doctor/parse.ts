@@ -278,7 +278,10 @@ export interface NftDropRule {
   /** The chain's hook (`input`, `output`…); absent for a chain that is only jumped to. */
   readonly hook?: string
   readonly table: string
+  readonly verdict: 'drop' | 'reject'
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null
 
 type NftValue = number | string | {prefix?: {addr?: unknown; len?: unknown}; set?: unknown[]}
 
@@ -310,7 +313,7 @@ export function parseNftDrops(json: string): NftDropRule[] {
   }
 
   const items = Array.isArray(document.nftables)
-    ? (document.nftables as Array<Record<string, Record<string, unknown>>>)
+    ? (document.nftables.filter((item) => isObject(item)) as Array<Record<string, Record<string, unknown>>>)
     : []
   const hooks = new Map<string, string>()
   for (const {chain} of items) {
@@ -321,9 +324,11 @@ export function parseNftDrops(json: string): NftDropRule[] {
   const drops: NftDropRule[] = []
   for (const {rule} of items) {
     if (!rule || !Array.isArray(rule.expr)) continue
+    if (!rule.expr.every((statement) => isObject(statement))) continue
     const statements = rule.expr as Array<Record<string, unknown>>
-    const verdict = statements.at(-1)
-    if (!verdict || !('drop' in verdict || 'reject' in verdict)) continue
+    const last = statements.at(-1)
+    const verdict = last && 'drop' in last ? 'drop' : last && 'reject' in last ? 'reject' : undefined
+    if (verdict === undefined) continue
     const conditions: NftCondition[] = []
     const readable = statements.slice(0, -1).every((statement) => {
       if ('counter' in statement || 'log' in statement) return true
@@ -342,6 +347,7 @@ export function parseNftDrops(json: string): NftDropRule[] {
       conditions,
       handle: Number(rule.handle),
       hook: hooks.get(`${where.family} ${where.table} ${where.chain}`),
+      verdict,
     })
   }
 

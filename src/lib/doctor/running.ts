@@ -582,7 +582,7 @@ function describeNftRule(rule: NftDropRule): string {
   const matches = rule.conditions.map(
     ({field, op, value}) => `${field} ${op === '==' || op === 'in' ? '' : `${op} `}${shownNftValue(value)}`,
   )
-  return `table ${rule.family} ${rule.table} chain ${rule.chain}: ${[...matches, 'drop'].join(' ')} # handle ${rule.handle}`
+  return `table ${rule.family} ${rule.table} chain ${rule.chain}: ${[...matches, rule.verdict].join(' ')} # handle ${rule.handle}`
 }
 
 /** nftables rules (nft's own, and iptables-nft's) that drop a tunnel's IKE or ESP, for tunnels iptables -S did not explain. */
